@@ -1,0 +1,96 @@
+import type { z } from 'zod';
+import type { Queryable } from './queryable.ts';
+
+/** Whether an operation only looks (`read`) or changes something in the system (`write`). */
+export type Effect = 'read' | 'write';
+
+/**
+ * Who a call acts for. Built by the API/eval runner from the verified session — never from model
+ * output. `customer` is null for an anonymous visitor.
+ */
+export interface CallerSession {
+  conversationId: string | null;
+  actor: 'agent' | 'human' | 'system';
+  /** The human agent's id when `actor` is 'human'. */
+  actorId?: string;
+  customer: {
+    contactId: string;
+    accountId: string;
+    verified: boolean;
+    /** CRM tier of the account (free … enterprise), for segment rules. */
+    tier?: string;
+  } | null;
+}
+
+/** What an operation's `run` receives besides its input. */
+export interface OperationContext {
+  session: CallerSession;
+  /** The clock the connectors see (the eval scenario's `now`, or real time). */
+  now(): Date;
+  signal: AbortSignal;
+  /** Set for writes: the key this attempt runs under (vendors that support it get it passed through). */
+  idempotencyKey?: string;
+  /** Policy numbers the operation may need (refund window, auto-refund limit). */
+  policy: WorldPolicy;
+}
+
+/** The world's policy numbers (SPEC: refund window, auto-refund limit), overridable per eval world. */
+export interface WorldPolicy {
+  auto_refund_limit_cents: number;
+  refund_window_days: number;
+}
+
+/**
+ * How an input names records that belong to a customer. The pipeline resolves each record's owning
+ * account and refuses the call (`forbidden`) unless it is the session's account.
+ */
+export interface OwnershipCheck<Input> {
+  /** Returns the account id that owns the record the input names, or null when it does not exist. */
+  ownerOf(input: Input, db: Queryable): Promise<string | null>;
+}
+
+/** One operation of a connector: schemas, effect, idempotency, scopes, limits and the work itself. */
+export interface OperationDefinition<Input = unknown, Output = unknown> {
+  name: string;
+  description: string;
+  effect: Effect;
+  input: z.ZodType<Input>;
+  output: z.ZodType<Output>;
+  /** Scopes the connector's credentials must grant. */
+  scopes: string[];
+  timeoutMs: number;
+  /**
+   * For writes: the natural key of the effect, derived from the input (e.g. `refund:pay_2:9900`),
+   * combined by the pipeline with the conversation into the idempotency key.
+   */
+  idempotencyKey?: (input: Input) => string;
+  /** The input field that holds the customer's own contact/account id; the pipeline fills it from the session. */
+  customerKey?: { field: string; from: 'contactId' | 'accountId' };
+  /** Ownership checks for records the input names (invoice, payment, ticket, booking…). */
+  ownership?: OwnershipCheck<Input>;
+  /** True when an action limit of the policy can turn this call into `approval_required`. */
+  mayNeedApproval?: boolean;
+  /** Reads only: the last good result may be served (marked stale) when the system is down. */
+  cacheable?: boolean;
+  /** Customers who are not verified may call this operation (knowledge search, ticket creation). */
+  allowUnverified?: boolean;
+  run(input: Input, context: OperationContext): Promise<Output>;
+}
+
+/** A system Switchboard talks to: its config, a health call and its operations. */
+export interface ConnectorDefinition {
+  id: string;
+  title: string;
+  /** Scopes granted by the current credentials/config. */
+  grantedScopes: string[];
+  /** Who-am-I / health call, for health checks and the admin "test connection". */
+  check(signal: AbortSignal): Promise<{ ok: true; detail: string } | { ok: false; detail: string }>;
+  operations: Record<string, OperationDefinition<any, any>>;
+}
+
+/** Helper that keeps the input/output types of an operation tied to its schemas. */
+export function defineOperation<Input, Output>(
+  operation: OperationDefinition<Input, Output>,
+): OperationDefinition<Input, Output> {
+  return operation;
+}

@@ -1,0 +1,103 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { vector } from '@electric-sql/pglite-pgvector';
+import pg from 'pg';
+import pgvector from 'pgvector/pg';
+
+/** Where the database lives: a PostgreSQL URL, or an embedded PGlite data directory. */
+export type DatabaseOptions =
+  | { url: string; maxConnections?: number; connectTimeoutMs?: number }
+  | { dataDir: string } // 'memory://' for a throw-away in-memory database
+  | { pglite: PGlite };
+
+/** A `pg` Pool plus how to close it; the same API whether PGlite or PostgreSQL sits underneath. */
+export interface Database {
+  readonly pool: pg.Pool;
+  readonly kind: 'postgres' | 'pglite';
+  /** The embedded engine, when there is one (for `clone()` in tests and the eval runner). */
+  readonly pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+/** Anything that can run a query: the pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/** The connection could not be made; the message is one line fit for a startup error. */
+export class DatabaseConnectionError extends Error {
+  override name = 'DatabaseConnectionError';
+}
+
+/**
+ * Opens the database. PGlite is a single session: its pool has exactly one connection, so a
+ * transaction holds the whole database — never call `pool.query` while holding a client.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if ('url' in options) return openPostgres(options.url, options.maxConnections ?? 10, options.connectTimeoutMs);
+  const pglite = 'pglite' in options ? options.pglite : await createPglite(options.dataDir);
+  await pglite.exec('CREATE EXTENSION IF NOT EXISTS vector');
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, onConnect: (client) => pgvector.registerTypes(client) });
+  return {
+    pool,
+    kind: 'pglite',
+    pglite,
+    async close() {
+      await pool.end();
+      if (!('pglite' in options)) await pglite.close();
+    },
+  };
+}
+
+async function createPglite(dataDir: string): Promise<PGlite> {
+  if (!dataDir.startsWith('memory://')) await mkdir(path.resolve(dataDir), { recursive: true });
+  const location = dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir, 'pglite');
+  return PGlite.create({ dataDir: location, extensions: { vector } });
+}
+
+async function openPostgres(url: string, max: number, connectTimeoutMs = 5000): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: connectTimeoutMs,
+    onConnect: (client) => pgvector.registerTypes(client),
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it on the next checkout.
+  });
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseConnectionError(
+      `Cannot connect to PostgreSQL at ${describeUrl(url)}: ${(error as Error).message || (error as NodeJS.ErrnoException).code}. Check DATABASE_URL, or unset it to use the embedded database.`,
+    );
+  }
+  return { pool, kind: 'postgres', close: () => pool.end() };
+}
+
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
+/** Runs `work` in a transaction on one client; rolls back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,48 @@
+import { Kysely, type Migration, type MigrationResultSet, Migrator, PostgresDialect } from 'kysely';
+import type pg from 'pg';
+import * as businessSystems from './migrations/0001-business-systems.ts';
+import * as knowledge from './migrations/0002-knowledge.ts';
+import * as conversations from './migrations/0003-conversations.ts';
+import * as integrationLayer from './migrations/0004-integration-layer.ts';
+
+/** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
+export const migrations: Record<string, Migration> = {
+  '0001-business-systems': businessSystems,
+  '0002-knowledge': knowledge,
+  '0003-conversations': conversations,
+  '0004-integration-layer': integrationLayer,
+};
+
+function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {
+  // Kysely would end the pool on destroy(); this wrapper keeps the caller in charge of it.
+  const borrowed = { connect: () => pool.connect(), end: async () => {} } as unknown as pg.Pool;
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: borrowed }) });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  return { migrator, db };
+}
+
+/** Applies pending migrations; throws with the failing migration's name and error. */
+export async function migrateToLatest(pool: pg.Pool): Promise<string[]> {
+  const { migrator, db } = createMigrator(pool);
+  try {
+    const outcome: MigrationResultSet = await migrator.migrateToLatest();
+    if (outcome.error) {
+      const failed = outcome.results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`Migration ${failed} failed: ${(outcome.error as Error).message}`);
+    }
+    return (outcome.results ?? []).map((result) => result.migrationName);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** True when every known migration has been applied (used by /readyz). */
+export async function migrationsAreCurrent(pool: pg.Pool): Promise<boolean> {
+  const { migrator, db } = createMigrator(pool);
+  try {
+    const list = await migrator.getMigrations();
+    return list.every((migration) => migration.executedAt !== undefined);
+  } finally {
+    await db.destroy();
+  }
+}
