@@ -34,10 +34,15 @@ export class DatabaseConnectionError extends Error {
  * transaction holds the whole database — never call `pool.query` while holding a client.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if ('url' in options) return openPostgres(options.url, options.maxConnections ?? 10, options.connectTimeoutMs);
+  if ('url' in options)
+    return openPostgres(options.url, options.maxConnections ?? 10, options.connectTimeoutMs);
   const pglite = 'pglite' in options ? options.pglite : await createPglite(options.dataDir);
   await pglite.exec('CREATE EXTENSION IF NOT EXISTS vector');
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, onConnect: (client) => pgvector.registerTypes(client) });
+  const pool = new pg.Pool({
+    ...createPgConfig(pglite),
+    max: 1,
+    onConnect: (client) => pgvector.registerTypes(client),
+  });
   return {
     pool,
     kind: 'pglite',
@@ -56,6 +61,7 @@ async function createPglite(dataDir: string): Promise<PGlite> {
 }
 
 async function openPostgres(url: string, max: number, connectTimeoutMs = 5000): Promise<Database> {
+  await ensureVectorExtension(url, connectTimeoutMs);
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -65,16 +71,30 @@ async function openPostgres(url: string, max: number, connectTimeoutMs = 5000): 
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next checkout.
   });
+  return { pool, kind: 'postgres', close: () => pool.end() };
+}
+
+/** Connects once (failing fast with one clear line) and makes sure pgvector is there before types are registered. */
+async function ensureVectorExtension(url: string, connectTimeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   try {
-    const client = await pool.connect();
-    client.release();
+    await client.connect();
   } catch (error) {
-    await pool.end().catch(() => {});
+    await client.end().catch(() => {});
+    const reason = (error as Error).message || (error as NodeJS.ErrnoException).code;
     throw new DatabaseConnectionError(
-      `Cannot connect to PostgreSQL at ${describeUrl(url)}: ${(error as Error).message || (error as NodeJS.ErrnoException).code}. Check DATABASE_URL, or unset it to use the embedded database.`,
+      `Cannot connect to PostgreSQL at ${describeUrl(url)}: ${reason}. Check DATABASE_URL, or unset it to use the embedded database.`,
     );
   }
-  return { pool, kind: 'postgres', close: () => pool.end() };
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+  } catch (error) {
+    throw new DatabaseConnectionError(
+      `PostgreSQL at ${describeUrl(url)} has no pgvector extension (${(error as Error).message}). Install pgvector (scripts/install-pgvector.sh) or use the pgvector/pgvector image.`,
+    );
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 function describeUrl(url: string): string {
@@ -87,7 +107,10 @@ function describeUrl(url: string): string {
 }
 
 /** Runs `work` in a transaction on one client; rolls back on any error. */
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

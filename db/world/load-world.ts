@@ -31,7 +31,10 @@ export function formatPath(prefix: string, path: ReadonlyArray<PropertyKey>): st
 export function formatIssues(prefix: string, error: z.ZodError): Array<{ path: string; message: string }> {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return { path: formatPath(prefix, issue.path), message: `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}` };
+      return {
+        path: formatPath(prefix, issue.path),
+        message: `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`,
+      };
     }
     return { path: formatPath(prefix, issue.path), message: issue.message };
   });
@@ -58,10 +61,17 @@ export interface LoadWorldOptions {
  * Validates `fixture` and inserts it into the (empty) systems in one transaction: either the whole
  * world is there afterwards, or none of it.
  */
-export async function loadWorld(pool: pg.Pool, fixture: WorldInput | unknown, options: LoadWorldOptions = {}): Promise<World> {
+export async function loadWorld(
+  pool: pg.Pool,
+  fixture: WorldInput | unknown,
+  options: LoadWorldOptions = {},
+): Promise<World> {
   const world = parseWorld(fixture, options.source);
   if (world.articles.length > 0 && !options.ingestArticles) {
-    throw new WorldValidationError([{ path: 'world.articles', message: 'articles given but no knowledge ingester was wired' }], options.source);
+    throw new WorldValidationError(
+      [{ path: 'world.articles', message: 'articles given but no knowledge ingester was wired' }],
+      options.source,
+    );
   }
   await withTransaction(pool, async (client) => {
     await insertWorld(client, world);
@@ -70,7 +80,12 @@ export async function loadWorld(pool: pg.Pool, fixture: WorldInput | unknown, op
   return world;
 }
 
-async function insertRows(client: pg.PoolClient, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+async function insertRows(
+  client: pg.PoolClient,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+): Promise<void> {
   // Batches keep each statement under PostgreSQL's 65,535-parameter limit.
   const batchSize = Math.max(1, Math.floor(5000 / columns.length));
   for (let start = 0; start < rows.length; start += batchSize) {
@@ -92,55 +107,147 @@ async function insertWorld(client: pg.PoolClient, world: World): Promise<void> {
     client,
     'accounts',
     ['id', 'name', 'tier', 'region', 'owner_name', 'owner_email', 'created_at'],
-    world.accounts.map((a) => [a.id, a.name, a.tier, a.region, a.owner_name ?? null, a.owner_email ?? null, a.created_at ?? new Date().toISOString()]),
+    world.accounts.map((a) => [
+      a.id,
+      a.name,
+      a.tier,
+      a.region,
+      a.owner_name ?? null,
+      a.owner_email ?? null,
+      a.created_at ?? new Date().toISOString(),
+    ]),
   );
   await insertRows(
     client,
     'interactions',
     ['id', 'account_id', 'kind', 'body', 'author'],
-    world.accounts.flatMap((a) => (a.notes ?? []).map((note, index) => [`note_${a.id}_${index + 1}`, a.id, 'note', note, a.owner_name ?? 'crm'])),
+    world.accounts.flatMap((a) =>
+      (a.notes ?? []).map((note, index) => [
+        `note_${a.id}_${index + 1}`,
+        a.id,
+        'note',
+        note,
+        a.owner_name ?? 'crm',
+      ]),
+    ),
   );
   await insertRows(
     client,
     'contacts',
     ['id', 'account_id', 'name', 'email', 'timezone', 'phone', 'title'],
-    world.contacts.map((c) => [c.id, c.account, c.name, c.email, c.timezone, c.phone ?? null, c.title ?? null]),
+    world.contacts.map((c) => [
+      c.id,
+      c.account,
+      c.name,
+      c.email,
+      c.timezone,
+      c.phone ?? null,
+      c.title ?? null,
+    ]),
   );
   await insertRows(
     client,
     'subscriptions',
     ['id', 'account_id', 'plan_id', 'status', 'period_start', 'period_end', 'cancel_at_period_end'],
-    world.subscriptions.map((s) => [s.id, s.account, s.plan, s.status, s.period_start ?? null, s.period_end, s.cancel_at_period_end ?? false]),
+    world.subscriptions.map((s) => [
+      s.id,
+      s.account,
+      s.plan,
+      s.status,
+      s.period_start ?? null,
+      s.period_end,
+      s.cancel_at_period_end ?? false,
+    ]),
   );
   await insertRows(
     client,
     'invoices',
     ['id', 'account_id', 'subscription_id', 'amount_cents', 'status', 'issued_at', 'due_at', 'description'],
-    world.invoices.map((i) => [i.id, i.account, i.subscription ?? null, i.amount_cents, i.status, i.issued_at, i.due_at ?? null, i.description ?? null]),
+    world.invoices.map((i) => [
+      i.id,
+      i.account,
+      i.subscription ?? null,
+      i.amount_cents,
+      i.status,
+      i.issued_at,
+      i.due_at ?? null,
+      i.description ?? null,
+    ]),
   );
   await insertRows(
     client,
     'payments',
     ['id', 'invoice_id', 'amount_cents', 'status', 'failure_reason', 'card_last4', 'created_at'],
-    world.payments.map((p) => [p.id, p.invoice, p.amount_cents, p.status, p.failure_reason ?? null, p.card_last4 ?? null, p.created_at]),
+    world.payments.map((p) => [
+      p.id,
+      p.invoice,
+      p.amount_cents,
+      p.status,
+      p.failure_reason ?? null,
+      p.card_last4 ?? null,
+      p.created_at,
+    ]),
   );
   await insertRows(
     client,
     'incidents',
     ['id', 'title', 'status', 'severity', 'components', 'started_at', 'resolved_at', 'summary'],
-    world.incidents.map((i) => [i.id, i.title, i.status, i.severity ?? 'SEV2', i.components ?? [], i.started_at, i.resolved_at ?? null, i.summary]),
+    world.incidents.map((i) => [
+      i.id,
+      i.title,
+      i.status,
+      i.severity ?? 'SEV2',
+      i.components ?? [],
+      i.started_at,
+      i.resolved_at ?? null,
+      i.summary,
+    ]),
   );
   await insertRows(
     client,
     'tickets',
-    ['id', 'account_id', 'contact_id', 'subject', 'description', 'status', 'priority', 'category', 'assignee', 'incident_id', 'created_at', 'updated_at'],
-    world.tickets.map((t) => [t.id, t.account, t.contact, t.subject, t.description ?? '', t.status, t.priority, t.category, t.assignee ?? null, t.incident ?? null, t.created_at, t.created_at]),
+    [
+      'id',
+      'account_id',
+      'contact_id',
+      'subject',
+      'description',
+      'status',
+      'priority',
+      'category',
+      'assignee',
+      'incident_id',
+      'created_at',
+      'updated_at',
+    ],
+    world.tickets.map((t) => [
+      t.id,
+      t.account,
+      t.contact,
+      t.subject,
+      t.description ?? '',
+      t.status,
+      t.priority,
+      t.category,
+      t.assignee ?? null,
+      t.incident ?? null,
+      t.created_at,
+      t.created_at,
+    ]),
   );
   await insertRows(
     client,
     'engineers',
     ['id', 'name', 'email', 'timezone', 'hours_start', 'hours_end', 'days'],
-    world.engineers.map((e) => [e.id, e.name, e.email, e.timezone, e.hours.slice(0, 5), e.hours.slice(6), e.days]),
+    world.engineers.map((e) => [
+      e.id,
+      e.name,
+      e.email,
+      e.timezone,
+      e.hours.slice(0, 5),
+      e.hours.slice(6),
+      e.days,
+    ]),
   );
   await insertRows(
     client,
@@ -159,10 +266,35 @@ async function insertWorld(client: pg.PoolClient, world: World): Promise<void> {
 
 /** Tables that hold a world's state (everything but reference data and the migration ledger). */
 export const worldTables = [
-  'kb_chunks', 'kb_articles', 'kb_index', 'eval_runs', 'verification_codes', 'escalations', 'messages', 'conversations',
-  'email_outbox', 'connector_cache', 'audit_log', 'idempotency_keys', 'bookings', 'engineers', 'ticket_comments',
-  'tickets', 'incidents', 'payment_links', 'payment_retries', 'plan_changes', 'credits', 'refunds', 'payments',
-  'invoices', 'subscriptions', 'interactions', 'contacts', 'accounts', 'settings',
+  'kb_chunks',
+  'kb_articles',
+  'kb_index',
+  'eval_runs',
+  'verification_codes',
+  'escalations',
+  'messages',
+  'conversations',
+  'email_outbox',
+  'connector_cache',
+  'audit_log',
+  'idempotency_keys',
+  'bookings',
+  'engineers',
+  'ticket_comments',
+  'tickets',
+  'incidents',
+  'payment_links',
+  'payment_retries',
+  'plan_changes',
+  'credits',
+  'refunds',
+  'payments',
+  'invoices',
+  'subscriptions',
+  'interactions',
+  'contacts',
+  'accounts',
+  'settings',
 ] as const;
 
 /** Empties every world table (fast reset between eval scenarios); credentials, policies and humans stay. */

@@ -11,6 +11,8 @@ export const defaultPolicy: Policy = { auto_refund_limit_cents: 20_000, refund_w
 
 /** The world's policy: the defaults with any stored overrides applied. */
 export async function readPolicy(db: Queryable): Promise<Policy> {
-  const { rows } = await db.query<{ value: Partial<Policy> }>(`SELECT value FROM settings WHERE key = 'policy'`);
+  const { rows } = await db.query<{ value: Partial<Policy> }>(
+    `SELECT value FROM settings WHERE key = 'policy'`,
+  );
   return { ...defaultPolicy, ...(rows[0]?.value ?? {}) };
 }

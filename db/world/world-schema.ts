@@ -8,7 +8,9 @@ import { z } from 'zod';
  */
 const id = z.string().trim().min(1).max(200);
 const isoDateTime = z.iso.datetime({ offset: true });
-const timezone = z.string().refine((value) => isValidTimezone(value), 'is not an IANA time zone (e.g. Europe/Berlin)');
+const timezone = z
+  .string()
+  .refine((value) => isValidTimezone(value), 'is not an IANA time zone (e.g. Europe/Berlin)');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
 export const planIds = ['free', 'starter', 'pro', 'business', 'enterprise'] as const;
@@ -62,7 +64,10 @@ export const worldPaymentSchema = z.strictObject({
   status: z.enum(['succeeded', 'failed', 'pending', 'refunded', 'partially_refunded']),
   created_at: isoDateTime,
   failure_reason: z.string().min(1).optional(),
-  card_last4: z.string().regex(/^\d{4}$/).optional(),
+  card_last4: z
+    .string()
+    .regex(/^\d{4}$/)
+    .optional(),
 });
 
 export const worldTicketSchema = z.strictObject({
@@ -167,35 +172,51 @@ function checkReferences(world: WorldShape, context: z.RefinementCtx): void {
     list.forEach((item, index) => {
       const key = item.id ?? item.slug ?? '';
       if (seen.has(key)) {
-        context.addIssue({ code: 'custom', path: [name, index, item.id ? 'id' : 'slug'], message: `duplicate "${key}"` });
+        context.addIssue({
+          code: 'custom',
+          path: [name, index, item.id ? 'id' : 'slug'],
+          message: `duplicate "${key}"`,
+        });
       }
       seen.add(key);
     });
   };
-  for (const name of Object.keys(collections) as Array<keyof typeof collections>) duplicates(name, world[name]);
+  for (const name of Object.keys(collections) as Array<keyof typeof collections>)
+    duplicates(name, world[name]);
   duplicates('articles', world.articles);
 
   const emails = new Set<string>();
   world.contacts.forEach((contact, index) => {
     const email = contact.email.toLowerCase();
     if (emails.has(email))
-      context.addIssue({ code: 'custom', path: ['contacts', index, 'email'], message: `duplicate email "${email}"` });
+      context.addIssue({
+        code: 'custom',
+        path: ['contacts', index, 'email'],
+        message: `duplicate email "${email}"`,
+      });
     emails.add(email);
   });
 
-  const reference = (path: Array<string | number>, value: string | undefined, target: keyof typeof collections) => {
+  const reference = (
+    path: Array<string | number>,
+    value: string | undefined,
+    target: keyof typeof collections,
+  ) => {
     if (value !== undefined && !collections[target].has(value)) {
       context.addIssue({ code: 'custom', path, message: `"${value}" does not match any ${target} id` });
     }
   };
   const accountOfContact = new Map(world.contacts.map((contact) => [contact.id, contact.account]));
-  world.contacts.forEach((item, index) => reference(['contacts', index, 'account'], item.account, 'accounts'));
-  world.subscriptions.forEach((item, index) => reference(['subscriptions', index, 'account'], item.account, 'accounts'));
+  for (const [index, item] of world.contacts.entries())
+    reference(['contacts', index, 'account'], item.account, 'accounts');
+  for (const [index, item] of world.subscriptions.entries())
+    reference(['subscriptions', index, 'account'], item.account, 'accounts');
   world.invoices.forEach((item, index) => {
     reference(['invoices', index, 'account'], item.account, 'accounts');
     reference(['invoices', index, 'subscription'], item.subscription, 'subscriptions');
   });
-  world.payments.forEach((item, index) => reference(['payments', index, 'invoice'], item.invoice, 'invoices'));
+  for (const [index, item] of world.payments.entries())
+    reference(['payments', index, 'invoice'], item.invoice, 'invoices');
   world.tickets.forEach((item, index) => {
     reference(['tickets', index, 'account'], item.account, 'accounts');
     reference(['tickets', index, 'contact'], item.contact, 'contacts');
@@ -226,4 +247,3 @@ function isValidTimezone(value: string): boolean {
     return false;
   }
 }
-

@@ -22,7 +22,6 @@ export async function createTestDatabase(): Promise<Database> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const database = await openDatabase({ url: url.toString(), maxConnections: 5 });
-  await database.pool.query('CREATE EXTENSION IF NOT EXISTS vector');
   await migrateToLatest(database.pool);
   return {
     ...database,
@@ -37,4 +36,5 @@ export async function createTestDatabase(): Promise<Database> {
 }
 
 /** Which engine the integration tests run on, for test names. */
-export const testDatabaseKind = (): 'postgres' | 'pglite' => (process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite');
+export const testDatabaseKind = (): 'postgres' | 'pglite' =>
+  process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
