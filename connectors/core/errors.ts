@@ -9,7 +9,11 @@ export type ConnectorErrorKind =
   | 'forbidden'
   | 'permanent';
 
-const retryableKinds: ReadonlySet<ConnectorErrorKind> = new Set(['auth_expired', 'rate_limited', 'transient']);
+const retryableKinds: ReadonlySet<ConnectorErrorKind> = new Set([
+  'auth_expired',
+  'rate_limited',
+  'transient',
+]);
 
 /** A typed failure of a connector operation. Messages never carry secrets or another customer's data. */
 export class ConnectorError extends Error {

@@ -22,5 +22,9 @@ export interface ConnectorGateway {
     options?: CallOptions,
   ): Promise<CallResult<Output>>;
   /** Connector ids and their operations' public metadata (name, effect, description). */
-  describe(): Array<{ id: string; title: string; operations: Array<{ name: string; effect: 'read' | 'write'; description: string }> }>;
+  describe(): Array<{
+    id: string;
+    title: string;
+    operations: Array<{ name: string; effect: 'read' | 'write'; description: string }>;
+  }>;
 }
