@@ -85,8 +85,12 @@ export interface ConnectorDefinition {
   grantedScopes: string[];
   /** Who-am-I / health call, for health checks and the admin "test connection". */
   check(signal: AbortSignal): Promise<{ ok: true; detail: string } | { ok: false; detail: string }>;
-  operations: Record<string, OperationDefinition<any, any>>;
+  operations: Record<string, AnyOperationDefinition>;
 }
+
+/** An operation of any input/output types, as a connector's operation table holds them. */
+// biome-ignore lint/suspicious/noExplicitAny: the table mixes operations of different types; each call is checked by its zod schemas.
+export type AnyOperationDefinition = OperationDefinition<any, any>;
 
 /** Helper that keeps the input/output types of an operation tied to its schemas. */
 export function defineOperation<Input, Output>(

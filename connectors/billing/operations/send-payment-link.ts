@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { z } from 'zod';
+import { withTransaction } from '../../../db/database.ts';
+import { defineOperation } from '../../core/definition.ts';
+import { ConnectorError } from '../../core/errors.ts';
+import { hashPaymentLinkToken, signPaymentLinkToken } from '../payment-link-token.ts';
+import { isoDateTime, recordId, utcDate } from '../schemas.ts';
+
+const linkLifetimeMs = 24 * 60 * 60 * 1000;
+
+/** Settings of the update-payment links. */
+export interface PaymentLinkSettings {
+  db: pg.Pool;
+  /** HMAC key of the link tokens. */
+  paymentLinkSecret: string;
+  /** The page that takes the token, e.g. `https://billing.example.com/update-payment`. */
+  paymentLinkBaseUrl: string;
+}
+
+/**
+ * `billing.send_payment_link`: creates a signed update-payment link valid for 24 hours and returns
+ * its URL; the agent emails it through the email connector. The same contact gets the same unused
+ * link again on the same day, so a retry never mints a second one.
+ */
+export function createSendPaymentLinkOperation(settings: PaymentLinkSettings) {
+  const { db } = settings;
+  const urlFor = (token: string) => {
+    const url = new URL(settings.paymentLinkBaseUrl);
+    url.searchParams.set('token', token);
+    return url.toString();
+  };
+  return defineOperation({
+    name: 'send_payment_link',
+    description:
+      "Creates a secure link (valid 24 hours) where the customer updates their payment method; returns the URL to email to the customer's verified address.",
+    effect: 'write',
+    input: z.strictObject({ contact_id: recordId }),
+    output: z.object({ link_id: z.string(), url: z.string(), expires_at: isoDateTime, reused: z.boolean() }),
+    scopes: ['billing.write'],
+    timeoutMs: 10_000,
+    // The key has no clock of its own: the day is the real one (the link's day is the world's, below).
+    idempotencyKey: (input) => `payment_link:${input.contact_id}:${utcDate(new Date())}`,
+    customerKey: { field: 'contact_id', from: 'contactId' },
+    async run(input, context) {
+      const now = context.now();
+      return withTransaction(db, async (client) => {
+        const contact = await client.query('SELECT id FROM contacts WHERE id = $1 FOR UPDATE', [
+          input.contact_id,
+        ]);
+        if (contact.rowCount === 0) throw new ConnectorError('not_found', `No contact ${input.contact_id}.`);
+        const dayStart = new Date(`${utcDate(now)}T00:00:00Z`);
+        const existing = await client.query<{ id: string; expires_at: Date }>(
+          `SELECT id, expires_at FROM payment_links
+           WHERE contact_id = $1 AND used_at IS NULL AND created_at >= $2 AND created_at <= $3 AND expires_at > $3
+           ORDER BY created_at DESC LIMIT 1`,
+          [input.contact_id, dayStart, now],
+        );
+        const reusable = existing.rows[0];
+        if (reusable) {
+          const expiresAt = new Date(reusable.expires_at);
+          const token = signPaymentLinkToken(reusable.id, expiresAt, settings.paymentLinkSecret);
+          return {
+            link_id: reusable.id,
+            url: urlFor(token),
+            expires_at: expiresAt.toISOString(),
+            reused: true,
+          };
+        }
+        const linkId = `pl_${randomBytes(12).toString('hex')}`;
+        // Whole seconds: the token carries the expiry in seconds and must match the stored row.
+        const expiresAt = new Date(Math.floor((now.getTime() + linkLifetimeMs) / 1000) * 1000);
+        const token = signPaymentLinkToken(linkId, expiresAt, settings.paymentLinkSecret);
+        await client.query(
+          'INSERT INTO payment_links (id, contact_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)',
+          [linkId, input.contact_id, hashPaymentLinkToken(token), expiresAt, now],
+        );
+        context.signal.throwIfAborted();
+        return { link_id: linkId, url: urlFor(token), expires_at: expiresAt.toISOString(), reused: false };
+      });
+    },
+  });
+}

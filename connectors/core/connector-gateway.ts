@@ -1,0 +1,280 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
+import { type AuditSettings, createAuditWriter } from './audit.ts';
+import { createReadCache } from './cache.ts';
+import { createCallRecorder } from './call-recorder.ts';
+import { hashArgs } from './canonical.ts';
+import type { CallerSession, ConnectorDefinition, WorldPolicy } from './definition.ts';
+import { ConnectorError } from './errors.ts';
+import type { FaultInjector } from './faults.ts';
+import type { CallOptions, ConnectorGateway } from './gateway.ts';
+import {
+  type ConnectorHealth,
+  type CredentialStatus,
+  checkConnector,
+  createHealthTracker,
+  createHealthView,
+} from './health.ts';
+import { createIdempotencyStore } from './idempotency.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { type CallTrace, type PipelineDeps, runPipeline } from './pipeline.ts';
+import type { ConnectorPolicy, ConnectorPolicyInput } from './policy.ts';
+import { createPolicySource } from './policy-cache.ts';
+import type { Queryable } from './queryable.ts';
+import { scrubMessage } from './redaction.ts';
+import {
+  type CircuitStateName,
+  type ConnectorResilience,
+  createConnectorResilience,
+  defaultResilience,
+  type ResilienceSettings,
+} from './resilience.ts';
+import type { CallResult } from './result.ts';
+import { type ConnectorMetrics, createConnectorMetrics, defaultTracer, startCallSpan } from './telemetry.ts';
+
+/** Partial resilience settings (nested objects may be partial too). */
+export interface ResilienceOverrides {
+  retry?: Partial<ResilienceSettings['retry']>;
+  breaker?: ResilienceSettings['breaker'];
+  halfOpenAfterMs?: number;
+  bulkhead?: Partial<ResilienceSettings['bulkhead']>;
+}
+
+/** Everything the gateway is built from; only `db` and `connectors` are required. */
+export interface ConnectorGatewayOptions {
+  db: Queryable;
+  connectors: ConnectorDefinition[];
+  /** Default policy per connector id; a row in `connector_policies` replaces it. */
+  policies?: Record<string, ConnectorPolicyInput>;
+  /** How long an effective policy is cached (ms); `setPolicy` through the gateway clears it at once. */
+  policyCacheMs?: number;
+  /** The world's policy numbers (refund window, auto-refund limit). */
+  policy?: () => Promise<WorldPolicy>;
+  /** The clock operations see (eval scenarios fix it). */
+  now?: () => Date;
+  logger?: Logger;
+  registry?: Registry;
+  tracer?: Tracer;
+  faults?: FaultInjector;
+  resilience?: ResilienceOverrides & { connectors?: Record<string, ResilienceOverrides> };
+  idempotency?: { lockMs?: number; waitMs?: number; pollMs?: number };
+  audit?: AuditSettings;
+  health?: { maxSamples?: number; windowMs?: number };
+  credentialStatus?: (connectorId: string) => Promise<CredentialStatus>;
+  /** Jitter source for retry backoff (tests make it deterministic). */
+  random?: () => number;
+}
+
+/** The gateway plus the admin/health/lifecycle surface the API and evals use. */
+export interface ManagedConnectorGateway extends ConnectorGateway {
+  health(): Promise<ConnectorHealth[]>;
+  checkConnector(connectorId: string): Promise<{ ok: boolean; detail: string; latencyMs: number }>;
+  getPolicy(connectorId: string): Promise<ConnectorPolicy>;
+  setPolicy(
+    connectorId: string,
+    policy: ConnectorPolicyInput,
+    updatedBy: string | null,
+  ): Promise<ConnectorPolicy>;
+  circuitState(connectorId: string): CircuitStateName;
+  readonly metrics: ConnectorMetrics;
+  /** Writes queued audit rows and pending cache stores now (e.g. before reading `audit_log` in a test). */
+  flush(): Promise<void>;
+  /** Flushes everything; call on graceful shutdown so no audit row is lost. */
+  close(): Promise<void>;
+}
+
+/** The SPEC's published policy, used when no `policy` provider is given. */
+export const defaultWorldPolicy: WorldPolicy = { auto_refund_limit_cents: 20_000, refund_window_days: 30 };
+
+/** Builds the one call pipeline: identity → policy → idempotency → resilience → audit/telemetry. */
+export function createConnectorGateway(options: ConnectorGatewayOptions): ManagedConnectorGateway {
+  const connectors = new Map<string, ConnectorDefinition>();
+  for (const connector of options.connectors) {
+    if (connectors.has(connector.id)) throw new Error(`Connector "${connector.id}" is registered twice`);
+    connectors.set(connector.id, connector);
+  }
+  const logger = options.logger ?? silentLogger;
+  const metrics = createConnectorMetrics(options.registry);
+  const tracer = options.tracer ?? defaultTracer();
+  const now = options.now ?? (() => new Date());
+  const tracker = createHealthTracker(options.health);
+  const audit = createAuditWriter(options.db, options.audit ?? { mode: 'buffered' }, (error) =>
+    logger.error({ err: error }, 'audit rows could not be written; they will be retried'),
+  );
+  const cache = createReadCache(options.db, now, {
+    onError: (error) => logger.warn({ err: error }, 'stale-read cache could not be updated'),
+  });
+  const policies = createPolicySource(
+    options.db,
+    connectors,
+    options.policies ?? {},
+    options.policyCacheMs ?? 5_000,
+  );
+
+  const settings = new Map<string, ResilienceSettings>();
+  const resilience = new Map<string, ConnectorResilience>();
+  for (const connector of connectors.values()) {
+    const merged = mergeResilience(options.resilience, options.resilience?.connectors?.[connector.id]);
+    settings.set(connector.id, merged);
+    const stage = createConnectorResilience(connector.id, merged, options.random);
+    metrics.setCircuitState(connector.id, 'closed');
+    stage.onStateChange((state) => {
+      metrics.setCircuitState(connector.id, state);
+      if (state !== 'closed')
+        logger.warn({ connector: connector.id, circuit: state }, 'connector circuit is not closed');
+    });
+    resilience.set(connector.id, stage);
+  }
+
+  const deps: PipelineDeps = {
+    db: options.db,
+    policies,
+    worldPolicy: options.policy ?? (async () => defaultWorldPolicy),
+    now,
+    idempotency: createIdempotencyStore(options.db, options.idempotency),
+    idempotencyLockMs: (connectorId, operation) => {
+      // The lock must outlive every attempt and backoff of this write, or a second attempt could take it over.
+      const retry = settings.get(connectorId)?.retry ?? defaultResilience.retry;
+      const worstCase = operation.timeoutMs * (retry.retries + 1) + retry.maxDelayMs * retry.retries + 5_000;
+      return Math.max(options.idempotency?.lockMs ?? 60_000, worstCase);
+    },
+    cache,
+    resilience: (connectorId) => resilience.get(connectorId)!,
+    ...(options.faults ? { faults: options.faults } : {}),
+  };
+  const recorder = createCallRecorder({ tracker, metrics, audit, logger });
+  const healthView = createHealthView({
+    connectors: [...connectors.values()],
+    tracker,
+    circuitState: (connectorId) => resilience.get(connectorId)?.state ?? 'closed',
+    ...(options.credentialStatus ? { credentialStatus: options.credentialStatus } : {}),
+  });
+
+  async function call<Output>(
+    session: CallerSession,
+    connectorId: string,
+    operationName: string,
+    input: Record<string, unknown>,
+    callOptions: CallOptions = {},
+  ): Promise<CallResult<Output>> {
+    const at = new Date();
+    const started = performance.now();
+    const connector = connectors.get(connectorId);
+    const operation =
+      connector && Object.hasOwn(connector.operations, operationName)
+        ? connector.operations[operationName]
+        : undefined;
+    // Unknown names come from model output: keep them out of metric labels (cardinality).
+    const labels = operation
+      ? { connector: connectorId, operation: operationName }
+      : { connector: '_unknown', operation: '_unknown' };
+    const effect = operation?.effect ?? 'read';
+    const span = startCallSpan(tracer, labels.connector, labels.operation, effect);
+    const trace: CallTrace = {
+      argsHash: safeHash(input),
+      idempotencyKey: null,
+      detail: session.actorId ? { actor_id: session.actorId } : {},
+      scrub: [],
+    };
+
+    let result: CallResult<unknown>;
+    if (!connector || !operation) {
+      const what = connector
+        ? `unknown operation "${operationName}" of connector ${connectorId}`
+        : `unknown connector "${connectorId}"`;
+      result = errorResult(new ConnectorError('invalid_input', what));
+    } else {
+      try {
+        result = await runPipeline(deps, trace, connector, operation, session, input ?? {}, callOptions);
+      } catch (error) {
+        result = errorResult(
+          error instanceof ConnectorError
+            ? error
+            : new ConnectorError('transient', 'internal pipeline failure', { cause: error }),
+        );
+        if (!(error instanceof ConnectorError))
+          logger.error({ err: error, ...labels }, 'connector pipeline failed');
+      }
+    }
+    if (result.status === 'error') {
+      result = {
+        status: 'error',
+        error: { ...result.error, message: scrubMessage(result.error.message, trace.scrub) },
+      };
+      trace.detail.error = result.error.message;
+    } else if (typeof trace.detail.error === 'string') {
+      trace.detail.error = scrubMessage(trace.detail.error, trace.scrub);
+    }
+
+    await recorder.record({
+      session,
+      connectorId,
+      operationName,
+      known: operation !== undefined,
+      effect,
+      labels,
+      at,
+      started,
+      trace,
+      span,
+      result,
+    });
+    return result as CallResult<Output>;
+  }
+
+  return {
+    call,
+    describe: () =>
+      [...connectors.values()].map((connector) => ({
+        id: connector.id,
+        title: connector.title,
+        operations: Object.values(connector.operations).map((operation) => ({
+          name: operation.name,
+          effect: operation.effect,
+          description: operation.description,
+        })),
+      })),
+    health: healthView,
+    checkConnector: async (connectorId) => {
+      const connector = connectors.get(connectorId);
+      if (!connector) return { ok: false, detail: `unknown connector "${connectorId}"`, latencyMs: 0 };
+      return checkConnector(connector);
+    },
+    getPolicy: (connectorId) => policies.effective(connectorId),
+    setPolicy: (connectorId, policy, updatedBy) => policies.set(connectorId, policy, updatedBy),
+    circuitState: (connectorId) => resilience.get(connectorId)?.state ?? 'closed',
+    metrics,
+    flush: async () => {
+      await cache.flush();
+      await audit.flush();
+    },
+    close: async () => {
+      await cache.flush();
+      await audit.close();
+    },
+  };
+}
+
+function mergeResilience(
+  shared: ResilienceOverrides | undefined,
+  own: ResilienceOverrides | undefined,
+): ResilienceSettings {
+  return {
+    retry: { ...defaultResilience.retry, ...shared?.retry, ...own?.retry },
+    breaker: own?.breaker ?? shared?.breaker ?? defaultResilience.breaker,
+    halfOpenAfterMs: own?.halfOpenAfterMs ?? shared?.halfOpenAfterMs ?? defaultResilience.halfOpenAfterMs,
+    bulkhead: { ...defaultResilience.bulkhead, ...shared?.bulkhead, ...own?.bulkhead },
+  };
+}
+
+function errorResult(error: ConnectorError): CallResult<never> {
+  return { status: 'error', error: { kind: error.kind, message: error.message, retryable: error.retryable } };
+}
+
+function safeHash(input: unknown): string {
+  try {
+    return hashArgs(input ?? {});
+  } catch {
+    return hashArgs(String(input));
+  }
+}

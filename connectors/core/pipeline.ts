@@ -1,0 +1,210 @@
+import type { ReadCache } from './cache.ts';
+import { readCacheKey } from './cache.ts';
+import { hashArgs, toJsonValue } from './canonical.ts';
+import type {
+  AnyOperationDefinition,
+  CallerSession,
+  ConnectorDefinition,
+  WorldPolicy,
+} from './definition.ts';
+import { ConnectorError, type ConnectorErrorKind } from './errors.ts';
+import { type FaultInjector, runWithFault } from './faults.ts';
+import type { CallOptions } from './gateway.ts';
+import type { IdempotencyStore } from './idempotency.ts';
+import { bindIdentity, checkOwnership } from './identity.ts';
+import { decide, fieldRulesFor } from './policy.ts';
+import type { PolicySource } from './policy-cache.ts';
+import type { Queryable } from './queryable.ts';
+import { applyFieldRules, applyRedactions, dropSecretKeys, valuesAt } from './redaction.ts';
+import type { ConnectorResilience } from './resilience.ts';
+import type { CallResult } from './result.ts';
+
+/** What the stages need; built once by `createConnectorGateway`. */
+export interface PipelineDeps {
+  db: Queryable;
+  policies: PolicySource;
+  worldPolicy: () => Promise<WorldPolicy>;
+  now: () => Date;
+  idempotency: IdempotencyStore;
+  idempotencyLockMs: (connectorId: string, operation: AnyOperationDefinition) => number;
+  cache: ReadCache;
+  resilience: (connectorId: string) => ConnectorResilience;
+  faults?: FaultInjector;
+}
+
+/** What a call leaves behind for the audit row, the log line and health (filled as stages run). */
+export interface CallTrace {
+  argsHash: string;
+  idempotencyKey: string | null;
+  /** Sanitised input and stage notes; never secrets or redacted fields. */
+  detail: Record<string, unknown>;
+  /** Values of redacted input fields, scrubbed out of error messages. */
+  scrub: string[];
+  /** Set when the call reached the vendor: whether the vendor answered, and how long that took. */
+  vendor?: { ok: boolean; latencyMs: number; error?: ConnectorError };
+}
+
+/** Kinds that mean the vendor (not the caller) failed: they count against health and allow stale reads. */
+export const vendorFailureKinds: ReadonlySet<ConnectorErrorKind> = new Set([
+  'transient',
+  'rate_limited',
+  'auth_expired',
+  'permanent',
+]);
+
+/** Runs identity → policy → idempotency → resilience for one known operation. Throws only on bugs. */
+export async function runPipeline(
+  deps: PipelineDeps,
+  trace: CallTrace,
+  connector: ConnectorDefinition,
+  operation: AnyOperationDefinition,
+  session: CallerSession,
+  rawInput: Record<string, unknown>,
+  options: CallOptions,
+): Promise<CallResult<unknown>> {
+  const policy = await deps.policies.effective(connector.id);
+  const rules = fieldRulesFor(policy, operation.name);
+
+  // 1. Identity: the customer comes from the session; records must be the customer's own.
+  const bound = bindIdentity(session, operation, rawInput);
+  const parsed = operation.input.safeParse(bound);
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`,
+    );
+    throw new ConnectorError(
+      'invalid_input',
+      `invalid input for ${connector.id}.${operation.name}: ${messages.join('; ')}`,
+    );
+  }
+  const input = parsed.data as Record<string, unknown>;
+  trace.argsHash = hashArgs(input);
+  trace.scrub = valuesAt(input, rules?.redact);
+  trace.detail.input = dropSecretKeys(applyRedactions(toJsonValue(input), rules?.redact));
+  await checkOwnership(session, operation, input, deps.db);
+
+  // 2. Policy: allowed operations, segment rules, action limits.
+  const world = await deps.worldPolicy();
+  const decision = decide(policy, operation.name, input, session, world, options.approval !== undefined);
+  if (decision.action === 'forbidden') throw new ConnectorError('forbidden', decision.message);
+  if (decision.action === 'human_required') {
+    trace.detail.rule = decision.rule;
+    return { status: 'human_required', rule: decision.rule };
+  }
+  const key = idempotencyKeyOf(session, connector.id, operation, input, options);
+  if (decision.action === 'approval_required') {
+    trace.detail.pending_reason = decision.reason;
+    trace.idempotencyKey = key;
+    return {
+      status: 'approval_required',
+      pendingAction: {
+        connector: connector.id,
+        operation: operation.name,
+        input: toJsonValue(input),
+        idempotencyKey:
+          key ?? `${session.conversationId ?? 'system'}:${connector.id}.${operation.name}:${trace.argsHash}`,
+        reason: decision.reason,
+      },
+    };
+  }
+  if (options.approval) trace.detail.approved_by = options.approval.approvedBy;
+
+  // 3. Idempotency: every write runs under a key it holds; a completed key replays its result.
+  let lease: string | null = null;
+  if (operation.effect === 'write') {
+    if (!key) {
+      throw new ConnectorError(
+        'invalid_input',
+        `${connector.id}.${operation.name} is a write without an idempotency key: pass options.idempotencyKey`,
+      );
+    }
+    trace.idempotencyKey = key;
+    const claim = await deps.idempotency.claim(
+      key,
+      connector.id,
+      operation.name,
+      trace.argsHash,
+      deps.idempotencyLockMs(connector.id, operation),
+    );
+    if (claim.kind === 'replay') {
+      trace.detail.replayed = true;
+      return { status: 'ok', data: claim.data, stale: false, replayed: true };
+    }
+    lease = claim.lease;
+  }
+
+  // 4. Resilience: bulkhead, breaker, timeout and retries around the vendor call, then output checks.
+  const cacheKey =
+    operation.cacheable && operation.effect === 'read'
+      ? readCacheKey(connector.id, operation.name, input, session)
+      : null;
+  const started = performance.now();
+  let data: unknown;
+  try {
+    const { value, attempts } = await deps.resilience(connector.id).execute(
+      (signal) => {
+        const fault = deps.faults?.take(connector.id, operation.name) ?? null;
+        return runWithFault(fault, signal, () =>
+          operation.run(input, {
+            session,
+            now: deps.now,
+            signal,
+            ...(key ? { idempotencyKey: key } : {}),
+            policy: world,
+          }),
+        );
+      },
+      { timeoutMs: operation.timeoutMs, mayRetry: operation.effect === 'read' || key !== null },
+    );
+    trace.detail.attempts = attempts;
+    const output = operation.output.safeParse(value);
+    if (!output.success) {
+      const where = output.error.issues.map(
+        (issue) => `${issue.path.join('.') || '(output)'}: ${issue.message}`,
+      );
+      throw new ConnectorError(
+        'permanent',
+        `malformed response from ${connector.id}.${operation.name}: ${where.slice(0, 3).join('; ')}`,
+      );
+    }
+    data = toJsonValue(applyFieldRules(output.data, rules));
+    trace.vendor = { ok: true, latencyMs: performance.now() - started };
+  } catch (caught) {
+    const error =
+      caught instanceof ConnectorError
+        ? caught
+        : new ConnectorError('permanent', 'unexpected failure', { cause: caught });
+    trace.vendor = { ok: !vendorFailureKinds.has(error.kind), latencyMs: performance.now() - started, error };
+    if (lease && key)
+      await deps.idempotency.release(key, lease, { kind: error.kind, message: error.message });
+    if (cacheKey && vendorFailureKinds.has(error.kind)) {
+      const cached = await deps.cache.get(cacheKey);
+      if (cached) {
+        trace.detail.error = error.message;
+        trace.detail.error_kind = error.kind;
+        trace.detail.age_seconds = cached.ageSeconds;
+        return { status: 'ok', data: cached.value, stale: true, ageSeconds: cached.ageSeconds };
+      }
+    }
+    throw error;
+  }
+  // Outside the try: once the vendor succeeded, a failure to store must not release the key for a re-run.
+  if (lease && key) await deps.idempotency.complete(key, lease, data);
+  if (cacheKey) deps.cache.put(cacheKey, connector.id, operation.name, data);
+  return { status: 'ok', data, stale: false, replayed: false };
+}
+
+/** The caller's key, else `${conversation}:${connector}.${operation}:${natural key}`; null for a keyless write. */
+function idempotencyKeyOf(
+  session: CallerSession,
+  connectorId: string,
+  operation: AnyOperationDefinition,
+  input: Record<string, unknown>,
+  options: CallOptions,
+): string | null {
+  if (options.idempotencyKey) return options.idempotencyKey;
+  if (operation.idempotencyKey) {
+    return `${session.conversationId ?? 'system'}:${connectorId}.${operation.name}:${operation.idempotencyKey(input)}`;
+  }
+  return null;
+}

@@ -1,0 +1,40 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import { defineOperation } from '../../core/definition.ts';
+import { ConnectorError } from '../../core/errors.ts';
+import { contactView, readContact } from '../schemas.ts';
+
+/**
+ * `crm.find_contact_by_email`: resolves who an email address belongs to. For the API's identity
+ * resolution (actor 'system'), before any customer is bound to the session — never for the agent.
+ */
+export function createFindContactByEmailOperation({ db }: { db: pg.Pool }) {
+  return defineOperation({
+    name: 'find_contact_by_email',
+    description:
+      'Finds the CRM contact with an email address (case-insensitive), with the account tier. Identity resolution only.',
+    effect: 'read',
+    input: z.strictObject({ email: z.email().max(320) }),
+    output: z.object({
+      contact: contactView.extend({ account_tier: z.string() }).nullable(),
+    }),
+    scopes: ['crm.read'],
+    timeoutMs: 5_000,
+    async run(input, context) {
+      // The policy type has no per-actor rules: looking people up by email is for the API alone.
+      if (context.session.actor !== 'system') {
+        throw new ConnectorError(
+          'forbidden',
+          'find_contact_by_email is for identity resolution by the system only.',
+        );
+      }
+      const { rows } = await db.query<{ id: string; tier: string }>(
+        'SELECT c.id, a.tier FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE lower(c.email) = lower($1)',
+        [input.email],
+      );
+      const match = rows[0];
+      const contact = match ? await readContact(db, match.id) : null;
+      return { contact: contact && match ? { ...contact, account_tier: match.tier } : null };
+    },
+  });
+}

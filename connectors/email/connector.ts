@@ -1,0 +1,37 @@
+import type pg from 'pg';
+import type { ConnectorDefinition } from '../core/definition.ts';
+import { sendEmailOperation } from './send.ts';
+import type { EmailTransport } from './transport.ts';
+
+/** Settings of the email connector. */
+export interface EmailConnectorOptions {
+  db: pg.Pool;
+  /** The transport the dispatcher delivers with; `check()` verifies it. */
+  transport: EmailTransport;
+  /** The From header of outgoing mail. Default "Lumen Cloud Support <support@lumen.example>". */
+  from?: string;
+  /** The company name in the emails. Default "Lumen Cloud". */
+  brandName?: string;
+  messageIdDomain?: string;
+}
+
+/**
+ * The `email` connector: `email.send` queues a templated confirmation to the customer's own
+ * address in the outbox; the dispatcher delivers it with the transport.
+ */
+export function createEmailConnector(options: EmailConnectorOptions): ConnectorDefinition {
+  return {
+    id: 'email',
+    title: options.transport.kind === 'smtp' ? 'Email (SMTP)' : 'Email (local outbox)',
+    grantedScopes: ['email.send'],
+    check: () => options.transport.verify(),
+    operations: {
+      send: sendEmailOperation({
+        db: options.db,
+        from: options.from ?? 'Lumen Cloud Support <support@lumen.example>',
+        brandName: options.brandName ?? 'Lumen Cloud',
+        ...(options.messageIdDomain ? { messageIdDomain: options.messageIdDomain } : {}),
+      }),
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { z } from 'zod';
+import { withTransaction } from '../../../db/database.ts';
+import { defineOperation } from '../../core/definition.ts';
+import { ConnectorError } from '../../core/errors.ts';
+import { matchIncident } from '../incident-matching.ts';
+import {
+  type IncidentView,
+  isoDateTime,
+  openStatuses,
+  readIncidents,
+  recordId,
+  ticketPriority,
+  ticketStatus,
+} from '../schemas.ts';
+
+/** Within this time, the same report from the same contact is the same ticket (a retry or a repeat). */
+const sameTicketWindowMs = 24 * 60 * 60 * 1000;
+
+const input = z.strictObject({
+  /** Filled from the session; absent only for an anonymous visitor, who gives `requester_email`. */
+  contact_id: recordId.optional(),
+  requester_email: z.email().max(320).optional(),
+  subject: z.string().trim().min(1).max(200),
+  description: z.string().trim().min(1).max(10_000),
+  priority: ticketPriority.default('normal'),
+  category: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9_]{0,49}$/, 'must be a lower-case slug such as bug, billing or privacy')
+    .default('general'),
+});
+type Input = z.infer<typeof input>;
+
+const output = z.object({
+  ticket_id: z.string(),
+  status: ticketStatus,
+  priority: ticketPriority,
+  category: z.string(),
+  subject: z.string(),
+  created_at: isoDateTime,
+  /** The open incident the report matches, linked to the ticket. */
+  incident: z
+    .object({
+      id: z.string(),
+      title: z.string(),
+      severity: z.enum(['SEV1', 'SEV2', 'SEV3']),
+      summary: z.string(),
+    })
+    .nullable(),
+  /** True when the same report was already filed (a retried call): nothing new was created. */
+  already_exists: z.boolean(),
+});
+type Output = z.infer<typeof output>;
+
+/**
+ * `ticketing.create_ticket`: files a ticket `TCK-<n>` for the customer's contact and links the open
+ * incident the report matches, if any.
+ */
+export function createCreateTicketOperation({ db }: { db: pg.Pool }) {
+  return defineOperation({
+    name: 'create_ticket',
+    description:
+      'Creates a support ticket (bug report, privacy request, …) for the customer, linking a matching open incident; returns the ticket reference.',
+    effect: 'write',
+    input,
+    output,
+    scopes: ['tickets.write'],
+    timeoutMs: 10_000,
+    idempotencyKey: (value) =>
+      `ticket:${value.contact_id ?? value.requester_email ?? 'anonymous'}:${value.category}:${hashText(value.description)}`,
+    customerKey: { field: 'contact_id', from: 'contactId' },
+    allowUnverified: true,
+    async run(value, context) {
+      if (!value.contact_id) {
+        if (!value.requester_email)
+          throw new ConnectorError(
+            'invalid_input',
+            'A ticket needs the requester: contact_id or requester_email.',
+          );
+        // tickets.account_id is NOT NULL: a visitor without a CRM contact cannot own a ticket yet.
+        throw new ConnectorError(
+          'permanent',
+          'Tickets for visitors without a known contact are not supported yet; escalate instead.',
+        );
+      }
+      const contactId = value.contact_id;
+      const now = context.now();
+      return withTransaction(db, async (client) => {
+        const contact = await client.query<{ account_id: string }>(
+          'SELECT account_id FROM contacts WHERE id = $1 FOR UPDATE',
+          [contactId],
+        );
+        const accountId = contact.rows[0]?.account_id;
+        if (!accountId) throw new ConnectorError('not_found', `No contact ${contactId}.`);
+        const earlier = await findSameTicket(client, contactId, value, now);
+        if (earlier) return earlier;
+
+        const incidents = await readIncidents(client, { onlyOpen: true });
+        const incident = matchIncident(`${value.subject}\n${value.description}`, incidents);
+        const ticketId = await nextTicketId(client);
+        await client.query(
+          `INSERT INTO tickets (id, account_id, contact_id, subject, description, status, priority, category, conversation_id,
+             incident_id, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $10)`,
+          [
+            ticketId,
+            accountId,
+            contactId,
+            value.subject,
+            value.description,
+            value.priority,
+            value.category,
+            context.session.conversationId,
+            incident?.id ?? null,
+            now,
+          ],
+        );
+        context.signal.throwIfAborted();
+        return {
+          ticket_id: ticketId,
+          status: 'new' as const,
+          priority: value.priority,
+          category: value.category,
+          subject: value.subject,
+          created_at: now.toISOString(),
+          incident: incident ? incidentSummary(incident) : null,
+          already_exists: false,
+        } satisfies Output;
+      });
+    },
+  });
+}
+
+const hashText = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+const incidentSummary = (incident: Pick<IncidentView, 'id' | 'title' | 'severity' | 'summary'>) => ({
+  id: incident.id,
+  title: incident.title,
+  severity: incident.severity,
+  summary: incident.summary,
+});
+
+/** `TCK-<n>`: one past the highest numbered ticket, under a lock so concurrent creations never collide. */
+async function nextTicketId(client: pg.PoolClient): Promise<string> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('switchboard.ticket_number'))`);
+  const { rows } = await client.query<{ next: string }>(
+    `SELECT (GREATEST(COALESCE(max(substring(id from '^TCK-([0-9]{1,15})$')::bigint), 0), 1000) + 1)::text AS next FROM tickets`,
+  );
+  return `TCK-${rows[0]!.next}`;
+}
+
+/** The still-open ticket this contact filed with the same category and description in the last day. */
+async function findSameTicket(
+  client: pg.PoolClient,
+  contactId: string,
+  value: Input,
+  now: Date,
+): Promise<Output | null> {
+  const { rows } = await client.query(
+    `SELECT t.id, t.status, t.priority, t.category, t.subject, t.created_at,
+       i.id AS incident_id, i.title AS incident_title, i.severity AS incident_severity, i.summary AS incident_summary
+     FROM tickets t LEFT JOIN incidents i ON i.id = t.incident_id
+     WHERE t.contact_id = $1 AND t.category = $2 AND t.description = $3 AND t.status = ANY($4::text[]) AND t.created_at > $5
+     ORDER BY t.created_at DESC LIMIT 1`,
+    [
+      contactId,
+      value.category,
+      value.description,
+      openStatuses,
+      new Date(now.getTime() - sameTicketWindowMs),
+    ],
+  );
+  const ticket = rows[0];
+  if (!ticket) return null;
+  return {
+    ticket_id: ticket.id,
+    status: ticket.status,
+    priority: ticket.priority,
+    category: ticket.category,
+    subject: ticket.subject,
+    created_at: new Date(ticket.created_at).toISOString(),
+    incident: ticket.incident_id
+      ? incidentSummary({
+          id: ticket.incident_id,
+          title: ticket.incident_title,
+          severity: ticket.incident_severity,
+          summary: ticket.incident_summary,
+        })
+      : null,
+    already_exists: true,
+  };
+}
