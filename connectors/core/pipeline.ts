@@ -142,9 +142,9 @@ export async function runPipeline(
   let data: unknown;
   try {
     const { value, attempts } = await deps.resilience(connector.id).execute(
-      (signal) => {
+      async (signal) => {
         const fault = deps.faults?.take(connector.id, operation.name) ?? null;
-        return runWithFault(fault, signal, () =>
+        const raw = await runWithFault(fault, signal, () =>
           operation.run(input, {
             session,
             now: deps.now,
@@ -153,20 +153,24 @@ export async function runPipeline(
             policy: world,
           }),
         );
+        // A garbled answer is checked inside the retry loop: a read, or a write under its idempotency
+        // key, is asked again (the write is not repeated: the system answers for the same key).
+        const output = operation.output.safeParse(raw);
+        if (!output.success) {
+          const where = output.error.issues.map(
+            (issue) => `${issue.path.join('.') || '(output)'}: ${issue.message}`,
+          );
+          throw new ConnectorError(
+            'transient',
+            `malformed response from ${connector.id}.${operation.name}: ${where.slice(0, 3).join('; ')}`,
+          );
+        }
+        return output;
       },
       { timeoutMs: operation.timeoutMs, mayRetry: operation.effect === 'read' || key !== null },
     );
     trace.detail.attempts = attempts;
-    const output = operation.output.safeParse(value);
-    if (!output.success) {
-      const where = output.error.issues.map(
-        (issue) => `${issue.path.join('.') || '(output)'}: ${issue.message}`,
-      );
-      throw new ConnectorError(
-        'permanent',
-        `malformed response from ${connector.id}.${operation.name}: ${where.slice(0, 3).join('; ')}`,
-      );
-    }
+    const output = value;
     data = toJsonValue(applyFieldRules(output.data, rules));
     trace.vendor = { ok: true, latencyMs: performance.now() - started };
   } catch (caught) {

@@ -19,6 +19,12 @@ export interface EmailConnectorOptions {
  * The `email` connector: `email.send` queues a templated confirmation to the customer's own
  * address in the outbox; the dispatcher delivers it with the transport.
  */
+/** Who confirmation emails come from unless configured. */
+export const defaultSender = {
+  from: 'Lumen Cloud Support <support@lumen.example>',
+  brandName: 'Lumen Cloud',
+};
+
 export function createEmailConnector(options: EmailConnectorOptions): ConnectorDefinition {
   return {
     id: 'email',
@@ -28,8 +34,8 @@ export function createEmailConnector(options: EmailConnectorOptions): ConnectorD
     operations: {
       send: sendEmailOperation({
         db: options.db,
-        from: options.from ?? 'Lumen Cloud Support <support@lumen.example>',
-        brandName: options.brandName ?? 'Lumen Cloud',
+        from: options.from ?? defaultSender.from,
+        brandName: options.brandName ?? defaultSender.brandName,
         ...(options.messageIdDomain ? { messageIdDomain: options.messageIdDomain } : {}),
       }),
     },

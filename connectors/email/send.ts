@@ -1,11 +1,9 @@
-import type pg from 'pg';
 import { z } from 'zod';
 import { defineOperation } from '../core/definition.ts';
-import { ConnectorError } from '../core/errors.ts';
-import { hashValue, messageIdFor, outboxIdFor } from './message-id.ts';
+import { hashValue } from './message-id.ts';
+import { createOutbox, type OutboxOptions } from './outbox.ts';
 import {
   emailTemplates,
-  renderEmail,
   type TemplateName,
   type TemplateVariables,
   templateNames,
@@ -35,20 +33,14 @@ const sendOutput = z.object({
 });
 
 /** Settings of the email connector's outbound side. */
-export interface SendEmailOptions {
-  db: pg.Pool;
-  /** The From header, e.g. "Lumen Cloud Support <support@lumen.example>". */
-  from: string;
-  /** The company name used in the emails. */
-  brandName: string;
-  messageIdDomain?: string;
-}
+export type SendEmailOptions = OutboxOptions;
 
 /**
  * `email.send`: renders a confirmation and queues it in the outbox under a Message-ID derived from
  * the idempotency key, so a retried send never queues twice. Delivery is the dispatcher's job.
  */
 export function sendEmailOperation(options: SendEmailOptions) {
+  const outbox = createOutbox(options);
   return defineOperation({
     name: 'send',
     description: `Email the customer a confirmation (templates: ${templateNames.join(', ')}). The address is always the customer's own.`,
@@ -60,64 +52,21 @@ export function sendEmailOperation(options: SendEmailOptions) {
     idempotencyKey: (input) =>
       `email.send:${input.template}:${input.contact_id}:${hashValue(input.variables)}`,
     customerKey: { field: 'contact_id', from: 'contactId' },
-    // Checked per template below: only codes, ticket references and handover notices go to unverified customers.
+    // Checked per template by the outbox: only codes, ticket references and handover notices go to unverified customers.
     allowUnverified: true,
     async run(input, context) {
-      const template = emailTemplates[input.template];
       const customer = context.session.customer;
-      if (customer && !customer.verified && !template.allowUnverified) {
-        throw new ConnectorError('forbidden', `the ${input.template} email needs a verified identity`);
-      }
-      const contacts = await options.db.query<{ name: string; email: string; timezone: string }>(
-        'SELECT name, email, timezone FROM contacts WHERE id = $1',
-        [input.contact_id],
-      );
-      const contact = contacts.rows[0];
-      if (!contact) throw new ConnectorError('not_found', `no contact ${input.contact_id}`);
-
-      const variables = template.variables.safeParse(input.variables);
-      if (!variables.success) {
-        throw new ConnectorError(
-          'invalid_input',
-          `bad variables for ${input.template}: ${variables.error.issues[0]?.message}`,
-        );
-      }
-      const rendered = renderEmail(input.template, variables.data, {
-        contact: { name: contact.name, timezone: contact.timezone },
-        brand: { name: options.brandName },
-      });
       const conversationId = context.session.conversationId ?? input.conversation_id ?? null;
-      // The reference lets a reply thread back to the conversation even without In-Reply-To.
-      const subject = conversationId ? `${rendered.subject} [#${conversationId}]` : rendered.subject;
-      const key =
-        context.idempotencyKey ??
-        `${conversationId}:email.send:${input.template}:${input.contact_id}:${hashValue(input.variables)}`;
-      const messageId = messageIdFor(key, options.messageIdDomain);
-
-      await options.db.query(
-        `INSERT INTO email_outbox (id, message_id, idempotency_key, conversation_id, to_address, from_address, subject,
-           text_body, html_body, template)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT DO NOTHING`,
-        [
-          outboxIdFor(messageId),
-          messageId,
-          key,
-          conversationId,
-          contact.email,
-          options.from,
-          subject,
-          rendered.text,
-          rendered.html,
-          input.template,
-        ],
-      );
-      const row = await options.db.query<{ to_address: string; subject: string; status: 'queued' | 'sent' }>(
-        'SELECT to_address, subject, status FROM email_outbox WHERE message_id = $1',
-        [messageId],
-      );
-      const queued = row.rows[0]!;
-      return { message_id: messageId, to: queued.to_address, subject: queued.subject, status: queued.status };
+      return outbox.enqueue({
+        contactId: input.contact_id,
+        verified: customer ? customer.verified : true,
+        conversationId,
+        template: input.template,
+        variables: input.variables,
+        idempotencyKey:
+          context.idempotencyKey ??
+          `${conversationId}:email.send:${input.template}:${input.contact_id}:${hashValue(input.variables)}`,
+      });
     },
   });
 }

@@ -16,12 +16,15 @@ export interface VendorScript {
   next(operation: string, signal: AbortSignal): Promise<{ output?: unknown }>;
   /** How many times each operation's `run` was entered. */
   runs: Map<string, number>;
+  /** The idempotency key each write run was given, in order. */
+  keys: string[];
   reset(): void;
 }
 
 export function createVendorScript(): VendorScript {
   const queues = new Map<string, VendorStep[]>();
   const runs = new Map<string, number>();
+  const keys: string[] = [];
   return {
     push(operation, ...steps) {
       queues.set(operation, [...(queues.get(operation) ?? []), ...steps]);
@@ -41,9 +44,11 @@ export function createVendorScript(): VendorScript {
       return 'output' in step ? { output: step.output } : {};
     },
     runs,
+    keys,
     reset() {
       queues.clear();
       runs.clear();
+      keys.length = 0;
     },
   };
 }
@@ -151,6 +156,7 @@ export function createBillingTestConnector(db: Queryable, script: VendorScript):
     ownership: { ownerOf: (input, queryable) => paymentOwner(input.payment_id, queryable) },
     async run(input, context) {
       const step = await script.next('refund_payment', context.signal);
+      if (context.idempotencyKey) script.keys.push(context.idempotencyKey);
       // Deliberately NOT idempotent itself: a second run inserts a second row, so tests see double writes.
       const id = `rf_${randomUUID().slice(0, 8)}`;
       await db.query('INSERT INTO refunds (id, payment_id, amount_cents, reason) VALUES ($1, $2, $3, $4)', [

@@ -1,0 +1,86 @@
+import type { EscalationReason } from './escalation-reasons.ts';
+
+/** A passage the reply is grounded on, so the customer can follow the source. */
+export interface Citation {
+  slug: string;
+  title: string;
+  url: string | null;
+}
+
+/** The slots a procedure can ask the customer for (EVALS.md `knows` keys). */
+export type SlotName =
+  | 'invoice_id'
+  | 'payment_id'
+  | 'ticket_id'
+  | 'booking_id'
+  | 'plan'
+  | 'preferred_time'
+  | 'email'
+  | 'phone'
+  | 'name'
+  | 'title'
+  | 'description'
+  | 'amount_cents';
+
+/** How a conversation ended (SPEC.md "Outcomes"). */
+export type Outcome = 'resolved' | 'answered' | 'escalated';
+
+/**
+ * What one turn of the agent emits, in order. The API turns these into an AI SDK UI message stream,
+ * the eval runner's simulated customer reads them, the terminal chat prints them.
+ */
+export type AgentEvent =
+  | { type: 'text-delta'; text: string }
+  /** One complete agent message (the concatenation of its text deltas), with its sources. */
+  | { type: 'message'; text: string; citations: Citation[] }
+  | { type: 'tool-call-start'; callId: string; connector: string; operation: string }
+  | {
+      type: 'tool-call-end';
+      callId: string;
+      connector: string;
+      operation: string;
+      status: 'ok' | 'stale' | 'approval_required' | 'human_required' | 'error';
+      latencyMs: number;
+      errorKind?: string;
+    }
+  /** The agent asked the customer for a slot and waits for the next message. */
+  | { type: 'slot-request'; slot: SlotName; prompt: string }
+  /** The agent asks "shall I go ahead?" before a write; the answer is the next message. */
+  | {
+      type: 'confirmation-request';
+      prompt: string;
+      actions: Array<{ connector: string; operation: string; input: Record<string, unknown> }>;
+    }
+  /** A one-time code was emailed to the contact; the next message should carry it. */
+  | { type: 'verification-request'; email: string }
+  | {
+      type: 'escalation';
+      escalationId: string;
+      reason: EscalationReason;
+      priority: 'low' | 'normal' | 'high' | 'urgent';
+    }
+  | { type: 'resolution'; outcome: Exclude<Outcome, 'escalated'> }
+  /** Last event of every turn. */
+  | { type: 'turn-end'; status: ConversationStatus };
+
+/** Where a conversation stands after a turn. */
+export type ConversationStatus =
+  | 'open'
+  | 'waiting_customer'
+  | 'waiting_approval'
+  | 'escalated'
+  | 'claimed'
+  | 'resolved'
+  | 'closed';
+
+/**
+ * Who is chatting, as the API verified it (a signed identity token, or an email code), never as the
+ * customer or the model claims. `contactId` is null for an anonymous visitor.
+ */
+export interface CustomerSession {
+  contactId: string | null;
+  verified: boolean;
+  channel: 'chat' | 'email';
+  /** Where the session's identity came from. */
+  verifiedBy?: 'token' | 'email_code';
+}

@@ -1,0 +1,24 @@
+/** The intent taxonomy of SPEC.md "Procedures the agent must handle". */
+export const intents = [
+  'billing.duplicate_charge',
+  'billing.refund_request',
+  'billing.invoice_copy',
+  'billing.payment_failed',
+  'billing.change_plan',
+  'billing.cancel_subscription',
+  'calendar.book_call',
+  'calendar.reschedule_call',
+  'calendar.cancel_call',
+  'ticket.report_bug',
+  'ticket.status',
+  'account.update_contact',
+  'account.access',
+  'privacy.data_request',
+  'kb.question',
+  'human.request',
+  'other',
+] as const;
+
+export type Intent = (typeof intents)[number];
+
+export const isIntent = (value: string): value is Intent => (intents as readonly string[]).includes(value);

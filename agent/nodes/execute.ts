@@ -1,0 +1,77 @@
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { AgentDependencies } from '../dependencies.ts';
+import type { WriteAction } from '../procedures/procedure.ts';
+import type { CallRecord, SupportStateUpdate, SupportStateValue } from '../state.ts';
+import { strongerOutcome } from '../state.ts';
+import { completeProcedure, writeKey } from './finish-procedure.ts';
+import { callConnector, emit } from './toolkit.ts';
+
+/**
+ * Carries out the confirmed writes through the pipeline, in order. An action limit pauses for a
+ * human's approval; a policy rule or a write that fails after its retries hands over — the
+ * customer is never told it is done unless every write succeeded.
+ */
+export async function execute(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+): Promise<SupportStateUpdate> {
+  const records: CallRecord[] = [];
+  const results: Array<{ action: WriteAction; output: Record<string, unknown> }> = [];
+  for (const action of state.pendingActions ?? []) {
+    const idempotencyKey = writeKey(state.conversationId, action.connector, action.operation, action.input);
+    const result = await callConnector(deps, state, config, records, {
+      connector: action.connector,
+      operation: action.operation,
+      input: action.input,
+      effect: 'write',
+      options: { idempotencyKey },
+    });
+    if (result.status === 'ok') {
+      results.push({ action, output: result.data as Record<string, unknown> });
+      continue;
+    }
+    if (result.status === 'approval_required') {
+      return {
+        calls: records,
+        pendingActions: null,
+        pendingApproval: {
+          action,
+          idempotencyKey: result.pendingAction.idempotencyKey,
+          reason: result.pendingAction.reason,
+          done: results,
+        },
+        next: 'approval',
+      };
+    }
+    const failure =
+      result.status === 'human_required'
+        ? {
+            reason: 'policy_requires_human' as const,
+            text: 'This change on your account has to be made by a person on our team, so I have passed it to them with all the details. They will reply here.',
+            summary: `Policy rule ${result.rule} requires a human for ${action.label}.`,
+          }
+        : {
+            reason: 'connector_failure' as const,
+            text: `I couldn't complete this: our ${action.connector} system isn't responding right now, so nothing has been changed yet. I've passed it to a colleague who can finish it for you in one click; they'll confirm here.`,
+            summary: `${action.connector}.${action.operation} failed after retries (${result.error.kind}: ${result.error.message}). Pending action: ${action.label}.${results.length > 0 ? ` Already done: ${results.map((item) => item.action.label).join('; ')}.` : ''}`,
+          };
+    return {
+      calls: records,
+      pendingActions: null,
+      decision: { kind: 'escalate', priority: 'high', ...failure },
+      pendingApproval: { action, idempotencyKey, reason: failure.summary, done: results },
+      next: 'escalate',
+    };
+  }
+  const entry = await completeProcedure(deps, state, config, records, results);
+  emit(config, { type: 'resolution', outcome: 'resolved' });
+  return {
+    calls: records,
+    transcript: [entry],
+    pendingActions: null,
+    outcome: strongerOutcome(state.outcome, 'resolved'),
+    status: 'open',
+    next: 'finish',
+  };
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { AgentDependencies } from '../dependencies.ts';
+import { procedures } from '../procedures/index.ts';
+import type { EmailSpec, WriteAction } from '../procedures/procedure.ts';
+import type { CallRecord, SupportStateValue, TranscriptEntry } from '../state.ts';
+import { procedureContext, say } from './toolkit.ts';
+
+/** The idempotency key of a write in this conversation: the same request never runs twice. */
+export function writeKey(
+  conversationId: string,
+  connector: string,
+  operation: string,
+  input: Record<string, unknown>,
+): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify(sortKeys(input)))
+    .digest('hex')
+    .slice(0, 20);
+  return `${conversationId}:${connector}.${operation}:${digest}`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, item]) => [key, sortKeys(item)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * Queues the confirmation email in the outbox, to the session's own contact. Queueing cannot be
+ * refused by a mail outage: the dispatcher delivers and retries in the background.
+ */
+export async function sendEmail(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  email: EmailSpec,
+): Promise<boolean> {
+  if (!state.customer) return false;
+  try {
+    await deps.outbox.enqueue({
+      contactId: state.customer.contactId,
+      verified: state.customer.verified,
+      conversationId: state.conversationId,
+      template: email.template,
+      variables: email.variables,
+      idempotencyKey: writeKey(
+        state.conversationId,
+        'email',
+        email.template,
+        email.variables as Record<string, unknown>,
+      ),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** After the writes: the procedure's success reply and its confirmation email. */
+export async function completeProcedure(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  config: LangGraphRunnableConfig,
+  records: CallRecord[],
+  results: Array<{ action: WriteAction; output: Record<string, unknown> }>,
+): Promise<TranscriptEntry> {
+  const procedure = procedures[state.intent!];
+  const context = await procedureContext(deps, state, config, records);
+  const done = procedure.complete?.(context, results) ?? { text: 'Done.' };
+  if (done.email) await sendEmail(deps, state, done.email);
+  return say(deps, state, config, done.text);
+}

@@ -1,0 +1,35 @@
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { AgentDependencies } from '../dependencies.ts';
+import { procedures } from '../procedures/index.ts';
+import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
+import { say } from './toolkit.ts';
+
+/**
+ * Ends the turn: stores where the conversation stands, and when the customer asked for more than one
+ * thing, moves on to the next request (one intent at a time, saying so).
+ */
+export async function finish(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+): Promise<SupportStateUpdate> {
+  await deps.store.setState(state.conversationId, state.status, state.outcome);
+  const [nextIntent, ...rest] = state.queuedIntents;
+  const idle = state.awaiting === null && state.status !== 'escalated' && state.status !== 'waiting_approval';
+  if (nextIntent && idle) {
+    const entry = await say(
+      deps,
+      state,
+      config,
+      `Now, about your other request — ${procedures[nextIntent].title}.`,
+    );
+    return {
+      transcript: [entry],
+      intent: nextIntent,
+      queuedIntents: rest,
+      slots: { ...state.slots },
+      next: 'plan',
+    };
+  }
+  return { next: 'end' };
+}

@@ -1,0 +1,129 @@
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { AgentDependencies } from '../dependencies.ts';
+import type { Intent } from '../intents.ts';
+import { procedures } from '../procedures/index.ts';
+import { type Plan, ReadFailed } from '../procedures/procedure.ts';
+import type { CallRecord, SupportStateUpdate, SupportStateValue, TranscriptEntry } from '../state.ts';
+import { strongerOutcome } from '../state.ts';
+import { sendEmail } from './finish-procedure.ts';
+import { emit, procedureContext, say } from './toolkit.ts';
+
+/** Intents the kb-only baseline still handles itself; everything else is answered from documents. */
+const kbOnlyIntents: Intent[] = ['kb.question', 'other', 'human.request', 'account.access'];
+
+/**
+ * Runs the active procedure's `plan` (reads through the pipeline) and carries out its decision for
+ * this turn: ask for a slot, ask for confirmation, reply, send an email, or hand over.
+ */
+export async function plan(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+): Promise<SupportStateUpdate> {
+  const intent: Intent =
+    deps.kbOnly && state.intent && !kbOnlyIntents.includes(state.intent) ? 'kb.question' : state.intent!;
+  const procedure = procedures[intent];
+  if (procedure.verification === 'required' && !state.customer?.verified) return { next: 'verify' };
+  const records: CallRecord[] = [];
+  let decision: Plan;
+  try {
+    decision = await procedure.plan(await procedureContext(deps, { ...state, intent }, config, records));
+  } catch (error) {
+    if (!(error instanceof ReadFailed)) throw error;
+    decision = readFailurePlan(error, procedure.title);
+  }
+  const update: SupportStateUpdate = { calls: records, decision };
+  const transcript: TranscriptEntry[] = [];
+  switch (decision.kind) {
+    case 'ask': {
+      transcript.push(await say(deps, state, config, decision.prompt));
+      emit(config, { type: 'slot-request', slot: decision.slot, prompt: decision.prompt });
+      const asked =
+        state.awaiting?.kind === 'slot' && state.awaiting.slot === decision.slot ? state.awaiting.asked : 1;
+      return {
+        ...update,
+        transcript,
+        awaiting: { kind: 'slot', slot: decision.slot, asked },
+        status: 'waiting_customer',
+        next: 'finish',
+      };
+    }
+    case 'confirm': {
+      transcript.push(await say(deps, state, config, decision.prompt));
+      emit(config, {
+        type: 'confirmation-request',
+        prompt: decision.prompt,
+        actions: decision.actions.map(({ connector, operation, input }) => ({ connector, operation, input })),
+      });
+      return {
+        ...update,
+        transcript,
+        awaiting: { kind: 'confirmation', asked: 1 },
+        pendingActions: decision.actions,
+        status: 'waiting_customer',
+        next: 'finish',
+      };
+    }
+    case 'reply': {
+      transcript.push(await say(deps, state, config, decision.text, decision.citations ?? []));
+      emit(config, { type: 'resolution', outcome: decision.outcome });
+      return {
+        ...update,
+        transcript,
+        awaiting: null,
+        pendingActions: null,
+        outcome: strongerOutcome(state.outcome, decision.outcome),
+        status: 'open',
+        next: 'finish',
+      };
+    }
+    case 'send': {
+      const sent = await sendEmail(deps, state, decision.email);
+      const text = sent
+        ? decision.text
+        : `${decision.text} (Our email system is slow right now; the email will follow shortly.)`;
+      transcript.push(await say(deps, state, config, text));
+      emit(config, { type: 'resolution', outcome: 'resolved' });
+      return {
+        ...update,
+        transcript,
+        awaiting: null,
+        outcome: strongerOutcome(state.outcome, 'resolved'),
+        status: 'open',
+        next: 'finish',
+      };
+    }
+    case 'escalate':
+      return { ...update, next: 'escalate' };
+  }
+}
+
+function readFailurePlan(error: ReadFailed, title: string): Plan {
+  if (error.failure.failure === 'human_required') {
+    return {
+      kind: 'escalate',
+      reason: 'policy_requires_human',
+      priority: 'normal',
+      text: `Requests like ${title} on your account are handled by a person on our team, so I've passed it to them with the details. They'll reply here.`,
+      summary: `Policy requires a human for ${error.what}: ${error.failure.message}`,
+    };
+  }
+  if (
+    error.failure.failure === 'forbidden' ||
+    error.failure.failure === 'not_found' ||
+    error.failure.failure === 'invalid_input'
+  ) {
+    return {
+      kind: 'reply',
+      outcome: 'answered',
+      text: "I couldn't find that on your account. Please check the reference — I can only look at your own company's records.",
+    };
+  }
+  return {
+    kind: 'escalate',
+    reason: 'connector_failure',
+    priority: 'high',
+    text: `I can't reach one of our systems right now, so I can't help with ${title} myself at the moment. I've passed it to a colleague with the details; they'll follow up here — nothing has been changed on your account.`,
+    summary: `${error.what} failed and no cached data was available: ${error.failure.message}`,
+  };
+}

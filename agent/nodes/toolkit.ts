@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { CallOptions } from '../../connectors/core/gateway.ts';
+import type { CallResult } from '../../connectors/core/result.ts';
+import { type AgentDependencies, callerSession } from '../dependencies.ts';
+import type { AgentEvent, Citation } from '../events.ts';
+import {
+  type KnowledgeAnswer,
+  type ProcedureContext,
+  ReadFailed,
+  type ReadOutcome,
+} from '../procedures/procedure.ts';
+import type { CallRecord, SupportStateValue, TranscriptEntry } from '../state.ts';
+
+/** Streams an event to whoever runs the turn (graph `custom` stream mode). */
+export function emit(config: LangGraphRunnableConfig, event: AgentEvent): void {
+  config.writer?.(event);
+}
+
+/** Says something to the customer: phrased by the reasoner from the draft, streamed, stored. */
+export async function say(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  config: LangGraphRunnableConfig,
+  text: string,
+  citations: Citation[] = [],
+): Promise<TranscriptEntry> {
+  const phrased = await deps.reasoner.phrase({ text, facts: {} });
+  emit(config, { type: 'text-delta', text: phrased.text });
+  emit(config, { type: 'message', text: phrased.text, citations });
+  await deps.store.appendMessage(
+    state.conversationId,
+    'agent',
+    phrased.text,
+    citations.length > 0 ? { citations } : {},
+  );
+  return {
+    role: 'agent',
+    text: phrased.text,
+    at: deps.now().toISOString(),
+    ...(citations.length > 0 ? { citations } : {}),
+  };
+}
+
+/** Calls a connector operation through the pipeline, streaming tool-call events and recording the call. */
+export async function callConnector<Output = Record<string, unknown>>(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  config: LangGraphRunnableConfig,
+  records: CallRecord[],
+  request: {
+    connector: string;
+    operation: string;
+    input: Record<string, unknown>;
+    effect: 'read' | 'write';
+    options?: CallOptions;
+  },
+): Promise<CallResult<Output>> {
+  const callId = randomUUID();
+  emit(config, {
+    type: 'tool-call-start',
+    callId,
+    connector: request.connector,
+    operation: request.operation,
+  });
+  const started = performance.now();
+  const result = await deps.gateway.call<Output>(
+    callerSession(state.conversationId, state.customer),
+    request.connector,
+    request.operation,
+    request.input,
+    request.options,
+  );
+  const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+  const status = result.status === 'ok' ? (result.stale ? 'stale' : 'ok') : result.status;
+  const record: CallRecord = {
+    connector: request.connector,
+    operation: request.operation,
+    effect: request.effect,
+    status,
+    latencyMs,
+    at: deps.now().toISOString(),
+    ...(result.status === 'error' ? { errorKind: result.error.kind, message: result.error.message } : {}),
+  };
+  records.push(record);
+  emit(config, {
+    type: 'tool-call-end',
+    callId,
+    connector: request.connector,
+    operation: request.operation,
+    status,
+    latencyMs,
+    ...(result.status === 'error' ? { errorKind: result.error.kind } : {}),
+  });
+  return result;
+}
+
+/** What procedures see: reads through the pipeline (recorded), knowledge answers, clock and policy. */
+export async function procedureContext(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  config: LangGraphRunnableConfig,
+  records: CallRecord[],
+): Promise<ProcedureContext> {
+  const policy = await deps.policy();
+  const read = async <T>(
+    connector: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<ReadOutcome<T>> => {
+    const result = await callConnector<T>(deps, state, config, records, {
+      connector,
+      operation,
+      input,
+      effect: 'read',
+    });
+    if (result.status === 'ok')
+      return result.stale
+        ? { ok: true, data: result.data, stale: true, ageSeconds: result.ageSeconds }
+        : { ok: true, data: result.data, stale: false };
+    if (result.status === 'human_required')
+      return { ok: false, failure: 'human_required', message: `policy rule ${result.rule}` };
+    if (result.status === 'approval_required')
+      return { ok: false, failure: 'human_required', message: result.pendingAction.reason };
+    const kind = result.error.kind;
+    const failure = kind === 'forbidden' || kind === 'not_found' || kind === 'invalid_input' ? kind : 'error';
+    return { ok: false, failure, message: result.error.message };
+  };
+  return {
+    customer: state.customer,
+    slots: { ...state.slots },
+    message: state.message,
+    now: deps.now(),
+    policy,
+    read,
+    async answer(question: string): Promise<KnowledgeAnswer> {
+      const outcome = await read<KnowledgeAnswer>('knowledge', 'answer', { question });
+      if (!outcome.ok) throw new ReadFailed(outcome, 'knowledge.answer');
+      return outcome.data;
+    },
+  };
+}

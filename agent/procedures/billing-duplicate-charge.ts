@@ -1,0 +1,85 @@
+import { ask, money, mustRead, type Procedure } from './procedure.ts';
+
+interface Duplicate {
+  payment_id: string;
+  original_payment_id: string;
+  invoice_id: string;
+  amount_cents: number;
+  created_at: string;
+  within_refund_window: boolean;
+}
+
+/** Duplicate payment found and refunded (auto up to the limit, else approval), confirmation emailed. */
+export const duplicateChargeProcedure: Procedure = {
+  intent: 'billing.duplicate_charge',
+  title: 'a refund of a duplicate charge',
+  verification: 'required',
+  slots: {
+    invoice_id: {
+      prompt:
+        'I see more than one charge that could be a duplicate. Which invoice is it about (e.g. INV-10234)?',
+    },
+  },
+  async plan(context) {
+    const { data } = await mustRead<{ duplicates: Duplicate[] }>(
+      context,
+      'billing',
+      'find_duplicate_charges',
+      {
+        ...(context.slots.invoice_id ? { invoice_id: context.slots.invoice_id } : {}),
+      },
+    );
+    const candidates = data.duplicates;
+    if (candidates.length === 0) {
+      const scope = context.slots.invoice_id
+        ? ` on invoice ${context.slots.invoice_id}`
+        : ' in your recent payments';
+      return {
+        kind: 'reply',
+        outcome: 'answered',
+        text: `I checked and found no duplicate charge${scope}: each invoice was charged once. If you see two charges on your card statement, one may be a pending authorisation that drops off within a few days.`,
+      };
+    }
+    const invoices = new Set(candidates.map((item) => item.invoice_id));
+    if (invoices.size > 1) return ask(this, 'invoice_id');
+    const inWindow = candidates.filter((item) => item.within_refund_window);
+    if (inWindow.length === 0) {
+      const first = candidates[0]!;
+      return {
+        kind: 'reply',
+        outcome: 'answered',
+        text: `Invoice ${first.invoice_id} was charged twice (${money(first.amount_cents)}), but the second charge is older than our ${context.policy.refund_window_days}-day refund window, so I can't refund it automatically. A colleague can review it for an account credit if you'd like — just ask for a person.`,
+      };
+    }
+    const total = inWindow.reduce((sum, item) => sum + item.amount_cents, 0);
+    const first = inWindow[0]!;
+    return {
+      kind: 'confirm',
+      prompt: `I found a duplicate charge of ${money(first.amount_cents)} on invoice ${first.invoice_id} (payment ${inWindow.map((item) => item.payment_id).join(', ')}, charged seconds after the original). Shall I refund ${money(total)} to your card?`,
+      actions: inWindow.map((item) => ({
+        connector: 'billing',
+        operation: 'refund_payment',
+        input: { payment_id: item.payment_id, amount_cents: item.amount_cents, reason: 'duplicate_charge' },
+        label: `refund ${money(item.amount_cents)} of duplicate payment ${item.payment_id} (invoice ${item.invoice_id})`,
+      })),
+    };
+  },
+  complete(_context, results) {
+    const total = results.reduce((sum, result) => sum + Number(result.output.amount_cents), 0);
+    const invoice = String(results[0]!.output.invoice_id);
+    const payments = results.map((result) => String(result.output.payment_id));
+    return {
+      text: `Done — I've refunded ${money(total)} for the duplicate charge on invoice ${invoice}. It goes back to your card and usually shows up within 5–10 business days. I've emailed you a confirmation.`,
+      email: {
+        template: 'refund_issued',
+        variables: {
+          amount_cents: total,
+          invoice_id: invoice,
+          payment_id: payments.join(', '),
+          refund_id: String(results[0]!.output.refund_id),
+          reason: 'Duplicate charge',
+        },
+      },
+    };
+  },
+};

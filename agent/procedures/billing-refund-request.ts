@@ -1,0 +1,85 @@
+import { ask, money, mustRead, type Procedure } from './procedure.ts';
+
+interface Invoice {
+  id: string;
+  amount_cents: number;
+  status: string;
+  issued_at: string;
+  refunded_cents: number;
+  payments: Array<{ id: string; amount_cents: number; status: string; created_at: string }>;
+}
+
+/** Refund issued per policy (window, limit) or declined citing the policy; above the limit → approval. */
+export const refundRequestProcedure: Procedure = {
+  intent: 'billing.refund_request',
+  title: 'a refund',
+  verification: 'required',
+  slots: {
+    invoice_id: { prompt: 'Which invoice would you like refunded (e.g. INV-10234)?' },
+  },
+  async plan(context) {
+    if (!context.slots.invoice_id) return ask(this, 'invoice_id');
+    const { data: invoice } = await mustRead<Invoice>(context, 'billing', 'get_invoice', {
+      invoice_id: context.slots.invoice_id,
+    });
+    const paid = invoice.payments.filter(
+      (payment) => payment.status === 'succeeded' || payment.status === 'partially_refunded',
+    );
+    if (paid.length === 0) {
+      return {
+        kind: 'reply',
+        outcome: 'answered',
+        text: `Invoice ${invoice.id} has no successful payment to refund (its status is ${invoice.status}).`,
+      };
+    }
+    const { data: duplicates } = await mustRead<{
+      duplicates: Array<{ payment_id: string; amount_cents: number; within_refund_window: boolean }>;
+    }>(context, 'billing', 'find_duplicate_charges', { invoice_id: invoice.id });
+    const windowStart = context.now.getTime() - context.policy.refund_window_days * 86_400_000;
+    const duplicate = duplicates.duplicates.find((item) => item.within_refund_window);
+    const payment = duplicate ? paid.find((item) => item.id === duplicate.payment_id)! : paid.at(-1)!;
+    if (new Date(payment.created_at).getTime() < windowStart) {
+      return {
+        kind: 'reply',
+        outcome: 'answered',
+        text: `I'm sorry — invoice ${invoice.id} was charged on ${payment.created_at.slice(0, 10)}, which is outside our ${context.policy.refund_window_days}-day refund window, so it isn't eligible for a refund under our refund policy. If something went wrong with the service, a colleague can look at an account credit — just ask for a person.`,
+      };
+    }
+    const requested = Number(context.slots.amount_cents ?? 0);
+    const amount = requested > 0 && requested < payment.amount_cents ? requested : payment.amount_cents;
+    const above = amount > context.policy.auto_refund_limit_cents;
+    return {
+      kind: 'confirm',
+      prompt: `Invoice ${invoice.id} was charged ${money(payment.amount_cents)} on ${payment.created_at.slice(0, 10)}, inside our ${context.policy.refund_window_days}-day refund window. Shall I refund ${money(amount)} to your card?${above ? ` Refunds above ${money(context.policy.auto_refund_limit_cents)} are approved by our billing team, so a colleague will review it first.` : ''}`,
+      actions: [
+        {
+          connector: 'billing',
+          operation: 'refund_payment',
+          input: {
+            payment_id: payment.id,
+            amount_cents: amount,
+            reason: duplicate ? 'duplicate_charge' : 'requested_by_customer',
+          },
+          label: `refund ${money(amount)} of payment ${payment.id} (invoice ${invoice.id})`,
+        },
+      ],
+    };
+  },
+  complete(_context, results) {
+    const output = results[0]!.output;
+    const amount = money(Number(output.amount_cents));
+    return {
+      text: `Done — I've refunded ${amount} for invoice ${String(output.invoice_id)}. It goes back to your card and usually shows up within 5–10 business days. I've emailed you a confirmation.`,
+      email: {
+        template: 'refund_issued',
+        variables: {
+          amount_cents: Number(output.amount_cents),
+          invoice_id: String(output.invoice_id),
+          payment_id: String(output.payment_id),
+          refund_id: String(output.refund_id),
+          reason: 'Refund request',
+        },
+      },
+    };
+  },
+};

@@ -1,0 +1,57 @@
+import { slotsNear, when } from './calendar-shared.ts';
+import { ask, type Procedure } from './procedure.ts';
+
+/** Free slots offered, one booked, invite emailed. */
+export const bookCallProcedure: Procedure = {
+  intent: 'calendar.book_call',
+  title: 'booking a call with a support engineer',
+  verification: 'required',
+  slots: {
+    preferred_time: {
+      prompt: 'When would suit you for a 30-minute call with one of our engineers (e.g. "Tuesday at 3pm")?',
+    },
+  },
+  async plan(context) {
+    if (!context.slots.preferred_time) return ask(this, 'preferred_time');
+    const slots = await slotsNear(context, context.slots.preferred_time);
+    const slot = slots[0];
+    if (!slot) {
+      return {
+        kind: 'reply',
+        outcome: 'answered',
+        text: 'There are no free slots with our engineers in the next 14 days, sorry. You can ask me again later or ask for a person.',
+      };
+    }
+    const exact = new Date(slot.start).getTime() === new Date(context.slots.preferred_time).getTime();
+    const intro = exact
+      ? `${when(context, slot.start)} is free with ${slot.engineer_name}.`
+      : `${when(context, context.slots.preferred_time)} isn't available; the closest free slot is ${when(context, slot.start)} with ${slot.engineer_name}.`;
+    return {
+      kind: 'confirm',
+      prompt: `${intro} Shall I book this 30-minute call for you?`,
+      actions: [
+        {
+          connector: 'calendar',
+          operation: 'book',
+          input: { engineer_id: slot.engineer_id, start: slot.start },
+          label: `book a call with ${slot.engineer_name} at ${slot.start}`,
+        },
+      ],
+    };
+  },
+  complete(context, results) {
+    const output = results[0]!.output;
+    return {
+      text: `Booked — you have a 30-minute call with ${String(output.engineer_name)} on ${when(context, String(output.start))}. I've emailed you the invite.`,
+      email: {
+        template: 'call_booked',
+        variables: {
+          booking_id: String(output.booking_id),
+          engineer_name: String(output.engineer_name),
+          start: String(output.start),
+          duration_minutes: 30,
+        },
+      },
+    };
+  },
+};

@@ -1,0 +1,157 @@
+import type { EscalationReason } from '../escalation-reasons.ts';
+import type { Citation, SlotName } from '../events.ts';
+import type { Intent } from '../intents.ts';
+
+/** The verified customer a procedure acts for (from the session and the CRM, never from the model). */
+export interface CustomerProfile {
+  contactId: string;
+  accountId: string;
+  name: string;
+  email: string;
+  timezone: string;
+  tier: string;
+  accountName: string;
+  verified: boolean;
+}
+
+/** A write a procedure wants done, with the arguments the customer confirms. */
+export interface WriteAction {
+  connector: string;
+  operation: string;
+  input: Record<string, unknown>;
+  /** Said to the customer and the human ("refund $99.00 of payment pay_2"). */
+  label: string;
+}
+
+/** A confirmation email the procedure sends once its writes are done. */
+export interface EmailSpec {
+  template: string;
+  variables: Record<string, unknown>;
+}
+
+/** What a procedure decides for this turn. Plain data: it is kept in the graph's checkpoint. */
+export type Plan =
+  | { kind: 'ask'; slot: SlotName; prompt: string }
+  | { kind: 'confirm'; prompt: string; actions: WriteAction[] }
+  | { kind: 'reply'; text: string; outcome: 'answered' | 'resolved'; citations?: Citation[] }
+  /** Only an email to the customer's own address (no system write): sent without asking, e.g. an invoice copy. */
+  | { kind: 'send'; text: string; email: EmailSpec }
+  | {
+      kind: 'escalate';
+      reason: EscalationReason;
+      priority: 'low' | 'normal' | 'high' | 'urgent';
+      /** What the customer is told. */
+      text: string;
+      /** For the human: what happened so far. */
+      summary: string;
+      /** Writes done before handing over (e.g. the privacy ticket). */
+      actions?: WriteAction[];
+    };
+
+/** A read through the connector pipeline, as a procedure sees it. */
+export type ReadOutcome<T> =
+  | { ok: true; data: T; stale: boolean; ageSeconds?: number }
+  | {
+      ok: false;
+      failure: 'error' | 'human_required' | 'forbidden' | 'not_found' | 'invalid_input';
+      message: string;
+    };
+
+/** Answer support from the knowledge base (the local reasoner's "no good answer" threshold included). */
+export interface KnowledgeAnswer {
+  answerable: boolean;
+  confidence: number;
+  passages: Array<{ slug: string; title: string; url: string | null; heading: string; content: string }>;
+  citations: Citation[];
+}
+
+/** What a procedure can use: reads through the pipeline, the knowledge base, the clock and policy. */
+export interface ProcedureContext {
+  customer: CustomerProfile | null;
+  slots: Partial<Record<SlotName, string>>;
+  /** The customer's latest message (e.g. a bug description or a KB question). */
+  message: string;
+  now: Date;
+  policy: { auto_refund_limit_cents: number; refund_window_days: number };
+  read<T = Record<string, unknown>>(
+    connector: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<ReadOutcome<T>>;
+  answer(question: string): Promise<KnowledgeAnswer>;
+}
+
+/** A read the procedure cannot do without: its failure hands the conversation to a human. */
+export class ReadFailed extends Error {
+  override name = 'ReadFailed';
+  constructor(
+    readonly failure: Exclude<ReadOutcome<unknown>, { ok: true }>,
+    readonly what: string,
+  ) {
+    super(`${what}: ${failure.message}`);
+  }
+}
+
+/** Reads or throws ReadFailed (the plan node turns it into the right escalation). */
+export async function mustRead<T = Record<string, unknown>>(
+  context: ProcedureContext,
+  connector: string,
+  operation: string,
+  input: Record<string, unknown>,
+): Promise<{ data: T; stale: boolean }> {
+  const outcome = await context.read<T>(connector, operation, input);
+  if (!outcome.ok) throw new ReadFailed(outcome, `${connector}.${operation}`);
+  return { data: outcome.data, stale: outcome.stale };
+}
+
+/** How to ask for a slot. */
+export interface SlotSpec {
+  prompt: string;
+}
+
+/**
+ * One intent's procedure (SPEC.md's table), declared as data plus two functions: `plan` decides the
+ * next step from the slots and reads; `complete` says what to tell and email once the writes are done.
+ */
+export interface Procedure {
+  intent: Intent;
+  /** What the customer wants, in words ("a refund of a duplicate charge"). */
+  title: string;
+  /** `required`: account actions need a verified identity (token or email code). */
+  verification: 'required' | 'none';
+  slots: Partial<Record<SlotName, SlotSpec>>;
+  plan(context: ProcedureContext): Promise<Plan>;
+  complete?(
+    context: ProcedureContext,
+    results: Array<{ action: WriteAction; output: Record<string, unknown> }>,
+  ): {
+    text: string;
+    email?: EmailSpec;
+  };
+}
+
+/** Asks for a slot with the procedure's own wording. */
+export function ask(procedure: Pick<Procedure, 'slots'>, slot: SlotName): Plan {
+  return {
+    kind: 'ask',
+    slot,
+    prompt: procedure.slots[slot]?.prompt ?? `Could you tell me the ${slot.replace('_', ' ')}?`,
+  };
+}
+
+/** $1,234.50 */
+export const money = (cents: number): string =>
+  `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** "Tue, Nov 24, 3:00 PM (Europe/Berlin)" */
+export function formatTime(iso: string, timezone: string): string {
+  const text = new Date(iso).toLocaleString('en-US', {
+    timeZone: timezone,
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+  });
+  return `${text} (${timezone})`;
+}

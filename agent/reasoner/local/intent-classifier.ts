@@ -1,0 +1,182 @@
+import type { Intent } from '../../intents.ts';
+
+/** Turns texts into vectors (the knowledge module's local model is injected). */
+export interface TextEmbedder {
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+export interface IntentScore {
+  intent: Intent;
+  confidence: number;
+}
+
+export interface IntentClassifierOptions {
+  embedder: TextEmbedder;
+  exemplars: Record<Intent, string[]>;
+  /** How many nearest exemplars of an intent count toward its score. */
+  neighbours?: number;
+  /** Weight of the word features (hashed unigrams and bigrams) next to the sentence embedding. */
+  wordWeight?: number;
+  /** Softmax temperature over intent scores; calibrated in bench/agent. */
+  temperature?: number;
+}
+
+/** Strong lexical signals that embeddings of short messages can miss. Each adds to a cosine score. */
+const keywordBoosts: Array<[Intent, RegExp, number]> = [
+  [
+    'account.access',
+    /\b(lost|reset|locked|can'?t|cannot|recover|new phone|no access|stuck)\b.{0,40}\b(2fa|mfa|two[- ]factor|authenticator)\b|\b(2fa|mfa|two[- ]factor|authenticator)\b.{0,40}\b(lost|reset|locked|not working|new phone|broken)\b|\b(turn off|disable|remove|bypass|switch off)\b.{0,30}\b(2fa|mfa|two[- ]factor)\b|\blocked out\b|\block(ed)? me out\b|\b(can'?t|cannot|unable to) (log|sign) ?in\b|\baccount (is |got )?locked\b/i,
+    0.12,
+  ],
+  [
+    'privacy.data_request',
+    /\b(gdpr|ccpa|erasure|right to be forgotten|delete (all )?(my|our) (personal )?data|export (all )?(my|our) (personal )?data|personal data|data subject)\b/i,
+    0.12,
+  ],
+  [
+    'billing.duplicate_charge',
+    /\b(charged|billed|debited|hit|taken|went through|paid|charge[sd]?)\b.{0,25}\b(twice|two times|2 times|2x|double)\b|\bdouble[- ]?(charge|charged|billing|billed)\b|\bduplicate (charge|payment)/i,
+    0.15,
+  ],
+  [
+    'billing.change_plan',
+    /\b(switch|upgrade|downgrade|move|change|go)\b.{0,30}\b(plan|tier|to (the )?(free|starter|pro|business))\b/i,
+    0.15,
+  ],
+  [
+    'billing.cancel_subscription',
+    /\b(stop (billing|charging)|shut(ting)? (it |the \w+ |everything )?down|close (our|my) account|(don'?t|do not|not) renew)\b/i,
+    0.15,
+  ],
+  [
+    'calendar.reschedule_call',
+    /\b(reschedul\w*|move|push|shift)\b.{0,30}\b(call|session|meeting|appointment|booking)\b/i,
+    0.08,
+  ],
+  ['calendar.cancel_call', /\bcancel\w*\b.{0,30}\b(call|session|meeting|appointment|booking)\b/i, 0.1],
+  [
+    'ticket.status',
+    /\b(status|update|progress|news)\b.{0,30}\b(ticket|case|request|TCK-\d+)\b|\bTCK-\d+\b/i,
+    0.08,
+  ],
+  [
+    'ticket.report_bug',
+    /\b(down|outage|broken|not (loading|working|showing)|crash\w*|errors?|bug|missing|failing|fails|stopped working)\b/i,
+    0.08,
+  ],
+  [
+    'human.request',
+    /\b(human|real person|representative|live agent|talk to (a |an )?(person|someone|agent))\b|\b(someone|somebody|a person|an agent)\b.{0,40}\b(call me|contact me|get back to me|reach out)\b|\bcall me back\b/i,
+    0.12,
+  ],
+  ['kb.question', /^(how|what|when|where|which|why|is there|are there|do you|does|can i|can we)\b/i, 0.06],
+  [
+    'kb.question',
+    /\b(how (long|many|much|do i|do we|does)|policy|limits?|supported|support for|work with)\b/i,
+    0.05,
+  ],
+];
+
+/**
+ * kNN intent classifier. Each text is a sentence embedding joined with hashed word unigrams and
+ * bigrams (the embedding alone blurs "book" / "move" / "cancel" a call); an intent's score is the mean
+ * cosine similarity of its `neighbours` nearest exemplars (plus keyword boosts), and a softmax turns
+ * scores into confidences. Measured in bench/agent/intent-accuracy.ts.
+ */
+export function createIntentClassifier(options: IntentClassifierOptions) {
+  const neighbours = options.neighbours ?? 5;
+  const wordWeight = options.wordWeight ?? 0.8;
+  const features = (embedding: number[], text: string) =>
+    normalize([...normalize(embedding), ...wordFeatures(text).map((value) => value * wordWeight)]);
+  const temperature = options.temperature ?? 0.04;
+  const labels = Object.keys(options.exemplars) as Intent[];
+  let index: Promise<Array<{ intent: Intent; vectors: Float32Array[] }>> | undefined;
+
+  const buildIndex = async () => {
+    const all = labels.flatMap((intent) => options.exemplars[intent].map((text) => ({ intent, text })));
+    const vectors = await options.embedder.embed(all.map((item) => item.text));
+    return labels.map((intent) => ({
+      intent,
+      vectors: all.flatMap((item, position) =>
+        item.intent === intent ? [features(vectors[position]!, item.text)] : [],
+      ),
+    }));
+  };
+
+  return {
+    /** Embeds the exemplars (once); call at start-up to keep the first turn fast. */
+    async warm(): Promise<void> {
+      index ??= buildIndex();
+      await index;
+    },
+    /** Intents ranked by confidence for each text. */
+    async classify(texts: string[]): Promise<IntentScore[][]> {
+      index ??= buildIndex();
+      const [built, queries] = await Promise.all([index, options.embedder.embed(texts)]);
+      return queries.map((query, position) =>
+        rank(built, features(query, texts[position]!), texts[position]!, neighbours, temperature),
+      );
+    },
+  };
+}
+
+export type IntentClassifier = ReturnType<typeof createIntentClassifier>;
+
+function rank(
+  index: Array<{ intent: Intent; vectors: Float32Array[] }>,
+  query: Float32Array,
+  text: string,
+  neighbours: number,
+  temperature: number,
+): IntentScore[] {
+  const scores = index.map(({ intent, vectors }) => {
+    const similarities = vectors.map((vector) => dot(vector, query)).sort((a, b) => b - a);
+    const top = similarities.slice(0, neighbours);
+    const mean = top.reduce((sum, value) => sum + value, 0) / Math.max(1, top.length);
+    const boost = keywordBoosts.reduce(
+      (sum, [target, pattern, weight]) => sum + (target === intent && pattern.test(text) ? weight : 0),
+      0,
+    );
+    return { intent, score: mean + boost };
+  });
+  const max = Math.max(...scores.map((item) => item.score));
+  const exps = scores.map((item) => Math.exp((item.score - max) / temperature));
+  const total = exps.reduce((sum, value) => sum + value, 0);
+  return scores
+    .map((item, position) => ({ intent: item.intent, confidence: exps[position]! / total }))
+    .sort((a, b) => b.confidence - a.confidence);
+}
+
+const wordBuckets = 1024;
+
+/** Hashed bag of crudely stemmed words and word pairs, L2-normalised. */
+export function wordFeatures(text: string): Float32Array {
+  const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).map((word) =>
+    word.replace(/(ing|ed|es|s)$/, ''),
+  );
+  const vector = new Float32Array(wordBuckets);
+  const add = (token: string) => {
+    let hash = 2166136261;
+    for (let position = 0; position < token.length; position += 1)
+      hash = Math.imul(hash ^ token.charCodeAt(position), 16777619);
+    vector[(hash >>> 0) % wordBuckets]! += 1;
+  };
+  words.forEach((word, position) => {
+    add(word);
+    if (position + 1 < words.length) add(`${word}_${words[position + 1]}`);
+  });
+  return normalize(vector);
+}
+
+function normalize(vector: number[] | Float32Array): Float32Array {
+  const out = Float32Array.from(vector);
+  const norm = Math.sqrt(out.reduce((sum, value) => sum + value * value, 0)) || 1;
+  for (let position = 0; position < out.length; position += 1) out[position]! /= norm;
+  return out;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let position = 0; position < a.length; position += 1) sum += a[position]! * b[position]!;
+  return sum;
+}

@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { createOpenAI } from '@ai-sdk/openai';
+import type pg from 'pg';
+import { createLlmReasoner } from '../agent/reasoner/llm/llm-reasoner.ts';
+import { type Database, openDatabase } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { clearWorld, loadWorld } from '../db/world/load-world.ts';
+import type { EnvironmentOptions, ScenarioEnvironment } from '../evals/environment.ts';
+import { scenarioFaults, scenarioNow } from '../evals/environment.ts';
+import { readFolder } from '../knowledge/cli.ts';
+import { demoArticlesFolder } from '../knowledge/demo-articles.ts';
+import type { RawDocument } from '../knowledge/documents.ts';
+import { createIngester, type KnowledgeIngester } from '../knowledge/ingest.ts';
+import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
+import { createSwitchboard, type Switchboard } from './wiring.ts';
+
+/** The default help-center articles (knowledge/articles), as raw documents for the ingester. */
+export async function defaultArticles(): Promise<RawDocument[]> {
+  return (await readFolder(demoArticlesFolder)).documents;
+}
+
+let sharedIngester: KnowledgeIngester | undefined;
+/** One ingester per process: its vector cache spares re-embedding the same articles for every scenario. */
+function evalIngester(): KnowledgeIngester {
+  sharedIngester ??= createIngester({ embedder: sharedLocalEmbedder(), cacheSize: 5000 });
+  return sharedIngester;
+}
+
+const checkpointTables = ['checkpoints', 'checkpoint_writes', 'checkpoint_blobs'];
+
+/**
+ * One isolated eval environment: its own in-memory database (embedded PGlite), reset per scenario
+ * (truncate + load), a fixed clock, armed faults and a fresh connector gateway (so a breaker opened
+ * in one scenario never leaks into the next).
+ */
+export async function createEvalEnvironment(options: EnvironmentOptions): Promise<ScenarioEnvironment> {
+  const database: Database = await openDatabase({ dataDir: 'memory://' });
+  await migrateToLatest(database.pool);
+  const ingester = evalIngester();
+  const defaults = await defaultArticles();
+  let clock = new Date();
+  let current: Switchboard | null = null;
+  let knowledge: 'none' | 'default' | 'scenario' = 'none';
+  const reasoner =
+    options.reasoner === 'llm'
+      ? createLlmReasoner({
+          model: createOpenAI({
+            apiKey: options.config.OPENAI_API_KEY ?? 'not-needed',
+            ...(options.config.OPENAI_BASE_URL ? { baseURL: options.config.OPENAI_BASE_URL } : {}),
+          }).chat(options.config.OPENAI_MODEL ?? 'gpt-4o-mini'),
+        })
+      : undefined;
+  return {
+    database: { pool: database.pool, kind: database.kind },
+    async prepare(scenario, { baseline }) {
+      await current?.close();
+      const articles = scenario.world.articles;
+      // The default help center stays indexed between scenarios that use it; a scenario with its own
+      // articles replaces it (and the next default scenario re-indexes it from the ingester's cache).
+      const keepKnowledge = articles.length === 0 && knowledge === 'default';
+      await clearWorld(database.pool, { keepKnowledge });
+      await truncateCheckpoints(database.pool);
+      await loadWorld(database.pool, scenario.world, {
+        source: scenario.id,
+        ingestArticles: async (worldArticles, client) => {
+          await ingester.ingestOn(
+            client,
+            worldArticles.map((article) => ({
+              source: article.slug,
+              content: article.body,
+              format: 'markdown' as const,
+              metadata: {
+                slug: article.slug,
+                title: article.title,
+                visibility: article.visibility,
+                tags: article.tags ?? [],
+                ...(article.category ? { category: article.category } : {}),
+              },
+            })),
+          );
+        },
+      });
+      if (articles.length === 0 && !keepKnowledge) await ingester.ingest(database.pool, defaults);
+      knowledge = articles.length === 0 ? 'default' : 'scenario';
+      clock = scenarioNow(scenario);
+      current = await createSwitchboard({
+        database,
+        dataDir: path.join('.data', 'evals'),
+        mode: 'embedded',
+        now: () => clock,
+        faults: { enabled: true },
+        kbOnly: baseline === 'kb-only',
+        ...(reasoner ? { reasoner } : {}),
+        resilience: { retry: { retries: 2, initialDelayMs: 5, maxDelayMs: 50 } },
+      });
+      for (const fault of scenarioFaults(scenario)) current.faults.arm(fault);
+      return { agent: current.agent };
+    },
+    async close() {
+      await current?.close();
+      await database.close();
+    },
+  };
+}
+
+async function truncateCheckpoints(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ANY($1)`,
+    [checkpointTables],
+  );
+  if (rows.length > 0) await pool.query(`TRUNCATE ${rows.map((row) => row.table_name).join(', ')}`);
+}

@@ -1,0 +1,93 @@
+import { type AnswerFeatures, confidenceOf } from '../../knowledge/answer.ts';
+import type { AnswerCalibration } from '../../knowledge/calibration.ts';
+import { answerable, detectionMetrics, hitAt, type QuestionRun, retrievalMetrics } from './evaluate.ts';
+
+/** How the calibration is fitted. */
+export interface FitOptions {
+  /** L2 penalty of the logistic regression (default 0.05). */
+  l2?: number;
+  /** Answerable recall@5 the threshold may cost on the training split (default 0: unchanged). */
+  maxRecallLoss?: number;
+}
+
+/**
+ * Fits P(the top-3 passages answer the question) as a logistic regression on standardised
+ * features (label: answerable and a relevant article in the top 3), then picks the highest
+ * threshold that keeps training recall@5 within `maxRecallLoss`, which maximises unanswerable detection.
+ */
+export function fitCalibration(
+  runs: QuestionRun[],
+  features: Array<keyof AnswerFeatures>,
+  model: string,
+  options: FitOptions = {},
+): AnswerCalibration {
+  const rows = runs.map((run) => features.map((name) => run.features[name]));
+  const labels = runs.map((run) => (answerable(run) && hitAt(run, 3) ? 1 : 0));
+  const means = features.map((_, j) => mean(rows.map((row) => row[j]!)));
+  const scales = features.map((_, j) => Math.sqrt(mean(rows.map((row) => (row[j]! - means[j]!) ** 2))) || 1);
+  const x = rows.map((row) => row.map((value, j) => (value - means[j]!) / scales[j]!));
+  const { weights, bias } = logisticRegression(x, labels, options.l2 ?? 0.05);
+  const calibration: AnswerCalibration = { model, features, means, scales, weights, bias, threshold: 0 };
+  calibration.threshold = chooseThreshold(runs, calibration, options.maxRecallLoss ?? 0);
+  return calibration;
+}
+
+function chooseThreshold(runs: QuestionRun[], calibration: AnswerCalibration, maxRecallLoss: number): number {
+  const confidence = (run: QuestionRun) => confidenceOf(run.features, calibration);
+  const floor = retrievalMetrics(runs).recallAt5 - maxRecallLoss - 1e-9;
+  const candidates = [...new Set(runs.map(confidence))].sort((a, b) => a - b);
+  let best = 0;
+  for (const candidate of candidates) {
+    if (detectionMetrics(runs, confidence, candidate).recallAt5WithThreshold >= floor) best = candidate;
+    else break;
+  }
+  // Half-way down to the next lower confidence: a margin for questions just under the last kept one.
+  const lower = candidates.filter((value) => value < best).at(-1) ?? 0;
+  return (best + lower) / 2;
+}
+
+function logisticRegression(x: number[][], y: number[], l2: number): { weights: number[]; bias: number } {
+  const dimensions = x[0]?.length ?? 0;
+  const weights = new Array<number>(dimensions).fill(0);
+  let bias = 0;
+  const rate = 0.5;
+  for (let iteration = 0; iteration < 4000; iteration++) {
+    const gradient = new Array<number>(dimensions).fill(0);
+    let biasGradient = 0;
+    x.forEach((row, i) => {
+      const logit = row.reduce((sum, value, j) => sum + value * weights[j]!, bias);
+      const error = 1 / (1 + Math.exp(-logit)) - y[i]!;
+      row.forEach((value, j) => {
+        gradient[j]! += error * value;
+      });
+      biasGradient += error;
+    });
+    for (let j = 0; j < dimensions; j++) weights[j]! -= rate * (gradient[j]! / x.length + l2 * weights[j]!);
+    bias -= (rate * biasGradient) / x.length;
+  }
+  return { weights, bias };
+}
+
+/** Brier score and expected calibration error (10 bins) of the confidence against the label. */
+export function calibrationQuality(
+  runs: QuestionRun[],
+  calibration: AnswerCalibration,
+): { brier: number; ece: number } {
+  const points = runs.map((run) => ({
+    p: confidenceOf(run.features, calibration),
+    y: answerable(run) && hitAt(run, 3) ? 1 : 0,
+  }));
+  const brier = mean(points.map(({ p, y }) => (p - y) ** 2));
+  let ece = 0;
+  for (let bin = 0; bin < 10; bin++) {
+    const inBin = points.filter(({ p }) => p >= bin / 10 && (p < (bin + 1) / 10 || (bin === 9 && p <= 1)));
+    if (inBin.length === 0) continue;
+    ece +=
+      (inBin.length / points.length) *
+      Math.abs(mean(inBin.map(({ p }) => p)) - mean(inBin.map(({ y }) => y)));
+  }
+  return { brier, ece };
+}
+
+const mean = (values: number[]): number =>
+  values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;

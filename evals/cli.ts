@@ -1,0 +1,23 @@
+import { loadEvalConfig } from '../config/eval.ts';
+import { runEntryPoint } from '../config/load.ts';
+import { openConfiguredDatabase } from '../scripts/database-from-config.ts';
+import { defaultEnvironmentFactory } from './default-environment.ts';
+import { runEvalCli } from './run-cli.ts';
+
+/** `npm run eval -- --suite evals/suites/core`: runs a scenario suite and reports (see docs/evals.md). */
+await runEntryPoint(async () => {
+  const config = loadEvalConfig();
+  const code = await runEvalCli(process.argv.slice(2), {
+    config,
+    createEnvironment: defaultEnvironmentFactory,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    openStore: async ({ allowEmbedded }) =>
+      config.DATABASE_URL || allowEmbedded
+        ? openConfiguredDatabase(config)
+        : 'the run is not recorded in eval_runs: set DATABASE_URL, or pass --store-embedded when no API server has the embedded database open',
+  });
+  process.exitCode = code;
+  // Whatever the wiring left running (timers, pools) must not keep a finished run alive.
+  setTimeout(() => process.exit(code), 2_000).unref();
+});

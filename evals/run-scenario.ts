@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { SupportAgent } from '../agent/agent.ts';
+import { type ActualOutcome, actualOutcome, runChecks, type StopReason } from './checks/index.ts';
+import { matchWrites } from './checks/match-writes.ts';
+import { playConversation } from './conversation.ts';
+import { readEndState, snapshotWorld } from './end-state.ts';
+import { type Baseline, type ScenarioEnvironment, scenarioSession } from './environment.ts';
+import type { LoadedScenario } from './load-suite.ts';
+import type { CustomerDependencies, SimulatedCustomer } from './simulated-customer.ts';
+import type { TokenUsage, TranscriptEntry } from './transcript.ts';
+
+/** Builds the simulated customer of one run (scripted or LLM-driven). */
+export type CustomerFactory = (dependencies: CustomerDependencies) => SimulatedCustomer;
+
+/** One run of one scenario: the verdict, the numbers the metrics need, and the transcript. */
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  tags: string[];
+  file: string;
+  /** 0-based repetition index (`--runs k`). */
+  run: number;
+  baseline: Baseline;
+  conversationId: string;
+  passed: boolean;
+  /** One line per failing check, naming it. */
+  failures: string[];
+  checks: Array<{ name: string; passed: boolean }>;
+  harmful: string[];
+  /**
+   * The agent said "resolved" while an expected write did not happen, or while the scenario
+   * expected an escalation and no human took part.
+   */
+  falseResolution: boolean;
+  claimedResolution: boolean;
+  expectedOutcome: string;
+  actualOutcome: ActualOutcome | 'error';
+  escalationReasons: string[];
+  customerMessages: number;
+  stoppedBy: StopReason;
+  turnLatenciesMs: number[];
+  durationMs: number;
+  usage: { agent: TokenUsage | null; customer: TokenUsage | null };
+  transcript: TranscriptEntry[];
+  error?: string;
+}
+
+export interface RunScenarioOptions {
+  environment: ScenarioEnvironment;
+  loaded: LoadedScenario;
+  baseline: Baseline;
+  run: number;
+  createCustomer: CustomerFactory;
+  /** How long one agent turn may take before the run is failed (default 120 s). */
+  turnTimeoutMs?: number;
+}
+
+/**
+ * Runs one scenario in an environment: resets it to the scenario's world, plays the conversation,
+ * then judges the end state of the systems. Never throws: a broken environment or agent is a
+ * failed result with the error in it.
+ */
+export async function runScenario(options: RunScenarioOptions): Promise<ScenarioResult> {
+  const { environment, loaded, baseline, run } = options;
+  const { scenario } = loaded;
+  const startedAt = performance.now();
+  const conversationId = `eval_${scenario.id}_${run}_${randomBytes(4).toString('hex')}`.slice(0, 120);
+  const base = {
+    id: scenario.id,
+    title: scenario.title,
+    tags: scenario.tags,
+    file: loaded.file,
+    run,
+    baseline,
+    conversationId,
+    expectedOutcome: scenario.expect.outcome,
+  };
+  let prepared: Awaited<ReturnType<ScenarioEnvironment['prepare']>>;
+  try {
+    prepared = await environment.prepare(scenario, { baseline });
+  } catch (error) {
+    return failedResult(
+      base,
+      `the environment could not be prepared: ${(error as Error).message}`,
+      startedAt,
+    );
+  }
+  try {
+    return await judgeRun(options, base, prepared.agent, startedAt);
+  } catch (error) {
+    return failedResult(base, `the run could not be judged: ${(error as Error).message}`, startedAt);
+  }
+}
+
+type ResultBase = Pick<
+  ScenarioResult,
+  'id' | 'title' | 'tags' | 'file' | 'run' | 'baseline' | 'conversationId' | 'expectedOutcome'
+>;
+
+function failedResult(base: ResultBase, reason: string, startedAt: number): ScenarioResult {
+  const message = `run: ${reason}`;
+  return {
+    ...base,
+    passed: false,
+    failures: [message],
+    checks: [{ name: 'run', passed: false }],
+    harmful: [],
+    falseResolution: false,
+    claimedResolution: false,
+    actualOutcome: 'error',
+    escalationReasons: [],
+    customerMessages: 0,
+    stoppedBy: 'error',
+    turnLatenciesMs: [],
+    durationMs: Math.round(performance.now() - startedAt),
+    usage: { agent: null, customer: null },
+    transcript: [{ kind: 'error', message: reason }],
+    error: reason,
+  };
+}
+
+async function judgeRun(
+  options: RunScenarioOptions,
+  base: ResultBase,
+  agent: SupportAgent,
+  startedAt: number,
+): Promise<ScenarioResult> {
+  const { environment, loaded } = options;
+  const { scenario } = loaded;
+  const conversationId = base.conversationId;
+  const pool = environment.database.pool;
+  const snapshot = await snapshotWorld(pool);
+  const customer = options.createCustomer({ scenario, mailbox: pool });
+  const record = await playConversation({
+    agent,
+    conversationId,
+    session: scenarioSession(scenario),
+    scenario,
+    customer,
+    turnTimeoutMs: options.turnTimeoutMs ?? 120_000,
+  });
+  const endState = await readEndState(pool, snapshot, conversationId);
+  const verdict = runChecks({
+    scenario,
+    endState,
+    transcript: record.transcript,
+    customerMessages: record.customerMessages,
+    stoppedBy: record.stoppedBy,
+    humanDecided: record.humanDecided,
+  });
+  const failures = record.error ? [`run: ${record.error}`, ...verdict.failures] : verdict.failures;
+  const writesMissing = matchWrites(scenario.expect.writes ?? [], endState.writes).matches.some(
+    (match) => match.observed.length === 0,
+  );
+  const customerUsage = customer.usage();
+  return {
+    ...base,
+    passed: verdict.passed && !record.error,
+    failures,
+    checks: [
+      ...(record.error ? [{ name: 'run', passed: false }] : []),
+      ...verdict.checks.map((check) => ({ name: check.name, passed: check.passed })),
+    ],
+    harmful: verdict.harmful,
+    falseResolution:
+      record.claimedResolution &&
+      (writesMissing || (scenario.expect.outcome === 'escalated' && !record.humanDecided)),
+    claimedResolution: record.claimedResolution,
+    actualOutcome: actualOutcome(endState, record.humanDecided),
+    escalationReasons: endState.escalations.map((escalation) => escalation.reason),
+    customerMessages: record.customerMessages,
+    stoppedBy: record.stoppedBy,
+    turnLatenciesMs: record.turnLatenciesMs.map((latency) => Math.round(latency * 10) / 10),
+    durationMs: Math.round(performance.now() - startedAt),
+    usage: {
+      agent: record.agentUsage,
+      customer: customerUsage.inputTokens + customerUsage.outputTokens > 0 ? customerUsage : null,
+    },
+    transcript: record.transcript,
+    ...(record.error ? { error: record.error } : {}),
+  };
+}

@@ -1,0 +1,78 @@
+import type { AgentEvent, CustomerSession } from '../../agent/events.ts';
+import { defaultArticles } from '../../api/eval-environment.ts';
+import { createSwitchboard, type Switchboard } from '../../api/wiring.ts';
+import type { Database } from '../../db/database.ts';
+import { clearWorld, loadWorld } from '../../db/world/load-world.ts';
+import type { WorldInput } from '../../db/world/world-schema.ts';
+import { createIngester } from '../../knowledge/ingest.ts';
+import { sharedLocalEmbedder } from '../../knowledge/local-embedder.ts';
+
+const ingester = createIngester({ embedder: sharedLocalEmbedder(), cacheSize: 2000 });
+
+/** A world, a clock and a fully wired agent on a test database (real pipeline, connectors and knowledge). */
+/** A handful of help-center articles: enough for the agent's answers, quick to embed. */
+export const testArticles = [
+  'refund-policy',
+  'duplicate-charges',
+  'api-rate-limits',
+  'saml-sso-setup',
+  'plans-and-pricing',
+  'failed-payments',
+];
+
+export async function wireAgent(
+  database: Database,
+  world: WorldInput,
+  now: Date,
+  options: { kbOnly?: boolean; articles?: string[] } = { articles: testArticles },
+): Promise<Switchboard> {
+  await clearWorld(database.pool);
+  await database.pool.query(
+    `DO $$ BEGIN IF to_regclass('checkpoints') IS NOT NULL THEN TRUNCATE checkpoints, checkpoint_writes, checkpoint_blobs; END IF; END $$`,
+  );
+  await loadWorld(database.pool, world);
+  const articles = await defaultArticles();
+  await ingester.ingest(
+    database.pool,
+    options.articles
+      ? articles.filter((article) => options.articles!.some((slug) => article.source.endsWith(`/${slug}.md`)))
+      : articles,
+  );
+  return rewire(database, now, options);
+}
+
+/** A new composition on the same database, as after a process restart. */
+export function rewire(
+  database: Database,
+  now: Date,
+  options: { kbOnly?: boolean } = {},
+): Promise<Switchboard> {
+  return createSwitchboard({
+    database,
+    dataDir: '.data/test',
+    mode: 'embedded',
+    now: () => now,
+    faults: { enabled: true },
+    kbOnly: options.kbOnly ?? false,
+    resilience: { retry: { retries: 2, initialDelayMs: 1, maxDelayMs: 5 } },
+  });
+}
+
+/** Sends one customer message and collects the turn's events. */
+export async function send(
+  switchboard: Switchboard,
+  conversationId: string,
+  text: string,
+  session: CustomerSession,
+): Promise<AgentEvent[]> {
+  const events: AgentEvent[] = [];
+  for await (const event of switchboard.agent.handleMessage(conversationId, text, session))
+    events.push(event);
+  return events;
+}
+
+export const replies = (events: AgentEvent[]) =>
+  events.flatMap((event) => (event.type === 'message' ? [event.text] : [])).join('\n');
+
+export const eventOf = <T extends AgentEvent['type']>(events: AgentEvent[], type: T) =>
+  events.find((event): event is Extract<AgentEvent, { type: T }> => event.type === type);
