@@ -111,7 +111,12 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
   const gateway = createConnectorGateway({
     db: pool,
     connectors,
-    policies: { billing: billingPolicy, crm: crmPolicy, ticketing: ticketingPolicy },
+    // Default policies of the connectors present (the kb-only baseline has none of these).
+    policies: Object.fromEntries(
+      Object.entries({ billing: billingPolicy, crm: crmPolicy, ticketing: ticketingPolicy }).filter(([id]) =>
+        connectors.some((connector) => connector.id === id),
+      ),
+    ),
     policy: () => readPolicy(pool),
     now,
     registry,

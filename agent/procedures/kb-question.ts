@@ -112,54 +112,74 @@ function covers(passage: { title: string; heading: string; content: string }, qu
 
 /**
  * The answer: the passage's sentences that share most (rare) words with the question, in their
- * original order, up to ~500 characters — so "Frankfurt" or "HMAC" is said, not just the intro.
+ * original order, up to ~500 characters — so "Frankfurt" or "HMAC" is said, not just the intro —
+ * plus the table rows that name something the question asks about ("Pro: 1,000.").
  */
 function extract(content: string, question: string): string {
   const sentences = sentencesOf(content);
-  if (sentences.length <= 2) return sentences.join(' ');
+  if (sentences.length <= 2) return sentences.map((item) => item.text).join(' ');
   const asked = new Set(words(question));
-  const present = sentences.map((sentence) => new Set(words(sentence)));
+  const present = sentences.map((item) => new Set(words(item.text)));
   const weight = (word: string) =>
     Math.log(1 + sentences.length / (1 + present.filter((set) => set.has(word)).length));
-  const scored = sentences.map((sentence, position) => ({
+  const scored = sentences.map((item, position) => ({
     position,
-    sentence,
+    ...item,
     score:
       [...asked].reduce((sum, word) => sum + (present[position]!.has(word) ? weight(word) : 0), 0) -
       position * 0.01,
   }));
-  const chosen: typeof scored = [];
+  const chosen = new Set<number>();
   let length = 0;
-  for (const item of [...scored].sort((a, b) => b.score - a.score)) {
-    if (chosen.length >= 3 || (length + item.sentence.length > 500 && chosen.length > 0)) break;
-    chosen.push(item);
-    length += item.sentence.length;
+  for (const item of [...scored].filter((entry) => !entry.row).sort((a, b) => b.score - a.score)) {
+    if (chosen.size >= 3 || (length + item.text.length > 500 && chosen.size > 0)) break;
+    chosen.add(item.position);
+    length += item.text.length;
   }
-  return chosen
-    .sort((a, b) => a.position - b.position)
-    .map((item) => item.sentence)
+  // Table rows are facts: add the rows (and their header) whose words the question uses.
+  const rows = scored
+    .filter((entry) => entry.row && entry.score > 0.5)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 3);
+  for (const row of rows) chosen.add(row.position);
+  return [...chosen]
+    .sort((a, b) => a - b)
+    .map((position) => sentences[position]!.text)
     .join(' ');
 }
 
-/** The passage as plain sentences (Markdown markup removed, table rows read as sentences). */
-function sentencesOf(content: string): string[] {
-  const plain = content
-    // Table rows read as "Pro: 1,000." so a sentence can carry them.
-    .replace(/^\|?\s*:?-{3,}.*$/gm, '')
-    .replace(
-      /^\|(.+)\|\s*$/gm,
-      (_row, cells: string) =>
-        `${cells
-          .split('|')
-          .map((cell) => cell.trim())
-          .join(': ')}.`,
-    )
-    .replace(/^#+\s+.*$/gm, '')
-    .replace(/\*\*|__|`/g, '')
-    .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return (plain.match(/[^.!?]+[.!?]+(\s|$)|[^.!?]+$/g) ?? [plain])
-    .map((sentence) => sentence.trim())
-    .filter(Boolean);
+/** The passage as plain sentences (Markdown markup removed); each table row is its own sentence. */
+function sentencesOf(content: string): Array<{ text: string; row: boolean }> {
+  const clean = (text: string) =>
+    text
+      .replace(/\*\*|__|`/g, '')
+      .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+      .replace(/\s+/g, ' ')
+      .trim();
+  const out: Array<{ text: string; row: boolean }> = [];
+  let prose = '';
+  const flush = () => {
+    const plain = clean(prose);
+    for (const sentence of plain.match(/[^.!?]+[.!?]+(\s|$)|[^.!?]+$/g) ?? [])
+      if (sentence.trim()) out.push({ text: sentence.trim(), row: false });
+    prose = '';
+  };
+  for (const line of content.split('\n')) {
+    if (/^\|?\s*:?-{3,}/.test(line) || /^#+\s/.test(line)) continue;
+    const row = line.match(/^\|(.+)\|\s*$/);
+    if (row) {
+      flush();
+      out.push({
+        text: `${clean(
+          row[1]!
+            .split('|')
+            .map((cell) => cell.trim())
+            .join(': '),
+        )}.`,
+        row: true,
+      });
+    } else prose += `${line}\n`;
+  }
+  flush();
+  return out;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AgentEvent, CustomerSession } from '../../agent/events.ts';
 import { defaultArticles } from '../../api/eval-environment.ts';
 import { createSwitchboard, type Switchboard } from '../../api/wiring.ts';
@@ -35,7 +36,7 @@ export async function wireAgent(
   await ingester.ingest(
     database.pool,
     options.articles
-      ? articles.filter((article) => options.articles!.some((slug) => article.source.endsWith(`/${slug}.md`)))
+      ? articles.filter((article) => options.articles!.includes(path.basename(article.source, '.md')))
       : articles,
   );
   return rewire(database, now, options);
