@@ -30,8 +30,7 @@ export type Awaiting =
   | { kind: 'slot'; slot: SlotName; asked: number }
   | { kind: 'confirmation'; asked: number }
   | { kind: 'verification_code'; contactId: string; email: string }
-  | { kind: 'verification_email' }
-  | { kind: 'kb_followup' };
+  | { kind: 'verification_email' };
 
 /** A write that stopped at an action limit: the exact call a human approves. */
 export interface PendingApproval {

@@ -73,6 +73,8 @@ export async function completeProcedure(
   const procedure = procedures[state.intent!];
   const context = await procedureContext(deps, state, config, records);
   const done = procedure.complete?.(context, results) ?? { text: 'Done.' };
-  if (done.email) await sendEmail(deps, state, done.email);
-  return say(deps, state, config, done.text);
+  const queued = done.email ? await sendEmail(deps, state, done.email) : true;
+  // Never claim an email that was not queued.
+  const text = queued ? done.text : `${done.text.replace(/ ?I've emailed you[^.]*\./, '')} (I couldn't queue the confirmation email; a colleague will send it.)`;
+  return say(deps, state, config, text);
 }

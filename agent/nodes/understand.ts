@@ -9,7 +9,7 @@ export async function understand(
   const expecting =
     state.awaiting?.kind === 'slot'
       ? { slot: state.awaiting.slot }
-      : state.awaiting?.kind === 'confirmation' || state.awaiting?.kind === 'kb_followup'
+      : state.awaiting?.kind === 'confirmation'
         ? { confirmation: true }
         : state.awaiting?.kind === 'verification_email'
           ? { slot: 'email' as const }

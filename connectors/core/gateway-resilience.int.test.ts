@@ -59,7 +59,6 @@ describe(`resilience through the gateway (${testDatabaseKind()})`, () => {
       });
     }
     expect(gw.circuitState('billing_test')).toBe('open');
-    const started = performance.now();
     expect(await gw.call(sessions.maya, 'billing_test', 'get_payment', getPayment)).toEqual({
       status: 'error',
       error: {
@@ -68,7 +67,7 @@ describe(`resilience through the gateway (${testDatabaseKind()})`, () => {
         retryable: true,
       },
     });
-    expect(performance.now() - started).toBeLessThan(50);
+    // Failing fast means the vendor was not called (no timing assertion: the machine may be busy).
     expect(script.runs.get('get_payment')).toBe(3);
     // Every operation of the connector shares the breaker.
     expect(await gw.call(sessions.maya, 'billing_test', 'search_help', { query: 'x' })).toMatchObject({
@@ -91,7 +90,6 @@ describe(`resilience through the gateway (${testDatabaseKind()})`, () => {
   it('times out a hung vendor call with the operation timeout', async () => {
     const gw = gateway({ resilience: { ...fastResilience, retry: { retries: 0 } } });
     script.push('get_payment', { hang: true });
-    const started = performance.now();
     expect(await gw.call(sessions.maya, 'billing_test', 'get_payment', getPayment)).toEqual({
       status: 'error',
       error: { kind: 'transient', message: 'timed out after 200 ms', retryable: true },

@@ -40,6 +40,8 @@ export interface LlmReasonerOptions {
   model: LanguageModel;
   /** USD per million tokens, for cost accounting. */
   pricing?: { input: number; output: number };
+  /** Retries of a retryable provider failure (429, 5xx) per call; the AI SDK default is 2. */
+  maxRetries?: number;
 }
 
 const system = `You read one customer message sent to the Lumen Cloud support assistant and return structured data.
@@ -55,6 +57,7 @@ export function createLlmReasoner(
   options: LlmReasonerOptions,
 ): Reasoner & { usage(): TokenUsage & { costUsd: number } } {
   const totals = { inputTokens: 0, outputTokens: 0 };
+  const retries = options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries };
   const track = (
     usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined,
   ): TokenUsage => {
@@ -75,6 +78,7 @@ export function createLlmReasoner(
     async understand(message: string, context: UnderstandingContext): Promise<Understanding> {
       const { object, usage } = await generateObject({
         model: options.model,
+        ...retries,
         schema: understandingSchema,
         system,
         prompt: `Now: ${context.now.toISOString()} (customer time zone ${context.timezone}).${context.expecting?.slot ? ` The assistant just asked for: ${context.expecting.slot}.` : ''}${context.expecting?.confirmation ? ' The assistant just asked the customer to confirm an action (yes/no).' : ''}\nMessage: """${message}"""`,
@@ -87,10 +91,9 @@ export function createLlmReasoner(
       });
       const slots: Understanding['slots'] = { ...fromPatterns };
       for (const [key, value] of Object.entries(object.slots)) {
-        // A model-proposed id must literally appear in the message: the model never invents records.
         if (value === null || value === undefined) continue;
         const text = String(value);
-        if (key.endsWith('_id') && !message.toLowerCase().includes(text.toLowerCase())) continue;
+        if (!statedIn(message, key, text)) continue;
         (slots as Record<string, string>)[key] ??= text;
       }
       return {
@@ -110,6 +113,7 @@ export function createLlmReasoner(
     async phrase(draft: ReplyDraft) {
       const { text, usage } = await generateText({
         model: options.model,
+        ...retries,
         system:
           'Rewrite the support reply to sound warm and concise. Keep every fact exactly; add no new facts, numbers, ids, dates or promises.',
         prompt: draft.text,
@@ -120,10 +124,32 @@ export function createLlmReasoner(
   };
 }
 
+/**
+ * Whether a model-proposed slot value is stated in the message. Ids, emails, phone numbers and
+ * amounts must appear there literally (the model never invents records or money); free text, plans
+ * and resolved times are the model's reading and are taken as given.
+ */
+function statedIn(message: string, slot: string, value: string): boolean {
+  if (slot.endsWith('_id') || slot === 'email') return message.toLowerCase().includes(value.toLowerCase());
+  if (slot === 'phone') {
+    const digits = value.replace(/\D/g, '');
+    return digits.length > 0 && message.replace(/\D/g, '').includes(digits);
+  }
+  if (slot === 'amount_cents') {
+    const stated = (message.match(/\d[\d,]*(?:\.\d+)?/g) ?? []).map((number) =>
+      Number(number.replace(/,/g, '')),
+    );
+    const cents = Number(value);
+    return stated.some((number) => Math.round(number * 100) === cents || number === cents);
+  }
+  return true;
+}
+
 /** The rephrasing, unless it states a number or id the draft does not (no fact, no claim). */
 export function groundedOrDraft(candidate: string, draft: ReplyDraft): string {
   const tokens = (text: string) =>
-    new Set(text.match(/\$?\d[\d,.:]*|[A-Z]{2,}-\d+|\b[a-z]+_[a-z0-9]+\b/g) ?? []);
+    // A number ends on a digit, so sentence punctuation after it ("$99.00.") is not part of the claim.
+    new Set(text.match(/\$?\d(?:[\d,.:]*\d)?|[A-Z]{2,}-\d+|\b[a-z]+_[a-z0-9]+\b/g) ?? []);
   const allowed = tokens(`${draft.text} ${Object.values(draft.facts).join(' ')}`);
   const claims = [...tokens(candidate)];
   return candidate.trim().length > 0 && claims.every((claim) => allowed.has(claim))
