@@ -75,6 +75,8 @@ export async function completeProcedure(
   const done = procedure.complete?.(context, results) ?? { text: 'Done.' };
   const queued = done.email ? await sendEmail(deps, state, done.email) : true;
   // Never claim an email that was not queued.
-  const text = queued ? done.text : `${done.text.replace(/ ?I've emailed you[^.]*\./, '')} (I couldn't queue the confirmation email; a colleague will send it.)`;
+  const text = queued
+    ? done.text
+    : `${done.text.replace(/ ?I've emailed you[^.]*\./, '')} (I couldn't queue the confirmation email; a colleague will send it.)`;
   return say(deps, state, config, text);
 }

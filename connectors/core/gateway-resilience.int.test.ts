@@ -90,6 +90,7 @@ describe(`resilience through the gateway (${testDatabaseKind()})`, () => {
   it('times out a hung vendor call with the operation timeout', async () => {
     const gw = gateway({ resilience: { ...fastResilience, retry: { retries: 0 } } });
     script.push('get_payment', { hang: true });
+    const started = performance.now();
     expect(await gw.call(sessions.maya, 'billing_test', 'get_payment', getPayment)).toEqual({
       status: 'error',
       error: { kind: 'transient', message: 'timed out after 200 ms', retryable: true },
