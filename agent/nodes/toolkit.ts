@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { CallOptions } from '../../connectors/core/gateway.ts';
 import type { CallResult } from '../../connectors/core/result.ts';
+import { stripInstructions } from '../content-guard.ts';
 import { type AgentDependencies, callerSession } from '../dependencies.ts';
 import type { AgentEvent, Citation } from '../events.ts';
 import {
@@ -136,7 +137,25 @@ export async function procedureContext(
     async answer(question: string): Promise<KnowledgeAnswer> {
       const outcome = await read<KnowledgeAnswer>('knowledge', 'answer', { question });
       if (!outcome.ok) throw new ReadFailed(outcome, 'knowledge.answer');
-      return outcome.data;
+      const passages = [];
+      for (const passage of outcome.data.passages) {
+        const { clean, removed } = stripInstructions(passage.content);
+        if (removed.length > 0) {
+          // Logged for admins (a system message, never shown to the customer); the customer is still served.
+          await deps.store.appendMessage(
+            state.conversationId,
+            'system',
+            `Ignored instructions found in article ${passage.slug}`,
+            {
+              kind: 'ignored_instructions',
+              source: `knowledge:${passage.slug}`,
+              removed,
+            },
+          );
+        }
+        passages.push({ ...passage, content: clean });
+      }
+      return { ...outcome.data, passages };
     },
   };
 }
