@@ -45,10 +45,38 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedde
   };
 }
 
+/**
+ * Remembers the vectors of the most recent texts. A customer message is embedded once per turn even
+ * though the intent classifier and the knowledge search both need it.
+ */
+export function withRecentTexts(inner: Embedder, size = 256): Embedder {
+  const recent = new Map<string, number[]>();
+  return {
+    model: inner.model,
+    dimensions: inner.dimensions,
+    async embed(texts) {
+      // Taken before anything is evicted below: a batch larger than the cache still answers whole.
+      const known = new Map(
+        texts.flatMap((text) => (recent.has(text) ? [[text, recent.get(text)!] as const] : [])),
+      );
+      const missing = [...new Set(texts.filter((text) => !known.has(text)))];
+      if (missing.length > 0) {
+        const vectors = await inner.embed(missing);
+        missing.forEach((text, position) => {
+          known.set(text, vectors[position]!);
+          recent.set(text, vectors[position]!);
+          if (recent.size > size) recent.delete(recent.keys().next().value!);
+        });
+      }
+      return texts.map((text) => known.get(text)!);
+    },
+  };
+}
+
 let shared: Embedder | null = null;
 
 /** The process-wide local embedder: everything in a process shares one loaded model. */
 export function sharedLocalEmbedder(): Embedder {
-  shared ??= createLocalEmbedder();
+  shared ??= withRecentTexts(createLocalEmbedder());
   return shared;
 }
