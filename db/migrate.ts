@@ -4,6 +4,7 @@ import * as businessSystems from './migrations/0001-business-systems.ts';
 import * as knowledge from './migrations/0002-knowledge.ts';
 import * as conversations from './migrations/0003-conversations.ts';
 import * as integrationLayer from './migrations/0004-integration-layer.ts';
+import * as visitorTickets from './migrations/0005-visitor-tickets.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ export const migrations: Record<string, Migration> = {
   '0002-knowledge': knowledge,
   '0003-conversations': conversations,
   '0004-integration-layer': integrationLayer,
+  '0005-visitor-tickets': visitorTickets,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

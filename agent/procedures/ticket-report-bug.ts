@@ -23,11 +23,14 @@ export const reportBugProcedure: Procedure = {
       prompt:
         "Sorry about that. Could you describe what's happening — what you did, what you expected, and what you see instead?",
     },
+    email: { prompt: 'Which email address should our engineers reply to about this ticket?' },
   },
   async plan(context) {
     const description =
       context.slots.description ?? (context.message.split(/\s+/).length >= 6 ? context.message : undefined);
     if (!description) return ask(this, 'description');
+    // An anonymous visitor can file a ticket: the engineers need an address to answer.
+    if (!context.customer && !context.slots.email) return ask(this, 'email');
     const { data } = await mustRead<{ incidents: Incident[] }>(context, 'ticketing', 'search_incidents', {
       query: description,
       only_open: true,
@@ -54,7 +57,13 @@ export const reportBugProcedure: Procedure = {
         {
           connector: 'ticketing',
           operation: 'create_ticket',
-          input: { subject, description, priority, category: 'bug' },
+          input: {
+            subject,
+            description,
+            priority,
+            category: 'bug',
+            ...(context.customer ? {} : { requester_email: context.slots.email }),
+          },
           label: `open a ${priority}-priority bug ticket: ${subject}`,
         },
       ],

@@ -20,8 +20,19 @@ export function bindIdentity(
       throw new ConnectorError('forbidden', `${operation.name} needs a verified customer`);
   }
   if (!operation.customerKey) return { ...input };
-  if (!customer) throw new ConnectorError('forbidden', `${operation.name} needs an identified customer`);
   const { field, from } = operation.customerKey;
+  if (!customer) {
+    // An anonymous visitor may call an operation open to them, but never name a customer record.
+    if (!operation.allowUnverified)
+      throw new ConnectorError('forbidden', `${operation.name} needs an identified customer`);
+    if (input[field] !== undefined && input[field] !== null) {
+      throw new ConnectorError(
+        'forbidden',
+        `an anonymous visitor cannot act for ${field} ${String(input[field])}`,
+      );
+    }
+    return { ...input };
+  }
   const own = customer[from];
   const given = input[field];
   if (given !== undefined && given !== null && given !== own) {

@@ -101,7 +101,7 @@ describe(`ticketing through the gateway (${testDatabaseKind()})`, () => {
     expect(rows).toEqual([{ n: 0 }]);
   });
 
-  it('lets an anonymous visitor search incidents but not file a ticket yet', async () => {
+  it('lets an anonymous visitor search incidents and file a ticket with a reply address, but never name a contact', async () => {
     const visitor: CallerSession = { conversationId: 'conv_3', actor: 'agent', customer: null };
     const incidents = await gateway.call(visitor, 'ticketing', 'search_incidents', { query: 'dashboard' });
     expect(incidents).toMatchObject({ status: 'ok', data: { incidents: [{ id: 'inc_1' }] } });
@@ -110,6 +110,19 @@ describe(`ticketing through the gateway (${testDatabaseKind()})`, () => {
       subject: 'Help',
       description: 'Broken',
     });
-    expect(ticket).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
+    expect(ticket).toMatchObject({ status: 'ok', data: { status: 'new' } });
+    const ticketId = (ticket as { data: { ticket_id: string } }).data.ticket_id;
+    const { rows } = await database.pool.query(
+      'SELECT account_id, contact_id, requester_email FROM tickets WHERE id = $1',
+      [ticketId],
+    );
+    expect(rows).toEqual([{ account_id: null, contact_id: null, requester_email: 'visitor@example.test' }]);
+    // A visitor cannot attach a ticket to somebody's contact record.
+    const spoofed = await gateway.call(visitor, 'ticketing', 'create_ticket', {
+      contact_id: 'ct_1',
+      subject: 'Help',
+      description: 'Broken again',
+    });
+    expect(spoofed).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
   });
 });

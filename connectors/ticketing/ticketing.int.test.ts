@@ -183,12 +183,14 @@ describe(`ticketing.create_ticket (${testDatabaseKind()})`, () => {
     expect(ticket).toMatchObject({ ticket_id: 'TCK-1001', priority: 'normal', category: 'general' });
   });
 
-  it('cannot file for a visitor without a contact yet', async () => {
+  it('files for a visitor without a contact under their reply address, and needs one', async () => {
     const anonymous = { subject: 'Help', description: 'Something broke' };
-    expect(
-      (await rejectionOf(call('create_ticket', { ...anonymous, requester_email: 'visitor@example.test' })))
-        .kind,
-    ).toBe('permanent');
+    const filed = await call('create_ticket', { ...anonymous, requester_email: 'visitor@example.test' });
+    expect(filed).toMatchObject({ status: 'new', category: 'general' });
+    const { rows } = await database.pool.query('SELECT account_id, requester_email FROM tickets WHERE id = $1', [
+      (filed as { ticket_id: string }).ticket_id,
+    ]);
+    expect(rows).toEqual([{ account_id: null, requester_email: 'visitor@example.test' }]);
     expect((await rejectionOf(call('create_ticket', anonymous))).kind).toBe('invalid_input');
     await expect(call('create_ticket', { ...bugReport, category: 'Bug Report!' })).rejects.toThrow(/slug/);
   });

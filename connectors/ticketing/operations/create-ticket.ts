@@ -79,11 +79,7 @@ export function createCreateTicketOperation({ db }: { db: pg.Pool }) {
             'invalid_input',
             'A ticket needs the requester: contact_id or requester_email.',
           );
-        // tickets.account_id is NOT NULL: a visitor without a CRM contact cannot own a ticket yet.
-        throw new ConnectorError(
-          'permanent',
-          'Tickets for visitors without a known contact are not supported yet; escalate instead.',
-        );
+        return createVisitorTicket(db, value, context);
       }
       const contactId = value.contact_id;
       const now = context.now();
@@ -191,4 +187,45 @@ async function findSameTicket(
       : null,
     already_exists: true,
   };
+}
+
+/** A ticket from an anonymous visitor: no account, the requester's email instead (migration 0005). */
+async function createVisitorTicket(
+  db: pg.Pool,
+  value: z.output<typeof input>,
+  context: { now(): Date; session: { conversationId: string | null }; signal: AbortSignal },
+): Promise<Output> {
+  const now = context.now();
+  return withTransaction(db, async (client) => {
+    const incidents = await readIncidents(client, { onlyOpen: true });
+    const incident = matchIncident(`${value.subject}\n${value.description}`, incidents);
+    const ticketId = await nextTicketId(client);
+    await client.query(
+      `INSERT INTO tickets (id, account_id, contact_id, requester_email, subject, description, status, priority, category,
+         conversation_id, incident_id, created_at, updated_at)
+       VALUES ($1, NULL, NULL, $2, $3, $4, 'new', $5, $6, $7, $8, $9, $9)`,
+      [
+        ticketId,
+        value.requester_email,
+        value.subject,
+        value.description,
+        value.priority,
+        value.category,
+        context.session.conversationId,
+        incident?.id ?? null,
+        now,
+      ],
+    );
+    context.signal.throwIfAborted();
+    return {
+      ticket_id: ticketId,
+      status: 'new' as const,
+      priority: value.priority,
+      category: value.category,
+      subject: value.subject,
+      created_at: now.toISOString(),
+      incident: incident ? incidentSummary(incident) : null,
+      already_exists: false,
+    } satisfies Output;
+  });
 }
