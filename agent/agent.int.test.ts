@@ -120,16 +120,6 @@ describe(`the support agent end to end on ${testDatabaseKind()}`, () => {
     expect(
       await count(`SELECT count(*) FROM refunds WHERE payment_id = 'pay_2' AND amount_cents = 9900`),
     ).toBe(1);
-    console.log(
-      JSON.stringify(second.filter((e) => e.type === 'tool-call-end')),
-      JSON.stringify(
-        (
-          await database.pool.query(
-            'SELECT connector_id, operation, outcome, error_kind, detail FROM audit_log ORDER BY id',
-          )
-        ).rows,
-      ),
-    );
     expect(
       await count(
         `SELECT count(*) FROM email_outbox WHERE to_address = 'maya@brightpath.io' AND subject ILIKE '%refund%'`,

@@ -130,6 +130,10 @@ async function turn(
   expect: (events: AgentEvent[]) => boolean,
 ): Promise<AgentEvent[]> {
   for (const meter of Object.values(meters)) meter.take();
+  // Every opening message is new text (real customers rarely repeat a sentence word for word), so
+  // the embedder's recent-text cache only helps where it would in production: the same message
+  // embedded by the classifier and the knowledge search in one turn. Short answers ("yes") repeat.
+  if (text.split(/\s+/).length > 3) text = `${text} (ref ${turns.length + 1})`;
   const events: AgentEvent[] = [];
   const started = performance.now();
   let ms = Number.NaN;

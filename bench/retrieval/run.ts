@@ -10,7 +10,7 @@ import { type AnswerCalibration, defaultCalibrations } from '../../knowledge/cal
 import { readFolder } from '../../knowledge/cli.ts';
 import { countingEmbedder } from '../../knowledge/embedder.ts';
 import { createIngester } from '../../knowledge/ingest.ts';
-import { sharedLocalEmbedder } from '../../knowledge/local-embedder.ts';
+import { createLocalEmbedder } from '../../knowledge/local-embedder.ts';
 import { createKnowledgeSearch, type SearchMode } from '../../knowledge/search.ts';
 import { calibrationQuality, fitCalibration } from './calibrate.ts';
 import {
@@ -53,7 +53,8 @@ export async function main(options: RetrievalBenchOptions = {}): Promise<void> {
   );
   const split = splitLabeledSet(questions);
   const { documents } = await readFolder(options.articlesFolder ?? path.join(root, 'knowledge/articles'));
-  const embedder = countingEmbedder(sharedLocalEmbedder());
+  // Uncached: query embedding time is part of what this benchmark reports.
+  const embedder = countingEmbedder(createLocalEmbedder());
   await embedder.embed(['warm up']);
   // One ingester for every engine: the second engine reuses the first one's vectors.
   const ingester = createIngester({ embedder, cacheSize: 1_000_000 });
