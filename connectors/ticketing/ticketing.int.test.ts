@@ -187,9 +187,10 @@ describe(`ticketing.create_ticket (${testDatabaseKind()})`, () => {
     const anonymous = { subject: 'Help', description: 'Something broke' };
     const filed = await call('create_ticket', { ...anonymous, requester_email: 'visitor@example.test' });
     expect(filed).toMatchObject({ status: 'new', category: 'general' });
-    const { rows } = await database.pool.query('SELECT account_id, requester_email FROM tickets WHERE id = $1', [
-      (filed as { ticket_id: string }).ticket_id,
-    ]);
+    const { rows } = await database.pool.query(
+      'SELECT account_id, requester_email FROM tickets WHERE id = $1',
+      [(filed as { ticket_id: string }).ticket_id],
+    );
     expect(rows).toEqual([{ account_id: null, requester_email: 'visitor@example.test' }]);
     expect((await rejectionOf(call('create_ticket', anonymous))).kind).toBe('invalid_input');
     await expect(call('create_ticket', { ...bugReport, category: 'Bug Report!' })).rejects.toThrow(/slug/);

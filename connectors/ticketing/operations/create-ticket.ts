@@ -93,37 +93,7 @@ export function createCreateTicketOperation({ db }: { db: pg.Pool }) {
         const earlier = await findSameTicket(client, contactId, value, now);
         if (earlier) return earlier;
 
-        const incidents = await readIncidents(client, { onlyOpen: true });
-        const incident = matchIncident(`${value.subject}\n${value.description}`, incidents);
-        const ticketId = await nextTicketId(client);
-        await client.query(
-          `INSERT INTO tickets (id, account_id, contact_id, subject, description, status, priority, category, conversation_id,
-             incident_id, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $10)`,
-          [
-            ticketId,
-            accountId,
-            contactId,
-            value.subject,
-            value.description,
-            value.priority,
-            value.category,
-            context.session.conversationId,
-            incident?.id ?? null,
-            now,
-          ],
-        );
-        context.signal.throwIfAborted();
-        return {
-          ticket_id: ticketId,
-          status: 'new' as const,
-          priority: value.priority,
-          category: value.category,
-          subject: value.subject,
-          created_at: now.toISOString(),
-          incident: incident ? incidentSummary(incident) : null,
-          already_exists: false,
-        } satisfies Output;
+        return insertTicket(client, value, { accountId, contactId, requesterEmail: null }, context);
       });
     },
   });
@@ -190,42 +160,61 @@ async function findSameTicket(
 }
 
 /** A ticket from an anonymous visitor: no account, the requester's email instead (migration 0005). */
-async function createVisitorTicket(
+function createVisitorTicket(
   db: pg.Pool,
   value: z.output<typeof input>,
-  context: { now(): Date; session: { conversationId: string | null }; signal: AbortSignal },
+  context: TicketContext,
+): Promise<Output> {
+  return withTransaction(db, (client) =>
+    insertTicket(
+      client,
+      value,
+      { accountId: null, contactId: null, requesterEmail: value.requester_email ?? null },
+      context,
+    ),
+  );
+}
+
+type TicketContext = { now(): Date; session: { conversationId: string | null }; signal: AbortSignal };
+
+/** Numbers and files the ticket, linking a matching open incident, inside the caller's transaction. */
+async function insertTicket(
+  client: pg.PoolClient,
+  value: z.output<typeof input>,
+  requester: { accountId: string | null; contactId: string | null; requesterEmail: string | null },
+  context: TicketContext,
 ): Promise<Output> {
   const now = context.now();
-  return withTransaction(db, async (client) => {
-    const incidents = await readIncidents(client, { onlyOpen: true });
-    const incident = matchIncident(`${value.subject}\n${value.description}`, incidents);
-    const ticketId = await nextTicketId(client);
-    await client.query(
-      `INSERT INTO tickets (id, account_id, contact_id, requester_email, subject, description, status, priority, category,
-         conversation_id, incident_id, created_at, updated_at)
-       VALUES ($1, NULL, NULL, $2, $3, $4, 'new', $5, $6, $7, $8, $9, $9)`,
-      [
-        ticketId,
-        value.requester_email,
-        value.subject,
-        value.description,
-        value.priority,
-        value.category,
-        context.session.conversationId,
-        incident?.id ?? null,
-        now,
-      ],
-    );
-    context.signal.throwIfAborted();
-    return {
-      ticket_id: ticketId,
-      status: 'new' as const,
-      priority: value.priority,
-      category: value.category,
-      subject: value.subject,
-      created_at: now.toISOString(),
-      incident: incident ? incidentSummary(incident) : null,
-      already_exists: false,
-    } satisfies Output;
-  });
+  const incidents = await readIncidents(client, { onlyOpen: true });
+  const incident = matchIncident(`${value.subject}\n${value.description}`, incidents);
+  const ticketId = await nextTicketId(client);
+  await client.query(
+    `INSERT INTO tickets (id, account_id, contact_id, requester_email, subject, description, status, priority, category,
+       conversation_id, incident_id, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $11)`,
+    [
+      ticketId,
+      requester.accountId,
+      requester.contactId,
+      requester.requesterEmail,
+      value.subject,
+      value.description,
+      value.priority,
+      value.category,
+      context.session.conversationId,
+      incident?.id ?? null,
+      now,
+    ],
+  );
+  context.signal.throwIfAborted();
+  return {
+    ticket_id: ticketId,
+    status: 'new' as const,
+    priority: value.priority,
+    category: value.category,
+    subject: value.subject,
+    created_at: now.toISOString(),
+    incident: incident ? incidentSummary(incident) : null,
+    already_exists: false,
+  } satisfies Output;
 }
