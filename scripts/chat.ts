@@ -42,12 +42,15 @@ await runEntryPoint(async () => {
   process.stdout.write(
     `Chatting as ${values.as ?? 'an anonymous visitor'}${session.verified ? ' (verified)' : ''}. Ctrl-D to quit.\n`,
   );
-  for (;;) {
-    const line = await terminal.question('you> ').catch(() => null);
-    if (line === null) break;
-    if (!line.trim()) continue;
-    for await (const event of switchboard.agent.handleMessage(conversationId, line, session)) print(event);
+  // Async iteration buffers lines, so piped input (`printf '…' | npm run chat`) works too.
+  process.stdout.write('you> ');
+  for await (const line of terminal) {
+    if (line.trim()) {
+      for await (const event of switchboard.agent.handleMessage(conversationId, line, session)) print(event);
+    }
+    process.stdout.write('you> ');
   }
+  process.stdout.write('\n');
   terminal.close();
   await switchboard.close();
   await database.close();
