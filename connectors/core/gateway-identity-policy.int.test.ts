@@ -39,8 +39,13 @@ function gateway(overrides: Partial<ConnectorGatewayOptions> = {}) {
   });
 }
 
-async function lastAudit() {
-  const { rows } = await database.pool.query('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
+/** The newest audit row (of one operation: a buffered read's row may be flushed concurrently). */
+async function lastAudit(operation?: string) {
+  const { rows } = operation
+    ? await database.pool.query('SELECT * FROM audit_log WHERE operation = $1 ORDER BY id DESC LIMIT 1', [
+        operation,
+      ])
+    : await database.pool.query('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
   return rows[0];
 }
 
@@ -73,7 +78,7 @@ describe(`identity binding (${testDatabaseKind()})`, () => {
       error: { kind: 'forbidden', message: "account_id must be the caller's own account", retryable: false },
     });
     expect(script.runs.get('get_account')).toBeUndefined();
-    expect(await lastAudit()).toMatchObject({
+    expect(await lastAudit('get_account')).toMatchObject({
       outcome: 'error',
       error_kind: 'forbidden',
       account_id: 'acc_1',
@@ -249,7 +254,10 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
       `SELECT cancel_at_period_end FROM subscriptions WHERE id = 'sub_2'`,
     );
     expect(rows[0].cancel_at_period_end).toBe(false);
-    expect(await lastAudit()).toMatchObject({ outcome: 'human_required', error_kind: null });
+    expect(await lastAudit('cancel_subscription')).toMatchObject({
+      outcome: 'human_required',
+      error_kind: null,
+    });
     expect(await gw.call(sessions.maya, 'billing_test', 'cancel_subscription', {})).toMatchObject({
       status: 'ok',
     });
@@ -287,7 +295,7 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
       (await database.pool.query(`SELECT count(*)::int AS n FROM refunds WHERE payment_id = 'pay_big'`))
         .rows[0].n;
     expect(await count()).toBe(0);
-    expect(await lastAudit()).toMatchObject({ outcome: 'approval_required' });
+    expect(await lastAudit('refund_payment')).toMatchObject({ outcome: 'approval_required' });
 
     if (pending.status !== 'approval_required') throw new Error('unreachable');
     const human = { ...sessions.maya, actor: 'human' as const, actorId: 'agent_ann' };
@@ -297,7 +305,7 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
     });
     expect(approved).toMatchObject({ status: 'ok', data: { amount_cents: 45_000 } });
     expect(await count()).toBe(1);
-    expect(await lastAudit()).toMatchObject({
+    expect(await lastAudit('refund_payment')).toMatchObject({
       outcome: 'ok',
       actor: 'human',
       idempotency_key: 'conv_1:billing_test.refund_payment:refund:pay_big:45000',

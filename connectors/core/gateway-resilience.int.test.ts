@@ -46,7 +46,9 @@ describe(`resilience through the gateway (${testDatabaseKind()})`, () => {
     });
     expect(script.runs.get('get_payment')).toBe(3);
     await gw.flush();
-    const { rows } = await database.pool.query(`SELECT detail FROM audit_log ORDER BY id DESC LIMIT 1`);
+    const { rows } = await database.pool.query(
+      `SELECT detail FROM audit_log WHERE operation = 'get_payment' ORDER BY id DESC LIMIT 1`,
+    );
     expect(rows[0].detail.attempts).toBe(3);
   });
 
@@ -150,7 +152,7 @@ describe(`resilience through the gateway (${testDatabaseKind()})`, () => {
     });
     await gw.flush();
     const { rows } = await database.pool.query(
-      `SELECT outcome, stale, error_kind, detail->>'age_seconds' AS age FROM audit_log ORDER BY id DESC LIMIT 1`,
+      `SELECT outcome, stale, error_kind, detail->>'age_seconds' AS age FROM audit_log WHERE operation = 'get_account' ORDER BY id DESC LIMIT 1`,
     );
     expect(rows[0]).toEqual({ outcome: 'stale', stale: true, error_kind: 'transient', age: '90' });
 
