@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { hashArgs } from '../../connectors/core/canonical.ts';
 import type { AgentDependencies } from '../dependencies.ts';
 import { procedures } from '../procedures/index.ts';
 import type { EmailSpec, WriteAction } from '../procedures/procedure.ts';
@@ -13,23 +13,7 @@ export function writeKey(
   operation: string,
   input: Record<string, unknown>,
 ): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify(sortKeys(input)))
-    .digest('hex')
-    .slice(0, 20);
-  return `${conversationId}:${connector}.${operation}:${digest}`;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, item]) => [key, sortKeys(item)]),
-    );
-  }
-  return value;
+  return `${conversationId}:${connector}.${operation}:${hashArgs(input).slice(0, 20)}`;
 }
 
 /**
