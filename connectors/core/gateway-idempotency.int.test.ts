@@ -2,16 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.ts';
 import { createTestDatabase, testDatabaseKind } from '../../test/support/database.ts';
 import { hashArgs } from './canonical.ts';
-import { type ConnectorGatewayOptions, createConnectorGateway } from './connector-gateway.ts';
+import type { ConnectorGatewayOptions } from './connector-gateway.ts';
 import { ConnectorError } from './errors.ts';
 import { createIdempotencyStore } from './idempotency.ts';
-import {
-  createBillingTestConnector,
-  createVendorScript,
-  fastResilience,
-  seedBilling,
-  sessions,
-} from './testing/fixtures.ts';
+import { billingTestGateway, createVendorScript, seedBilling, sessions } from './testing/fixtures.ts';
 
 let database: Database;
 const script = createVendorScript();
@@ -26,12 +20,7 @@ afterAll(async () => {
 beforeEach(() => script.reset());
 
 function gateway(overrides: Partial<ConnectorGatewayOptions> = {}) {
-  return createConnectorGateway({
-    db: database.pool,
-    connectors: [createBillingTestConnector(database.pool, script)],
-    resilience: fastResilience,
-    ...overrides,
-  });
+  return billingTestGateway(database.pool, script, overrides);
 }
 
 const refundRows = async (amount: number) =>

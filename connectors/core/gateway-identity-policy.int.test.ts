@@ -3,16 +3,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.ts';
 import { createTestDatabase, testDatabaseKind } from '../../test/support/database.ts';
-import { type ConnectorGatewayOptions, createConnectorGateway } from './connector-gateway.ts';
+import type { ConnectorGatewayOptions } from './connector-gateway.ts';
 import { ConnectorError } from './errors.ts';
 import { getPolicy, setPolicy } from './policy-store.ts';
-import {
-  createBillingTestConnector,
-  createVendorScript,
-  fastResilience,
-  seedBilling,
-  sessions,
-} from './testing/fixtures.ts';
+import { billingTestGateway, createVendorScript, seedBilling, sessions } from './testing/fixtures.ts';
 
 let database: Database;
 const script = createVendorScript();
@@ -30,13 +24,7 @@ beforeEach(async () => {
 });
 
 function gateway(overrides: Partial<ConnectorGatewayOptions> = {}) {
-  return createConnectorGateway({
-    db: database.pool,
-    connectors: [createBillingTestConnector(database.pool, script)],
-    resilience: fastResilience,
-    policyCacheMs: 0,
-    ...overrides,
-  });
+  return billingTestGateway(database.pool, script, { policyCacheMs: 0, ...overrides });
 }
 
 /** The newest audit row (of one operation: a buffered read's row may be flushed concurrently). */

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.ts';
 import { createTestDatabase, testDatabaseKind } from '../../test/support/database.ts';
-import { type ConnectorGatewayOptions, createConnectorGateway } from './connector-gateway.ts';
+import type { ConnectorGatewayOptions } from './connector-gateway.ts';
 import { ConnectorError } from './errors.ts';
 import { createFaultInjector } from './faults.ts';
 import {
-  createBillingTestConnector,
+  billingTestGateway,
   createVendorScript,
   fastResilience,
   seedBilling,
@@ -25,12 +25,7 @@ afterAll(async () => {
 beforeEach(() => script.reset());
 
 function gateway(overrides: Partial<ConnectorGatewayOptions> = {}) {
-  return createConnectorGateway({
-    db: database.pool,
-    connectors: [createBillingTestConnector(database.pool, script)],
-    resilience: fastResilience,
-    ...overrides,
-  });
+  return billingTestGateway(database.pool, script, overrides);
 }
 
 const transient = (message = '503') => ({ throw: new ConnectorError('transient', message) });

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/database.ts';
 import { createTestDatabase, testDatabaseKind } from '../../test/support/database.ts';
 import { hashArgs } from './canonical.ts';
-import { type ConnectorGatewayOptions, createConnectorGateway } from './connector-gateway.ts';
+import type { ConnectorGatewayOptions } from './connector-gateway.ts';
 import { ConnectorError } from './errors.ts';
 import {
-  createBillingTestConnector,
+  billingTestGateway,
   createVendorScript,
   fastResilience,
   seedBilling,
@@ -34,9 +34,7 @@ beforeEach(async () => {
 });
 
 function gateway(overrides: Partial<ConnectorGatewayOptions> = {}) {
-  return createConnectorGateway({
-    db: database.pool,
-    connectors: [createBillingTestConnector(database.pool, script)],
+  return billingTestGateway(database.pool, script, {
     resilience: { ...fastResilience, retry: { ...fastResilience.retry, retries: 0 } },
     ...overrides,
   });

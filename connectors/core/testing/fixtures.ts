@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { z } from 'zod';
+import { type ConnectorGatewayOptions, createConnectorGateway } from '../connector-gateway.ts';
 import { type ConnectorDefinition, defineOperation } from '../definition.ts';
 import type { Queryable } from '../queryable.ts';
 
@@ -282,3 +284,17 @@ export const fastResilience = {
   halfOpenAfterMs: 150,
   breaker: { kind: 'consecutive' as const, failures: 3 },
 };
+
+/** A gateway over the billing test connector, with fast retries unless the test says otherwise. */
+export function billingTestGateway(
+  pool: pg.Pool,
+  script: VendorScript,
+  overrides: Partial<ConnectorGatewayOptions> = {},
+) {
+  return createConnectorGateway({
+    db: pool,
+    connectors: [createBillingTestConnector(pool, script)],
+    resilience: fastResilience,
+    ...overrides,
+  });
+}
