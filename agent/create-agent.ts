@@ -1,5 +1,5 @@
 import { Command } from '@langchain/langgraph';
-import type { ApprovalDecision, SupportAgent } from './agent.ts';
+import type { ApprovalDecision, SupportAgent, TurnOptions } from './agent.ts';
 import type { AgentDependencies } from './dependencies.ts';
 import { buildEscalationPacket } from './escalation-packet.ts';
 import type { AgentEvent, ConversationStatus, CustomerSession } from './events.ts';
@@ -40,12 +40,13 @@ export function createSupportAgent(
     }
   }
 
-  async function* run(conversationId: string, input: unknown): AsyncGenerator<AgentEvent> {
+  async function* run(conversationId: string, input: unknown, turn?: TurnOptions): AsyncGenerator<AgentEvent> {
     // Checkpoint when the run ends or pauses, not after every node: a crash mid-turn replays the
     // turn, which is safe because every write runs under its idempotency key (measured in
     // bench/agent/turn-latency.ts: per-node checkpoints were ~40% of a turn on PGlite).
     const config = {
-      configurable: { thread_id: conversationId },
+      // `turn` is shared by reference across the run's nodes: `say` numbers the replies with it.
+      configurable: { thread_id: conversationId, ...(turn ? { turn: { id: turn.turnId, replies: 0 } } : {}) },
       streamMode: 'custom' as const,
       recursionLimit: 40,
       durability: 'exit' as const,
@@ -53,7 +54,7 @@ export function createSupportAgent(
     try {
       for await (const chunk of await graph.stream(input as never, config)) yield chunk as AgentEvent;
     } catch (error) {
-      yield* failSafe(conversationId, error as Error);
+      yield* failSafe(conversationId, error as Error, turn);
     }
     const snapshot = await graph.getState({ configurable: { thread_id: conversationId } });
     const values = snapshot.values as SupportStateValue;
@@ -64,7 +65,11 @@ export function createSupportAgent(
   }
 
   /** Anything unexpected: the customer is told the truth and a human gets the conversation — never silently stuck. */
-  async function* failSafe(conversationId: string, error: Error): AsyncGenerator<AgentEvent> {
+  async function* failSafe(
+    conversationId: string,
+    error: Error,
+    turn: TurnOptions | undefined,
+  ): AsyncGenerator<AgentEvent> {
     const text =
       "Sorry — something went wrong on our side and I couldn't finish this. I've passed the conversation to a colleague, who will follow up here.";
     try {
@@ -84,7 +89,13 @@ export function createSupportAgent(
         [],
       );
       const escalation = await deps.store.openEscalation(conversationId, 'connector_failure', 'high', packet);
-      await deps.store.appendMessage(conversationId, 'agent', text);
+      await deps.store.appendMessage(
+        conversationId,
+        'agent',
+        text,
+        {},
+        turn ? `${turn.turnId}:fail-safe` : undefined,
+      );
       await deps.store.setState(conversationId, 'escalated', 'escalated');
       await graph.updateState(
         { configurable: { thread_id: conversationId } },
@@ -108,24 +119,29 @@ export function createSupportAgent(
       conversationId: string,
       message: string,
       session: CustomerSession,
+      turn?: TurnOptions,
     ): AsyncIterable<AgentEvent> {
       return serialized(conversationId, async function* () {
         const conversation = await deps.store.ensureConversation(conversationId, session, null);
-        await deps.store.appendMessage(conversationId, 'customer', message);
+        if (!turn?.stored) await deps.store.appendMessage(conversationId, 'customer', message);
         if (silentStatuses.includes(conversation.status)) {
           // A human has (or will take) the conversation: the agent never talks over them.
           yield { type: 'turn-end', status: conversation.status };
           return;
         }
-        yield* run(conversationId, { conversationId, session, message, next: '' });
+        yield* run(conversationId, { conversationId, session, message, next: '' }, turn);
       });
     },
-    decideApproval(conversationId: string, decision: ApprovalDecision): AsyncIterable<AgentEvent> {
+    decideApproval(
+      conversationId: string,
+      decision: ApprovalDecision,
+      turn?: TurnOptions,
+    ): AsyncIterable<AgentEvent> {
       return serialized(conversationId, async function* () {
         const snapshot = await graph.getState({ configurable: { thread_id: conversationId } });
         if (!snapshot.next.includes('approval'))
           throw new Error(`conversation ${conversationId} has no action waiting for approval`);
-        yield* run(conversationId, new Command({ resume: decision }));
+        yield* run(conversationId, new Command({ resume: decision }), turn);
       });
     },
     async handBack(conversationId: string, humanId: string): Promise<void> {

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { databaseSettings, loadConfig, logSettings, modeSettings } from './load.ts';
 
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((value) => value === 'true');
+
 /** Settings of the API server (`npm start`). */
 export const apiConfigSchema = z.object({
   ...databaseSettings,
@@ -9,13 +15,33 @@ export const apiConfigSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Seed the Lumen Cloud demo world on the first start of an empty embedded database. */
-  SEED_ON_FIRST_START: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((value) => value === 'true'),
+  SEED_ON_FIRST_START: flag('true'),
+  /** Redis for BullMQ queues and live events; unset: the in-process job runner (embedded default). */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL, or unset for the in-process runner' }).optional(),
+  /** With REDIS_URL: also run workers inside the API process (a single-box deployment). */
+  API_RUNS_WORKERS: flag('false'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** HS256 secret the company's backend signs customer identity tokens with (≥ 32 characters). */
+  IDENTITY_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Or: a JWKS URL with the backend's public keys (RS256 / ES256). */
+  IDENTITY_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  IDENTITY_ISSUER: z.string().min(1).optional(),
+  IDENTITY_AUDIENCE: z.string().min(1).optional(),
+  /** Console cookies carry `Secure` (default: on in production mode). */
+  COOKIE_SECURE: z.enum(['true', 'false']).optional(),
+  RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_MESSAGES_PER_CONVERSATION_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** SMTP server for outgoing mail (`smtp://user:pass@host:port`); unset: .eml files under DATA_DIR/outbox. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Master keys of the credentials vault (see .env.example); unset: DATA_DIR/master.key. */
+  MASTER_KEY: z.string().min(1).optional(),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 
 export const loadApiConfig = (source?: Record<string, string | undefined>): ApiConfig =>
   loadConfig(apiConfigSchema, source);
+
+/** Embedded unless PostgreSQL is configured, or the mode is set explicitly. */
+export const resolvedMode = (config: Pick<ApiConfig, 'SWITCHBOARD_MODE' | 'DATABASE_URL'>): 'embedded' | 'production' =>
+  config.SWITCHBOARD_MODE ?? (config.DATABASE_URL ? 'production' : 'embedded');

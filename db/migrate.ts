@@ -5,6 +5,7 @@ import * as knowledge from './migrations/0002-knowledge.ts';
 import * as conversations from './migrations/0003-conversations.ts';
 import * as integrationLayer from './migrations/0004-integration-layer.ts';
 import * as visitorTickets from './migrations/0005-visitor-tickets.ts';
+import * as apiAndJobs from './migrations/0006-api-and-jobs.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '0003-conversations': conversations,
   '0004-integration-layer': integrationLayer,
   '0005-visitor-tickets': visitorTickets,
+  '0006-api-and-jobs': apiAndJobs,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

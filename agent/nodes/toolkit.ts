@@ -34,6 +34,7 @@ export async function say(
     'agent',
     phrased.text,
     citations.length > 0 ? { citations } : {},
+    replyKey(config),
   );
   return {
     role: 'agent',
@@ -41,6 +42,18 @@ export async function say(
     at: deps.now().toISOString(),
     ...(citations.length > 0 ? { citations } : {}),
   };
+}
+
+/**
+ * The key reply n of a stored-message turn is kept under, so a turn replayed after a crash stores
+ * each reply once (the reply count restarts with the replay: the graph takes the same path).
+ */
+function replyKey(config: LangGraphRunnableConfig): string | undefined {
+  const turn = config.configurable?.turn as { id: string; replies: number } | undefined;
+  if (!turn) return undefined;
+  const key = `${turn.id}:reply:${turn.replies}`;
+  turn.replies += 1;
+  return key;
 }
 
 /** Calls a connector operation through the pipeline, streaming tool-call events and recording the call. */

@@ -14,6 +14,17 @@ export async function createTestDatabase(): Promise<Database> {
     await migrateToLatest(database.pool);
     return database;
   }
+  return createPostgresTestDatabase(serverUrl);
+}
+
+/**
+ * A fresh, migrated PostgreSQL database for tests that need several processes on one database
+ * (workers): on TEST_DATABASE_URL's server, else the machine's local PostgreSQL. `url` lets child
+ * processes connect.
+ */
+export async function createPostgresTestDatabase(
+  serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+): Promise<Database & { url: string }> {
   const name = `sb_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -25,6 +36,7 @@ export async function createTestDatabase(): Promise<Database> {
   await migrateToLatest(database.pool);
   return {
     ...database,
+    url: url.toString(),
     async close() {
       await database.close();
       const dropper = new pg.Client({ connectionString: serverUrl });

@@ -1,0 +1,279 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCustomers } from '../../db/world/demo-world.ts';
+import { createServer } from '../server.ts';
+import { createTestApi, type TestApi, testIdentitySecret } from '../../test/support/api-harness.ts';
+import { dataParts, parseUiStream, streamedText } from '../../test/support/ui-stream.ts';
+
+let api: TestApi;
+const maya = demoCustomers.duplicateCharge;
+
+const sign = (claims: Record<string, unknown>, expiresIn = '10m', secret = testIdentitySecret) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
+
+async function start(identityToken?: string) {
+  const response = await api.app.inject({
+    method: 'POST',
+    url: '/api/conversations',
+    payload: identityToken ? { identityToken } : {},
+  });
+  expect(response.statusCode).toBe(201);
+  return response.json() as { conversationId: string; accessToken: string; customer: { name: string } | null };
+}
+
+async function say(conversation: { conversationId: string; accessToken: string }, text: string, id?: string) {
+  const response = await api.app.inject({
+    method: 'POST',
+    url: `/api/conversations/${conversation.conversationId}/messages`,
+    headers: { authorization: `Bearer ${conversation.accessToken}` },
+    payload: { text, ...(id ? { id } : {}) },
+  });
+  return { response, chunks: response.statusCode === 200 ? parseUiStream(response.body) : [] };
+}
+
+beforeAll(async () => {
+  api = await createTestApi();
+}, 120_000);
+afterAll(async () => api?.close());
+
+describe('POST /api/conversations', () => {
+  it('starts an anonymous conversation with an access token', async () => {
+    const conversation = await start();
+    expect(conversation.conversationId).toMatch(/^conv_/);
+    expect(conversation.accessToken.length).toBeGreaterThan(30);
+    expect(conversation.customer).toBeNull();
+  });
+
+  it('verifies the customer from a signed identity token', async () => {
+    const conversation = await start(await sign({ email: maya.email }));
+    expect(conversation.customer?.name).toBe('Maya Chen');
+    const { rows } = await api.database.pool.query(
+      'SELECT contact_id, verified, verified_by, access_token_hash FROM conversations WHERE id = $1',
+      [conversation.conversationId],
+    );
+    expect(rows[0]).toMatchObject({ contact_id: maya.contact, verified: true, verified_by: 'token' });
+    // Only a hash of the access token is kept.
+    expect(rows[0].access_token_hash).not.toContain(conversation.accessToken);
+  });
+
+  it.each([
+    ['an expired token', async () => sign({ email: maya.email }, '-1m')],
+    ['a token signed with another secret', async () => sign({ email: maya.email }, '10m', 'x'.repeat(40))],
+    ['a token naming nobody known', async () => sign({ email: 'nobody@example.com' })],
+    ['a token whose email contradicts its subject', async () => sign({ sub: 'ct_0013', email: maya.email })],
+  ])('refuses %s with 401 unauthorized', async (_name, token) => {
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { identityToken: await token() },
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error.code).toBe('unauthorized');
+  });
+});
+
+describe('conversation access', () => {
+  it('needs the token, and a token opens only its own conversation', async () => {
+    const mine = await start(await sign({ email: maya.email }));
+    const theirs = await start();
+    const url = `/api/conversations/${mine.conversationId}`;
+    expect((await api.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    const crossed = await api.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${theirs.accessToken}` },
+    });
+    expect(crossed.statusCode).toBe(404);
+    expect(crossed.json().error.code).toBe('not_found');
+    const posted = await api.app.inject({
+      method: 'POST',
+      url: `${url}/messages`,
+      headers: { authorization: `Bearer ${theirs.accessToken}` },
+      payload: { text: 'show me the invoices' },
+    });
+    expect(posted.statusCode).toBe(404);
+    const { rows } = await api.database.pool.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [
+      mine.conversationId,
+    ]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('answers bad input with 400 validation_failed and the zod message', async () => {
+    const conversation = await start();
+    const badId = await api.app.inject({ method: 'GET', url: '/api/conversations/not-an-id', headers: { authorization: 'Bearer x' } });
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json().error.code).toBe('validation_failed');
+    const empty = await say(conversation, '   ');
+    expect(empty.response.statusCode).toBe(400);
+    expect(empty.response.json().error.message).toContain('the message is empty');
+    const malformed = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/messages`,
+      headers: { authorization: `Bearer ${conversation.accessToken}`, 'content-type': 'application/json' },
+      payload: '{"text": ',
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error.code).toBe('validation_failed');
+    const huge = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/messages`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+      payload: { text: 'x'.repeat(300 * 1024) },
+    });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error.code).toBe('payload_too_large');
+  });
+});
+
+describe('a verified customer resolving a duplicate charge over the API', () => {
+  it('streams the confirmation, refunds once on confirm, and replays a resent message without a second turn', async () => {
+    const conversation = await start(await sign({ email: maya.email }));
+    const first = await say(conversation, 'Hi, I think I was charged twice this month.', 'msg-1');
+    expect(first.response.statusCode).toBe(200);
+    expect(first.response.headers['content-type']).toContain('text/event-stream');
+    expect(first.response.headers['x-vercel-ai-ui-message-stream']).toBe('v1');
+    expect(dataParts(first.chunks, 'confirmation')).toHaveLength(1);
+    expect(dataParts(first.chunks, 'status').at(-1)?.data?.status).toBe('waiting_customer');
+
+    const confirm = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/confirmation`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+      payload: { decision: 'confirm', id: 'msg-2' },
+    });
+    const chunks = parseUiStream(confirm.body);
+    const refund = dataParts(chunks, 'tool-call').find(
+      (chunk) => chunk.data?.operation === 'refund_payment' && chunk.data?.status !== 'running',
+    );
+    expect(refund?.data?.status).toBe('ok');
+    expect(dataParts(chunks, 'resolution')[0]?.data?.outcome).toBe('resolved');
+    expect(streamedText(chunks).toLowerCase()).toContain('refund');
+
+    // The same message id again: the stored replies come back, the turn does not run twice.
+    const again = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/confirmation`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+      payload: { decision: 'confirm', id: 'msg-2' },
+    });
+    expect(streamedText(parseUiStream(again.body))).toBe(streamedText(chunks));
+    const refunds = await api.database.pool.query(
+      `SELECT count(*)::int AS n FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN invoices i ON i.id = p.invoice_id WHERE i.account_id = $1`,
+      [maya.account],
+    );
+    expect(refunds.rows[0].n).toBe(1);
+    const customerMessages = await api.database.pool.query(
+      `SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND role = 'customer'`,
+      [conversation.conversationId],
+    );
+    expect(customerMessages.rows[0].n).toBe(2);
+
+    const view = await api.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${conversation.conversationId}`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+    });
+    // Resolved, and open for the next question.
+    expect(view.json()).toMatchObject({ status: 'open', outcome: 'resolved', verified: true, pending: null });
+    const roles = (view.json().messages as Array<{ role: string }>).map((message) => message.role);
+    expect(roles[0]).toBe('customer');
+    expect(roles.filter((role) => role === 'customer')).toHaveLength(2);
+    expect(roles.at(-1)).toBe('agent');
+  });
+
+  it("accepts useChat's default request body", async () => {
+    const conversation = await start();
+    const response = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/messages`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+      payload: {
+        id: conversation.conversationId,
+        trigger: 'submit-message',
+        messages: [{ id: 'ui-1', role: 'user', parts: [{ type: 'text', text: 'What are your API rate limits?' }] }],
+      },
+    });
+    expect(response.statusCode).toBe(200);
+    const chunks = parseUiStream(response.body);
+    expect(streamedText(chunks).length).toBeGreaterThan(20);
+    const { rows } = await api.database.pool.query(
+      `SELECT client_message_id, turn_status FROM messages WHERE conversation_id = $1 AND role = 'customer'`,
+      [conversation.conversationId],
+    );
+    expect(rows).toEqual([{ client_message_id: 'ui-1', turn_status: 'done' }]);
+  });
+});
+
+describe('GET /api/conversations/:id/events', () => {
+  it('replays stored messages after Last-Event-ID, then streams a human reply live', async () => {
+    const conversation = await start();
+    await say(conversation, 'I want to talk to a human please');
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = api.app.server.address() as { port: number };
+    const view = await api.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${conversation.conversationId}`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+    });
+    const messages = view.json().messages as Array<{ id: string }>;
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    const controller = new AbortController();
+    const response = await fetch(
+      `http://127.0.0.1:${address.port}/api/conversations/${conversation.conversationId}/events?access_token=${conversation.accessToken}`,
+      { headers: { 'last-event-id': messages[0]!.id }, signal: controller.signal },
+    );
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    let received = '';
+    const readUntil = async (needle: string) => {
+      while (!received.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        received += new TextDecoder().decode(value);
+      }
+    };
+    await readUntil('event: status');
+    // The first message was seen already: only what came after it is replayed.
+    expect(received).not.toContain(`id: ${messages[0]!.id}\n`);
+    expect(received).toContain(`id: ${messages[1]!.id}\n`);
+    const { rows } = await api.database.pool.query<{ id: string }>(
+      `INSERT INTO messages (conversation_id, role, body) VALUES ($1, 'human', 'Hi, Sam here from support.') RETURNING id::text AS id`,
+      [conversation.conversationId],
+    );
+    await api.context.bus.publish(`conversation:${conversation.conversationId}`, {
+      kind: 'message',
+      conversationId: conversation.conversationId,
+      message: { id: rows[0]!.id, role: 'human', text: 'Hi, Sam here from support.', metadata: {}, createdAt: new Date().toISOString() },
+    });
+    await readUntil('Sam here');
+    expect(received).toContain(`id: ${rows[0]!.id}\nevent: message`);
+    controller.abort();
+  });
+});
+
+describe('rate limits', () => {
+  it('limits messages per conversation with 429 rate_limited', async () => {
+    const limited = await createServer(
+      { ...api.context, settings: { ...api.context.settings, rateLimit: { perIpPerMinute: 1000, messagesPerConversationPerMinute: 2 } } },
+      { logger: false },
+    );
+    const conversation = await start();
+    const post = () =>
+      limited.inject({
+        method: 'POST',
+        url: `/api/conversations/${conversation.conversationId}/messages`,
+        headers: { authorization: `Bearer ${conversation.accessToken}` },
+        payload: { text: 'hello' },
+      });
+    expect((await post()).statusCode).toBe(200);
+    expect((await post()).statusCode).toBe(200);
+    const third = await post();
+    expect(third.statusCode).toBe(429);
+    expect(third.json().error.code).toBe('rate_limited');
+    await limited.close();
+  });
+});

@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { conversationChannel, type LiveEvent } from '../../jobs/live-events.ts';
+import type { ApiContext, RouteGroup } from '../context.ts';
+import {
+  acceptCustomerMessage,
+  authorizeConversation,
+  customerMessages,
+  startConversation,
+} from '../customer/conversations.ts';
+import { IdentityError, type VerifiedCustomer } from '../customer/identity.ts';
+import { openEventStream } from '../customer/sse.ts';
+import { streamTurn } from '../customer/turn-stream.ts';
+import { ApiError } from '../errors.ts';
+
+const conversationParams = z.object({ id: z.string().regex(/^conv_[a-f0-9]{32}$/, 'not a conversation id') });
+const messageText = z.string().trim().min(1, 'the message is empty').max(4000, 'the message is over 4000 characters');
+const clientMessageId = z.string().min(1).max(100).regex(/^[\w-]+$/, 'letters, digits, _ and - only');
+
+/** Our own body, or what `useChat`'s default transport sends (the last user message is the new one). */
+const sendMessageBody = z.union([
+  z.object({ id: clientMessageId.optional(), text: messageText }),
+  z.object({
+    id: z.string().optional(),
+    messages: z
+      .array(
+        z.object({
+          id: clientMessageId,
+          role: z.enum(['user', 'assistant', 'system']),
+          parts: z.array(z.looseObject({ type: z.string() })),
+        }),
+      )
+      .min(1),
+  }),
+]);
+
+const citation = z.object({ slug: z.string(), title: z.string(), url: z.string().nullable() });
+const conversationView = z.object({
+  id: z.string(),
+  status: z.string(),
+  outcome: z.string().nullable(),
+  verified: z.boolean(),
+  messages: z.array(
+    z.object({
+      id: z.string(),
+      role: z.enum(['customer', 'agent', 'human']),
+      text: z.string(),
+      citations: z.array(citation),
+      createdAt: z.string(),
+    }),
+  ),
+  pending: z
+    .object({ kind: z.string(), actions: z.array(z.object({ connector: z.string(), operation: z.string() })) })
+    .nullable(),
+  humanInvolved: z.boolean(),
+});
+
+/** The bearer token (or `?access_token=` for EventSource, which cannot send headers). */
+function presentedToken(headers: Record<string, unknown>, query: unknown): string | undefined {
+  const header = typeof headers.authorization === 'string' ? headers.authorization : '';
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  const fromQuery = (query as { access_token?: unknown } | undefined)?.access_token;
+  return bearer ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
+}
+
+function extractText(body: z.infer<typeof sendMessageBody>): { text: string; id: string } {
+  if ('text' in body) return { text: body.text, id: body.id ?? randomUUID() };
+  const last = [...body.messages].reverse().find((message) => message.role === 'user');
+  if (!last) throw new ApiError('validation_failed', 'Invalid body: messages has no user message');
+  const text = last.parts
+    .filter((part) => part.type === 'text' && typeof part.text === 'string')
+    .map((part) => part.text as string)
+    .join('\n');
+  const parsed = messageText.safeParse(text);
+  if (!parsed.success) throw new ApiError('validation_failed', `Invalid body: ${parsed.error.issues[0]?.message}`);
+  return { text: parsed.data, id: last.id };
+}
+
+async function verifiedCustomer(context: ApiContext, token: string | undefined): Promise<VerifiedCustomer | null> {
+  if (!token) return null;
+  try {
+    return await context.identity.verify(token);
+  } catch (error) {
+    if (error instanceof IdentityError) throw new ApiError('unauthorized', error.message);
+    throw error;
+  }
+}
+
+/** Customers: start, read and follow their own conversation; send messages; verify; confirm actions. */
+export const customerRoutes: RouteGroup = async (app, context) => {
+  const { pool } = context.database;
+
+  app.post(
+    '/api/conversations',
+    {
+      schema: {
+        tags: ['customer'],
+        summary: 'Start a conversation (anonymous, or verified with an identity token)',
+        body: z.object({ identityToken: z.string().min(10).max(8192).optional() }).default({}),
+        response: {
+          201: z.object({
+            conversationId: z.string(),
+            accessToken: z.string(),
+            customer: z.object({ name: z.string(), email: z.string() }).nullable(),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const customer = await verifiedCustomer(context, request.body.identityToken);
+      const started = await startConversation(pool, customer);
+      return reply
+        .code(201)
+        .send({ ...started, customer: customer ? { name: customer.name, email: customer.email } : null });
+    },
+  );
+
+  app.get(
+    '/api/conversations/:id',
+    {
+      schema: {
+        tags: ['customer'],
+        summary: 'The conversation: messages, status, the pending confirmation',
+        security: [{ conversationToken: [] }],
+        params: conversationParams,
+        response: { 200: conversationView },
+      },
+    },
+    async (request) => {
+      const conversation = await authorizeConversation(
+        pool,
+        request.params.id,
+        presentedToken(request.headers, request.query),
+      );
+      const messages = await customerMessages(pool, conversation.id);
+      const snapshot = await context.switchboard.agent.graph.getState({
+        configurable: { thread_id: conversation.id },
+      });
+      const values = (snapshot.values ?? {}) as {
+        awaiting?: { kind: string } | null;
+        pendingActions?: Array<{ connector: string; operation: string }> | null;
+      };
+      return {
+        id: conversation.id,
+        status: conversation.status,
+        outcome: conversation.outcome,
+        verified: conversation.verified,
+        messages,
+        pending: values.awaiting
+          ? {
+              kind: values.awaiting.kind,
+              actions: (values.pendingActions ?? []).map(({ connector, operation }) => ({ connector, operation })),
+            }
+          : null,
+        humanInvolved: messages.some((message) => message.role === 'human') || conversation.outcome === 'escalated',
+      };
+    },
+  );
+
+  /** Stores the message (before any byte is sent back), then streams the turn that answers it. */
+  async function sendAndStream(
+    request: { headers: Record<string, unknown>; query: unknown; params: { id: string } },
+    reply: Parameters<typeof streamTurn>[1],
+    text: string,
+    id: string,
+  ): Promise<void> {
+    const conversation = await authorizeConversation(pool, request.params.id, presentedToken(request.headers, request.query));
+    const turn = await acceptCustomerMessage(pool, conversation.id, text, id);
+    await streamTurn(context, reply, conversation.id, turn);
+  }
+
+  const perConversation = {
+    rateLimit: {
+      max: context.settings.rateLimit.messagesPerConversationPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request: { params: unknown; ip: string }) =>
+        `conversation:${(request.params as { id?: string }).id ?? request.ip}`,
+    },
+  };
+
+  app.post(
+    '/api/conversations/:id/messages',
+    {
+      config: perConversation,
+      schema: {
+        tags: ['customer'],
+        summary: 'Send a message; the reply streams back as an AI SDK UI message stream (SSE)',
+        security: [{ conversationToken: [] }],
+        params: conversationParams,
+        body: sendMessageBody,
+      },
+    },
+    async (request, reply) => {
+      const { text, id } = extractText(request.body);
+      await sendAndStream(request, reply, text, id);
+    },
+  );
+
+  app.post(
+    '/api/conversations/:id/confirmation',
+    {
+      config: perConversation,
+      schema: {
+        tags: ['customer'],
+        summary: 'Confirm or decline the pending action; streams the turn like a message',
+        security: [{ conversationToken: [] }],
+        params: conversationParams,
+        body: z.object({ decision: z.enum(['confirm', 'decline']), id: clientMessageId.optional() }),
+      },
+    },
+    async (request, reply) => {
+      // The answer is a message in the transcript, so the agent, the console and the evals see one path.
+      const text = request.body.decision === 'confirm' ? 'Yes, please go ahead.' : "No, please don't do that.";
+      await sendAndStream(request, reply, text, request.body.id ?? randomUUID());
+    },
+  );
+
+  app.post(
+    '/api/conversations/:id/verification',
+    {
+      config: perConversation,
+      schema: {
+        tags: ['customer'],
+        summary: 'Ask for a one-time code at the account email (sent only if it is on file); streams the turn',
+        security: [{ conversationToken: [] }],
+        params: conversationParams,
+        body: z.object({ email: z.email().max(320), id: clientMessageId.optional() }),
+      },
+    },
+    async (request, reply) => {
+      await sendAndStream(
+        request,
+        reply,
+        `Please verify me. My account email is ${request.body.email}`,
+        request.body.id ?? randomUUID(),
+      );
+    },
+  );
+
+  app.post(
+    '/api/conversations/:id/verification/confirm',
+    {
+      config: perConversation,
+      schema: {
+        tags: ['customer'],
+        summary: 'Submit the emailed 6-digit code; streams the turn (verified, or asked again)',
+        security: [{ conversationToken: [] }],
+        params: conversationParams,
+        body: z.object({ code: z.string().regex(/^\d{6}$/, 'the code has 6 digits'), id: clientMessageId.optional() }),
+      },
+    },
+    async (request, reply) => {
+      await sendAndStream(request, reply, request.body.code, request.body.id ?? randomUUID());
+    },
+  );
+
+  app.get(
+    '/api/conversations/:id/events',
+    {
+      schema: {
+        tags: ['customer'],
+        summary: 'Server-sent events: stored messages, status and escalation changes; Last-Event-ID resumes',
+        security: [{ conversationToken: [] }],
+        params: conversationParams,
+        querystring: z.object({
+          access_token: z.string().optional(),
+          after: z.coerce.number().int().min(0).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const conversation = await authorizeConversation(
+        pool,
+        request.params.id,
+        presentedToken(request.headers, request.query),
+      );
+      const lastEventId = Number(request.headers['last-event-id'] ?? Number.NaN);
+      let lastSent = Number.isFinite(lastEventId) ? lastEventId : (request.query.after ?? 0);
+      const events = openEventStream(request, reply);
+      const buffered: LiveEvent[] = [];
+      let replaying = true;
+      const deliver = (live: LiveEvent) => {
+        if (live.kind === 'message') {
+          if (live.message.role === 'system' || Number(live.message.id) <= lastSent) return;
+          lastSent = Number(live.message.id);
+          events.send('message', { ...live.message, citations: live.message.metadata.citations ?? [] }, live.message.id);
+        } else if (live.kind === 'status') {
+          events.send('status', { status: live.status });
+        } else if (live.kind === 'escalation') {
+          events.send('escalation', { change: live.change });
+        }
+      };
+      // Subscribe first, then replay what was stored since the client's last id: nothing falls in between.
+      const unsubscribe = await context.bus.subscribe(conversationChannel(conversation.id), (live) => {
+        if (replaying) buffered.push(live);
+        else deliver(live);
+      });
+      events.onClose(() => void unsubscribe());
+      for (const message of await customerMessages(pool, conversation.id, lastSent)) {
+        lastSent = Number(message.id);
+        events.send('message', message, message.id);
+      }
+      replaying = false;
+      for (const live of buffered) deliver(live);
+      events.send('status', { status: conversation.status });
+    },
+  );
+
+  app.get(
+    '/api/demo/identity-token',
+    {
+      schema: {
+        tags: ['customer'],
+        summary: 'Embedded demo only: an identity token for a demo customer (what a company backend would sign)',
+        querystring: z.object({ email: z.email() }),
+        response: { 200: z.object({ identityToken: z.string() }) },
+      },
+    },
+    async (request) => {
+      if (context.settings.mode !== 'embedded' || !context.identity.signDemoToken)
+        throw new ApiError('not_available', 'Demo identity tokens exist only in the embedded demo');
+      return { identityToken: await context.identity.signDemoToken(request.query.email) };
+    },
+  );
+};

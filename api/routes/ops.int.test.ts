@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadWorld } from '../../db/world/load-world.ts';
+import { createTestApi, type TestApi } from '../../test/support/api-harness.ts';
+import { testDatabaseKind } from '../../test/support/database.ts';
+
+describe(`ops routes on ${testDatabaseKind()}`, () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await createTestApi({ seed: false });
+  }, 60_000);
+  afterAll(async () => api?.close());
+
+  it('answers /healthz and /readyz when the database is migrated and the queue answers', async () => {
+    expect((await api.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await api.app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', jobs: 'ok' } });
+  });
+
+  it('counts rows per system', async () => {
+    await loadWorld(api.database.pool, {
+      accounts: [{ id: 'a1', name: 'A', tier: 'pro', region: 'EU' }],
+      contacts: [{ id: 'c1', account: 'a1', name: 'C', email: 'c@a.io' }],
+    });
+    const summary = (await api.app.inject({ url: '/api/world/summary' })).json();
+    expect(summary.database).toBe(api.database.kind);
+    expect(summary.systems.crm).toEqual({ accounts: 1, contacts: 1, interactions: 0 });
+    expect(summary.systems.billing.invoices).toBe(0);
+  });
+
+  it('is not ready when a migration is missing', async () => {
+    await api.database.pool.query(`DELETE FROM kysely_migration WHERE name = '0004-integration-layer'`);
+    const ready = await api.app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.migrations).toMatch(/pending migrations/);
+    await api.database.pool.query(
+      `INSERT INTO kysely_migration (name, timestamp) VALUES ('0004-integration-layer', now()::text)`,
+    );
+  });
+
+  it('serves Prometheus metrics, including the connector metrics', async () => {
+    const metrics = await api.app.inject({ url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toContain('switchboard_connector_circuit_state');
+  });
+
+  it('serves the OpenAPI document with every route group, and Swagger UI at /docs', async () => {
+    const spec = (await api.app.inject({ url: '/docs/json' })).json();
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/conversations', '/api/conversations/{id}/messages', '/api/console/login', '/api/admin/connectors']),
+    );
+    const ui = await api.app.inject({ url: '/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.body).toContain('swagger');
+  });
+
+  it('answers unknown routes with JSON not_found, and sets security headers', async () => {
+    const response = await api.app.inject({ url: '/api/nothing-here' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error.code).toBe('not_found');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+});

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * Every background job Switchboard runs: its payload schema, retry policy and timeout. The BullMQ
+ * queue (production) and the in-process runner (embedded) share this catalog and the same handlers,
+ * so behaviour is the same in both modes.
+ */
+export const jobCatalog = {
+  /** Drain a conversation's pending turns (customer messages, human approval decisions) in order. */
+  'agent.turn': {
+    payload: z.object({ conversationId: z.string().min(1) }),
+    attempts: 6,
+    backoffMs: 500,
+    timeoutMs: 120_000,
+  },
+  /** Deliver due rows of the email outbox. */
+  'email.outbound': {
+    payload: z.object({ reason: z.string().default('tick') }),
+    attempts: 3,
+    backoffMs: 1_000,
+    timeoutMs: 60_000,
+  },
+  /** A raw RFC 822 message received for support: becomes a customer message in its conversation. */
+  'email.inbound': {
+    payload: z.object({ raw: z.string().min(1).max(5_000_000), receivedAt: z.iso.datetime() }),
+    attempts: 5,
+    backoffMs: 1_000,
+    timeoutMs: 30_000,
+  },
+  /** Ingest (or re-ingest) help-center articles. */
+  'knowledge.ingest': {
+    payload: z.object({
+      articles: z
+        .array(z.object({ path: z.string().min(1).max(300), content: z.string().min(1).max(1_000_000) }))
+        .min(1)
+        .max(500),
+      requestedBy: z.string().nullable().default(null),
+    }),
+    attempts: 3,
+    backoffMs: 2_000,
+    timeoutMs: 600_000,
+  },
+  /** Run an eval suite and store its results in `eval_runs`. */
+  'eval.run': {
+    payload: z.object({
+      runId: z.string().min(1),
+      suite: z.string().min(1),
+      baseline: z.enum(['kb-only']).nullable().default(null),
+      filter: z.string().nullable().default(null),
+    }),
+    attempts: 1,
+    backoffMs: 0,
+    timeoutMs: 1_800_000,
+  },
+  /** An escalation's SLA deadline passed: if nobody claimed it, raise its priority and tell the console. */
+  'escalation.sla': {
+    payload: z.object({ escalationId: z.string().min(1) }),
+    attempts: 3,
+    backoffMs: 1_000,
+    timeoutMs: 10_000,
+  },
+  /** Re-enqueue turns left pending (an enqueue that failed after the message was stored, a lost job). */
+  'maintenance.recover-turns': {
+    payload: z.object({ olderThanMs: z.number().int().min(0).default(10_000) }),
+    attempts: 1,
+    backoffMs: 0,
+    timeoutMs: 30_000,
+  },
+} as const;
+
+export type JobType = keyof typeof jobCatalog;
+export type JobPayload<T extends JobType> = z.input<(typeof jobCatalog)[T]['payload']>;
+export type ParsedJobPayload<T extends JobType> = z.output<(typeof jobCatalog)[T]['payload']>;
+
+/** What a handler learns about the run it is in. */
+export interface JobContext {
+  jobId: string;
+  /** 1 on the first try. */
+  attempt: number;
+  /** Aborted on timeout or shutdown: long handlers should stop at the next safe point. */
+  signal: AbortSignal;
+}
+
+export type JobHandlers = {
+  [T in JobType]: (payload: ParsedJobPayload<T>, context: JobContext) => Promise<void>;
+};
+
+export interface EnqueueOptions {
+  /**
+   * De-duplication key. While a job with this id is waiting or delayed (including a retry backoff), a
+   * new one is ignored. While it is running, one follow-up run (the latest payload) is queued to start
+   * when it finishes, so work that arrived during the run is never lost and two runs with the same id
+   * never overlap (BullMQ `deduplication: { id, keepLastIfActive: true }`).
+   */
+  jobId?: string;
+  delayMs?: number;
+}
+
+/** Where the API (and handlers) put work. */
+export interface JobQueue {
+  enqueue<T extends JobType>(type: T, payload: JobPayload<T>, options?: EnqueueOptions): Promise<void>;
+  /** Jobs waiting, running, delayed and failed (for the admin page and readiness). */
+  counts(): Promise<Record<'waiting' | 'active' | 'delayed' | 'failed', number>>;
+  close(): Promise<void>;
+}
+
+/** Validates a payload against the catalog; throws a ZodError naming the job type. */
+export function parseJobPayload<T extends JobType>(type: T, payload: unknown): ParsedJobPayload<T> {
+  return jobCatalog[type].payload.parse(payload) as ParsedJobPayload<T>;
+}

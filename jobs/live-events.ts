@@ -1,0 +1,40 @@
+import type { AgentEvent } from '../agent/events.ts';
+
+/** A stored conversation message, as the customer widget and the console show it. */
+export interface LiveMessage {
+  id: string;
+  role: 'customer' | 'agent' | 'human' | 'system';
+  text: string;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+}
+
+/**
+ * What workers and API routes announce, for live updates (server-sent events). Published on a
+ * conversation's channel (`conversation:<id>`) or the console's channel (`console`).
+ */
+export type LiveEvent =
+  /** One event of the agent turn answering the stored message `turnId`. */
+  | { kind: 'turn'; conversationId: string; turnId: string; event: AgentEvent }
+  /** A message was stored (an agent reply, a human's reply, a system note). */
+  | { kind: 'message'; conversationId: string; message: LiveMessage }
+  /** A conversation's status changed. */
+  | { kind: 'status'; conversationId: string; status: string }
+  /** An escalation was opened, claimed, resolved, handed back, or its SLA breached. */
+  | {
+      kind: 'escalation';
+      conversationId: string;
+      escalationId: string;
+      change: 'opened' | 'claimed' | 'resolved' | 'handed_back' | 'sla_breached' | 'updated';
+    };
+
+export const conversationChannel = (conversationId: string): string => `conversation:${conversationId}`;
+export const consoleChannel = 'console';
+
+/** Fan-out of live events: in process (embedded) or Redis pub/sub (several API servers and workers). */
+export interface EventBus {
+  publish(channel: string, event: LiveEvent): Promise<void>;
+  /** Calls `listener` for each event on `channel` until the returned function is called. */
+  subscribe(channel: string, listener: (event: LiveEvent) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

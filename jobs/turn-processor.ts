@@ -1,0 +1,206 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { SupportAgent } from '../agent/agent.ts';
+import type { AgentEvent, CustomerSession } from '../agent/events.ts';
+import type { JobQueue } from './catalog.ts';
+import type { ConversationLock } from './conversation-lock.ts';
+import { consoleChannel, conversationChannel, type EventBus, type LiveMessage } from './live-events.ts';
+
+export interface TurnProcessorOptions {
+  pool: pg.Pool;
+  agent: SupportAgent;
+  bus: EventBus;
+  lock: ConversationLock;
+  /** For escalation SLA timers. */
+  jobs?: JobQueue;
+  logger?: Logger;
+  /** A stored message whose turn was started this many times without finishing is given up on. */
+  maxAttempts?: number;
+  /** Minutes an open escalation may wait unclaimed, per priority. */
+  slaMinutes?: Record<'low' | 'normal' | 'high' | 'urgent', number>;
+}
+
+interface PendingRow {
+  id: string;
+  role: 'customer' | 'system' | 'agent' | 'human';
+  body: string;
+  metadata: Record<string, unknown>;
+  turn_attempts: number;
+  contact_id: string | null;
+  verified: boolean;
+  verified_by: 'token' | 'email_code' | null;
+  channel: 'chat' | 'email';
+}
+
+const defaultSla = { low: 240, normal: 60, high: 15, urgent: 5 };
+
+/**
+ * Runs the agent turns the API stored: each pending message of a conversation (a customer message, or a
+ * human's approval decision) in id order, one at a time, under the conversation lock. A turn left
+ * 'running' by a crashed worker is run again; every write and reply of the replay is idempotent.
+ */
+export function createTurnProcessor(options: TurnProcessorOptions) {
+  const { pool, agent, bus, lock } = options;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const slaMinutes = options.slaMinutes ?? defaultSla;
+
+  async function nextPending(conversationId: string): Promise<PendingRow | undefined> {
+    const { rows } = await pool.query<PendingRow>(
+      `SELECT m.id::text AS id, m.role, m.body, m.metadata, m.turn_attempts,
+              c.contact_id, c.verified, c.verified_by, c.channel
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.conversation_id = $1 AND m.turn_status IN ('pending','running')
+        ORDER BY m.id LIMIT 1`,
+      [conversationId],
+    );
+    return rows[0];
+  }
+
+  async function publishTurnEvent(conversationId: string, turnId: string, event: AgentEvent): Promise<void> {
+    await bus.publish(conversationChannel(conversationId), { kind: 'turn', conversationId, turnId, event });
+    if (event.type === 'escalation') {
+      await bus.publish(consoleChannel, {
+        kind: 'escalation',
+        conversationId,
+        escalationId: event.escalationId,
+        change: 'opened',
+      });
+      await startSlaTimer(event.escalationId, event.priority);
+    }
+    if (event.type === 'turn-end') {
+      await bus.publish(conversationChannel(conversationId), {
+        kind: 'status',
+        conversationId,
+        status: event.status,
+      });
+    }
+  }
+
+  async function startSlaTimer(escalationId: string, priority: keyof typeof defaultSla): Promise<void> {
+    const delayMs = slaMinutes[priority] * 60_000;
+    await pool.query(
+      `UPDATE escalations SET sla_due_at = now() + ($2::text || ' milliseconds')::interval WHERE id = $1 AND sla_due_at IS NULL`,
+      [escalationId, delayMs],
+    );
+    await options.jobs?.enqueue(
+      'escalation.sla',
+      { escalationId },
+      { jobId: `sla-${escalationId}`, delayMs },
+    );
+  }
+
+  /** The replies this turn stored, announced once the turn is over (the console and reconnecting widgets read these). */
+  async function publishReplies(conversationId: string, turnId: string): Promise<void> {
+    const { rows } = await pool.query<{
+      id: string;
+      role: LiveMessage['role'];
+      body: string;
+      metadata: Record<string, unknown>;
+      created_at: Date;
+    }>(
+      `SELECT id::text AS id, role, body, metadata, created_at FROM messages
+        WHERE conversation_id = $1 AND client_message_id LIKE $2 ORDER BY id`,
+      [conversationId, `${turnId}:%`],
+    );
+    for (const row of rows) {
+      const message: LiveMessage = {
+        id: row.id,
+        role: row.role,
+        text: row.body,
+        metadata: row.metadata,
+        createdAt: new Date(row.created_at).toISOString(),
+      };
+      await bus.publish(conversationChannel(conversationId), { kind: 'message', conversationId, message });
+      await bus.publish(consoleChannel, { kind: 'message', conversationId, message });
+    }
+  }
+
+  async function runTurn(conversationId: string, row: PendingRow): Promise<void> {
+    const turn = { turnId: row.id, stored: true };
+    const session: CustomerSession = {
+      // A code verified earlier is read from the conversation by the agent's identify step.
+      contactId: row.verified_by === 'token' ? row.contact_id : null,
+      verified: row.verified_by === 'token' && row.verified,
+      channel: row.channel,
+      ...(row.verified_by === 'token' ? { verifiedBy: 'token' as const } : {}),
+    };
+    const events =
+      row.role === 'customer'
+        ? agent.handleMessage(conversationId, row.body, session, turn)
+        : agent.decideApproval(
+            conversationId,
+            {
+              approved: row.metadata.approved === true,
+              decidedBy: String(row.metadata.decidedBy ?? 'unknown'),
+              ...(typeof row.metadata.note === 'string' ? { note: row.metadata.note } : {}),
+            },
+            turn,
+          );
+    for await (const event of events) await publishTurnEvent(conversationId, row.id, event);
+  }
+
+  async function giveUp(conversationId: string, row: PendingRow): Promise<void> {
+    options.logger?.error(
+      { conversationId, messageId: row.id, attempts: row.turn_attempts },
+      'a turn kept failing; it is marked failed and the conversation is left for a human',
+    );
+    await pool.query(`UPDATE messages SET turn_status = 'failed', turn_finished_at = now() WHERE id = $1`, [
+      row.id,
+    ]);
+    await pool.query(
+      `INSERT INTO messages (conversation_id, role, body, metadata) VALUES ($1, 'system', $2, $3)`,
+      [
+        conversationId,
+        `The assistant could not process message ${row.id} after ${row.turn_attempts} attempts.`,
+        JSON.stringify({ kind: 'turn_failed', messageId: row.id }),
+      ],
+    );
+    await bus.publish(consoleChannel, { kind: 'status', conversationId, status: 'turn_failed' });
+  }
+
+  return {
+    /** Runs every pending turn of the conversation, oldest first. Safe to call from any number of workers. */
+    async drainConversation(conversationId: string): Promise<void> {
+      await lock.run(conversationId, async () => {
+        for (;;) {
+          const row = await nextPending(conversationId);
+          if (!row) return;
+          if (row.turn_attempts >= maxAttempts) {
+            await giveUp(conversationId, row);
+            continue;
+          }
+          await pool.query(
+            `UPDATE messages SET turn_status = 'running', turn_attempts = turn_attempts + 1 WHERE id = $1`,
+            [row.id],
+          );
+          await runTurn(conversationId, row);
+          await pool.query(
+            `UPDATE messages SET turn_status = 'done', turn_finished_at = now() WHERE id = $1`,
+            [row.id],
+          );
+          await publishReplies(conversationId, row.id);
+        }
+      });
+    },
+
+    /** Conversations with turns pending longer than `olderThanMs` (a lost job, a failed enqueue): re-enqueued. */
+    async recoverPendingTurns(olderThanMs: number): Promise<string[]> {
+      const { rows } = await pool.query<{ conversation_id: string }>(
+        `SELECT DISTINCT conversation_id FROM messages
+          WHERE turn_status IN ('pending','running') AND created_at < now() - ($1::text || ' milliseconds')::interval`,
+        [olderThanMs],
+      );
+      const ids = rows.map((row) => row.conversation_id);
+      for (const conversationId of ids) {
+        await options.jobs?.enqueue(
+          'agent.turn',
+          { conversationId },
+          { jobId: `recover-${conversationId}-${Date.now()}` },
+        );
+      }
+      return ids;
+    },
+  };
+}
+
+export type TurnProcessor = ReturnType<typeof createTurnProcessor>;
