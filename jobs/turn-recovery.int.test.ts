@@ -100,6 +100,6 @@ describe('a worker killed mid-turn (SIGKILL)', () => {
     );
     expect(emails.rows[0].n).toBe(1);
     const conversationRow = await database.pool.query('SELECT status, outcome FROM conversations WHERE id = $1', [conversationId]);
-    expect(conversationRow.rows[0]).toEqual({ status: 'resolved', outcome: 'resolved' });
+    expect(conversationRow.rows[0]).toEqual({ status: 'open', outcome: 'resolved' });
   }, 180_000);
 });
