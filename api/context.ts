@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CredentialVault } from '../connectors/core/vault.ts';
 import type { Database } from '../db/database.ts';
+import type { ConversationLock } from '../jobs/conversation-lock.ts';
 import type { EventBus } from '../jobs/live-events.ts';
 import type { JobQueue } from '../jobs/catalog.ts';
 import type { Switchboard } from './wiring.ts';
@@ -27,6 +28,8 @@ export interface ApiContext {
   switchboard: Switchboard;
   jobs: JobQueue;
   bus: EventBus;
+  /** The lock agent turns run under: anything else that changes a conversation's graph takes it too. */
+  conversationLock: ConversationLock;
   identity: CustomerIdentity;
   /** Connector credentials, encrypted at rest (admin routes write them; nothing reads them back out). */
   vault: CredentialVault;

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { createOpenAI } from '@ai-sdk/openai';
 import type pg from 'pg';
-import { createLlmReasoner } from '../agent/reasoner/llm/llm-reasoner.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { clearWorld, loadWorld } from '../db/world/load-world.ts';
@@ -12,6 +10,7 @@ import { demoArticlesFolder } from '../knowledge/demo-articles.ts';
 import type { RawDocument } from '../knowledge/documents.ts';
 import { createIngester, type KnowledgeIngester } from '../knowledge/ingest.ts';
 import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
+import { configuredReasoner } from './configured-reasoner.ts';
 import { createSwitchboard, type Switchboard } from './wiring.ts';
 
 /** The default help-center articles (knowledge/articles), as raw documents for the ingester. */
@@ -41,15 +40,7 @@ export async function createEvalEnvironment(options: EnvironmentOptions): Promis
   let clock = new Date();
   let current: Switchboard | null = null;
   let knowledge: 'none' | 'default' | 'scenario' = 'none';
-  const reasoner =
-    options.reasoner === 'llm'
-      ? createLlmReasoner({
-          model: createOpenAI({
-            apiKey: options.config.OPENAI_API_KEY ?? 'not-needed',
-            ...(options.config.OPENAI_BASE_URL ? { baseURL: options.config.OPENAI_BASE_URL } : {}),
-          }).chat(options.config.OPENAI_MODEL ?? 'gpt-4o-mini'),
-        })
-      : undefined;
+  const reasoner = configuredReasoner({ ...options.config, REASONER: options.reasoner });
   return {
     database: { pool: database.pool, kind: database.kind },
     async prepare(scenario, { baseline }) {

@@ -120,6 +120,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     switchboard,
     jobs: queue,
     bus,
+    conversationLock: lock,
     identity,
     vault: createVault({ db: database.pool, masterKeys }),
     settings,

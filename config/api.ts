@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseSettings, loadConfig, logSettings, modeSettings } from './load.ts';
+import { databaseSettings, loadConfig, logSettings, modeSettings, reasonerSettings } from './load.ts';
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -12,6 +12,7 @@ export const apiConfigSchema = z.object({
   ...databaseSettings,
   ...logSettings,
   ...modeSettings,
+  ...reasonerSettings,
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Seed the Lumen Cloud demo world on the first start of an empty embedded database. */

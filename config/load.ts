@@ -26,6 +26,16 @@ export const modeSettings = {
     .transform((value) => value === 'true'),
 };
 
+/** Which reasoner the agent uses; the OpenAI settings are needed only for `llm`. */
+export const reasonerSettings = {
+  REASONER: z.enum(['local', 'llm']).default('local'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:11434/v1' })
+    .optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+};
+
 /**
  * Parses `source` (default: process.env) with `schema`. Empty strings count as unset, so
  * `FOO=` in a .env file falls back to the default instead of failing.

@@ -1,0 +1,265 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
+import { consoleChannel, conversationChannel, type LiveEvent } from '../../jobs/live-events.ts';
+import {
+  authenticateHuman,
+  clearSessionCookie,
+  createHumanSession,
+  destroyHumanSession,
+  type HumanAgent,
+  requireHuman,
+  setSessionCookie,
+} from '../auth/human-auth.ts';
+import type { ApiContext, RouteGroup } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import {
+  claimEscalation,
+  decideApproval,
+  handBackEscalation,
+  replyToCustomer,
+  resolveEscalation,
+} from './console-actions.ts';
+import { openConsoleEventStream } from './console-events.ts';
+import { listEscalations, loadEscalationDetail } from './console-queries.ts';
+import {
+  approvalBodySchema,
+  approvalResponseSchema,
+  escalationDetailSchema,
+  escalationStateSchema,
+  idParamsSchema,
+  loginBodySchema,
+  queueQuerySchema,
+  queueResponseSchema,
+  replyBodySchema,
+  replyResponseSchema,
+  sessionResponseSchema,
+} from './console-schemas.ts';
+
+const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const tags = ['console'];
+const security = [{ consoleSession: [] }];
+
+/** Login attempts per client address and email per minute (on top of scrypt's own cost). */
+const loginAttemptsPerMinute = 10;
+
+/** Announces committed changes on the console channel and each conversation's channel; never fails the request. */
+async function announce(context: ApiContext, log: FastifyBaseLogger, events: LiveEvent[]): Promise<void> {
+  for (const event of events) {
+    try {
+      await context.bus.publish(consoleChannel, event);
+      await context.bus.publish(conversationChannel(event.conversationId), event);
+    } catch (error) {
+      log.warn({ err: error, kind: event.kind }, 'live event not published');
+    }
+  }
+}
+
+const human = (request: { human?: HumanAgent }): HumanAgent => request.human!;
+
+/** The human-agent console: session, escalation queue, actions on a conversation, live events. */
+export const consoleRoutes: RouteGroup = async (app, context) => {
+  const agentOnly = requireHuman(context, 'agent');
+  const { pool } = context.database;
+
+  app.post(
+    '/api/console/login',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in; sets the sb_session cookie and returns the CSRF token',
+        body: loginBodySchema,
+        response: { 200: sessionResponseSchema, 400: errorSchema, 401: errorSchema, 429: errorSchema },
+      },
+      config: {
+        rateLimit: {
+          max: loginAttemptsPerMinute,
+          timeWindow: 60_000,
+          // Counted after the body is parsed, per address and email: guessing one password is slow,
+          // and one office behind a NAT does not lock everybody out.
+          hook: 'preHandler',
+          keyGenerator: (request) =>
+            `login:${request.ip}:${String((request.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
+        },
+      },
+    },
+    async (request, reply) => {
+      const found = await authenticateHuman(pool, request.body.email, request.body.password);
+      if (!found) throw new ApiError('unauthorized', 'Wrong email or password');
+      const session = await createHumanSession(pool, found.id, context.settings.sessionTtlMs);
+      setSessionCookie(reply, session.token, context.settings);
+      request.log.info({ humanId: found.id }, 'console login');
+      return { human: found, csrfToken: session.csrfToken };
+    },
+  );
+
+  app.post(
+    '/api/console/logout',
+    {
+      preHandler: agentOnly,
+      schema: {
+        tags,
+        security,
+        summary: 'Sign out: ends the session',
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await destroyHumanSession(pool, request.consoleSession!.id);
+      clearSessionCookie(reply, context.settings);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/console/me',
+    {
+      preHandler: agentOnly,
+      schema: {
+        tags,
+        security,
+        summary: 'The signed-in human and the CSRF token',
+        response: { 200: sessionResponseSchema, ...errors },
+      },
+    },
+    async (request) => ({ human: human(request), csrfToken: request.consoleSession!.csrfToken }),
+  );
+
+  app.get(
+    '/api/console/escalations',
+    {
+      preHandler: agentOnly,
+      schema: {
+        tags,
+        security,
+        summary: 'The escalation queue, most urgent first (priority, then waiting time)',
+        querystring: queueQuerySchema,
+        response: { 200: queueResponseSchema, ...errors },
+      },
+    },
+    async (request) => ({ escalations: await listEscalations(pool, request.query, human(request).id) }),
+  );
+
+  app.get(
+    '/api/console/escalations/:id',
+    {
+      preHandler: agentOnly,
+      schema: {
+        tags,
+        security,
+        summary: 'An escalation: packet, transcript and customer panel',
+        params: idParamsSchema,
+        response: { 200: escalationDetailSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const detail = await loadEscalationDetail(pool, request.params.id);
+      if (!detail) throw new ApiError('not_found', `No escalation ${request.params.id}`);
+      return detail;
+    },
+  );
+
+  const escalationAction = (
+    path: string,
+    summary: string,
+    act: typeof claimEscalation | typeof resolveEscalation | typeof handBackEscalation,
+  ) =>
+    app.post(
+      path,
+      {
+        preHandler: agentOnly,
+        schema: {
+          tags,
+          security,
+          summary,
+          params: idParamsSchema,
+          response: { 200: escalationStateSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const result = await act(context, request.params.id, human(request));
+        await announce(context, request.log, result.events);
+        return { escalation: result.escalation, conversationStatus: result.conversationStatus };
+      },
+    );
+  escalationAction(
+    '/api/console/escalations/:id/claim',
+    'Claim an escalation (409 if someone else has)',
+    claimEscalation,
+  );
+  escalationAction(
+    '/api/console/escalations/:id/resolve',
+    'Resolve the escalation and its conversation',
+    resolveEscalation,
+  );
+  escalationAction(
+    '/api/console/escalations/:id/hand-back',
+    'Hand the conversation back to the assistant',
+    handBackEscalation,
+  );
+
+  app.post(
+    '/api/console/conversations/:id/replies',
+    {
+      preHandler: agentOnly,
+      schema: {
+        tags,
+        security,
+        summary: 'Reply to the customer (claims an open escalation)',
+        params: idParamsSchema,
+        body: replyBodySchema,
+        response: { 201: replyResponseSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const result = await replyToCustomer(context, request.params.id, human(request), request.body.text);
+      await announce(context, request.log, result.events);
+      return reply.code(201).send({ message: result.message });
+    },
+  );
+
+  app.post(
+    '/api/console/conversations/:id/approval',
+    {
+      preHandler: agentOnly,
+      schema: {
+        tags,
+        security,
+        summary: 'Approve or deny the pending action; the paused agent resumes (queued as a turn)',
+        params: idParamsSchema,
+        body: approvalBodySchema,
+        response: { 202: approvalResponseSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const result = await decideApproval(context, request.params.id, human(request), request.body);
+      await announce(context, request.log, result.events);
+      return reply.code(202).send({ queued: true as const, message: result.message });
+    },
+  );
+
+  const streams = new Set<() => void>();
+  app.addHook('onClose', async () => {
+    // Open event streams would otherwise keep the server from closing.
+    for (const close of streams) close();
+  });
+
+  app.get(
+    '/api/console/events',
+    {
+      preHandler: agentOnly,
+      schema: {
+        tags,
+        security,
+        summary:
+          'Server-sent events: escalations opened/claimed/resolved/handed back, messages, status changes',
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      await openConsoleEventStream(context.bus, request, reply, streams);
+    },
+  );
+};
