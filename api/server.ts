@@ -1,46 +1,88 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { Database } from '../db/database.ts';
-import { migrationsAreCurrent } from '../db/migrate.ts';
-import { summarizeWorld } from '../db/world/summary.ts';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiApp, ApiContext } from './context.ts';
+import { installErrorHandling } from './errors.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { consoleRoutes } from './routes/console.ts';
+import { customerRoutes } from './routes/customer.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { uiRoutes } from './routes/ui.ts';
 
-/** What the HTTP server needs; `api/main.ts` builds it from the configuration. */
-export interface ServerDependencies {
-  database: Database;
+export interface ServerOptions {
   logLevel?: string;
+  /** Tests pass false to keep output quiet. */
+  logger?: boolean;
 }
 
-/** Builds the Fastify app (not listening): ops routes and the API. */
-export async function createServer(dependencies: ServerDependencies): Promise<FastifyInstance> {
+/** Builds the Fastify app (not listening): security, validation, OpenAPI at /docs, every route group. */
+export async function createServer(context: ApiContext, options: ServerOptions = {}): Promise<ApiApp> {
   const app = Fastify({
-    logger: {
-      level: dependencies.logLevel ?? 'info',
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    },
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: options.logLevel ?? 'info',
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+          },
     bodyLimit: 256 * 1024,
+    // Requests carry ids so a log line can be matched to a client's report.
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'self'"],
+      },
+    },
+    // The embeddable widget is loaded cross-origin as a script.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
-  const { pool } = dependencies.database;
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_request, reply) => {
-    const checks: Record<string, 'ok' | string> = {};
-    try {
-      await pool.query('SELECT 1');
-      checks.database = 'ok';
-      checks.migrations = (await migrationsAreCurrent(pool))
-        ? 'ok'
-        : 'pending migrations: run npm run db:migrate';
-    } catch (error) {
-      checks.database = `unreachable: ${(error as Error).message}`;
-    }
-    const ready = Object.values(checks).every((value) => value === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: true,
+    max: context.settings.rateLimit.perIpPerMinute,
+    timeWindow: 60_000,
+    allowList: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
+    errorResponseBuilder: (_request, limit) => ({
+      statusCode: 429,
+      message: `Too many requests: try again in ${Math.ceil(limit.ttl / 1000)} s`,
+    }),
   });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Switchboard API',
+        description:
+          'Customer conversations, the human-agent console, administration and operations. Every error is `{ error: { code, message } }`.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          conversationToken: { type: 'http', scheme: 'bearer', description: 'The accessToken from POST /api/conversations' },
+          consoleSession: { type: 'apiKey', in: 'cookie', name: 'sb_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/api/world/summary', async () => ({
-    database: dependencies.database.kind,
-    systems: await summarizeWorld(pool),
-  }));
-
-  return app;
+  for (const group of [opsRoutes, customerRoutes, consoleRoutes, adminRoutes, uiRoutes]) {
+    await app.register(async (scope) => group(scope as ApiApp, context));
+  }
+  return app as unknown as ApiApp;
 }

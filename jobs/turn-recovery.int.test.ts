@@ -26,7 +26,9 @@ function spawnTurnWorker(databaseUrl: string, env: Record<string, string> = {}):
   const worker: Worker = { child, output: [] };
   child.stdout!.on('data', (data: Buffer) => worker.output.push(data.toString()));
   child.stderr!.on('data', (data: Buffer) => worker.output.push(data.toString()));
-  return waitFor('the worker to start', () => worker.output.join('').includes('ready'), 60_000).then(() => worker);
+  return waitFor('the worker to start', () => worker.output.join('').includes('ready'), 60_000).then(
+    () => worker,
+  );
 }
 
 describe('a worker killed mid-turn (SIGKILL)', () => {
@@ -45,7 +47,8 @@ describe('a worker killed mid-turn (SIGKILL)', () => {
   });
 
   const turnStatus = async (messageId: string) =>
-    (await database.pool.query('SELECT turn_status FROM messages WHERE id = $1', [messageId])).rows[0]?.turn_status;
+    (await database.pool.query('SELECT turn_status FROM messages WHERE id = $1', [messageId])).rows[0]
+      ?.turn_status;
 
   it('completes the turn on the other worker with exactly one refund, one reply and one email', async () => {
     const crashing = await spawnTurnWorker(database.url, { CRASH_AFTER: 'billing.refund_payment' });
@@ -58,14 +61,23 @@ describe('a worker killed mid-turn (SIGKILL)', () => {
     });
     const { conversationId } = conversation;
 
-    const question = await acceptCustomerMessage(database.pool, conversationId, 'Hi, I think I was charged twice this month.', 'm1');
+    const question = await acceptCustomerMessage(
+      database.pool,
+      conversationId,
+      'Hi, I think I was charged twice this month.',
+      'm1',
+    );
     await queue.enqueue('agent.turn', { conversationId }, { jobId: `turn-${question.messageId}` });
     await waitFor('the first turn', async () => (await turnStatus(question.messageId)) === 'done', 60_000);
 
     // Only the crashing worker runs: it takes the confirmation turn, refunds, and dies before replying.
     const confirm = await acceptCustomerMessage(database.pool, conversationId, 'Yes, please go ahead.', 'm2');
     await queue.enqueue('agent.turn', { conversationId }, { jobId: `turn-${confirm.messageId}` });
-    await waitFor('the crash', () => crashing.child.exitCode !== null || crashing.child.signalCode !== null, 60_000);
+    await waitFor(
+      'the crash',
+      () => crashing.child.exitCode !== null || crashing.child.signalCode !== null,
+      60_000,
+    );
     expect(crashing.child.signalCode).toBe('SIGKILL');
     expect(await turnStatus(confirm.messageId)).toBe('running');
     const refundsAtCrash = await database.pool.query(
@@ -81,7 +93,11 @@ describe('a worker killed mid-turn (SIGKILL)', () => {
 
     // The other worker finds the stalled job once its lock expires and runs the turn again.
     workers.push(await spawnTurnWorker(database.url));
-    await waitFor('the turn on the second worker', async () => (await turnStatus(confirm.messageId)) === 'done', 60_000);
+    await waitFor(
+      'the turn on the second worker',
+      async () => (await turnStatus(confirm.messageId)) === 'done',
+      60_000,
+    );
 
     const refunds = await database.pool.query(
       `SELECT r.payment_id, r.amount_cents FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN invoices i ON i.id = p.invoice_id WHERE i.account_id = $1`,
@@ -99,7 +115,10 @@ describe('a worker killed mid-turn (SIGKILL)', () => {
       [conversationId],
     );
     expect(emails.rows[0].n).toBe(1);
-    const conversationRow = await database.pool.query('SELECT status, outcome FROM conversations WHERE id = $1', [conversationId]);
+    const conversationRow = await database.pool.query(
+      'SELECT status, outcome FROM conversations WHERE id = $1',
+      [conversationId],
+    );
     expect(conversationRow.rows[0]).toEqual({ status: 'open', outcome: 'resolved' });
   }, 180_000);
 });
