@@ -6,6 +6,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev
 
+FROM node:20-bookworm-slim AS ui
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY ui ./ui
+RUN npm run build:ui
+
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
@@ -17,8 +24,11 @@ COPY connectors ./connectors
 COPY knowledge ./knowledge
 COPY agent ./agent
 COPY api ./api
+COPY jobs ./jobs
+COPY --from=ui /app/dist/ui ./dist/ui
 COPY evals ./evals
 COPY scripts ./scripts
 USER node
 EXPOSE 3000
-CMD ["npm", "start"]
+# `node --import tsx` directly: npm's prestart (a UI rebuild check) is for development checkouts.
+CMD ["node", "--import", "tsx", "api/main.ts"]

@@ -40,7 +40,11 @@ export function createSupportAgent(
     }
   }
 
-  async function* run(conversationId: string, input: unknown, turn?: TurnOptions): AsyncGenerator<AgentEvent> {
+  async function* run(
+    conversationId: string,
+    input: unknown,
+    turn?: TurnOptions,
+  ): AsyncGenerator<AgentEvent> {
     // Checkpoint when the run ends or pauses, not after every node: a crash mid-turn replays the
     // turn, which is safe because every write runs under its idempotency key (measured in
     // bench/agent/turn-latency.ts: per-node checkpoints were ~40% of a turn on PGlite).

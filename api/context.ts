@@ -1,12 +1,18 @@
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CredentialVault } from '../connectors/core/vault.ts';
 import type { Database } from '../db/database.ts';
+import type { JobQueue } from '../jobs/catalog.ts';
 import type { ConversationLock } from '../jobs/conversation-lock.ts';
 import type { EventBus } from '../jobs/live-events.ts';
-import type { JobQueue } from '../jobs/catalog.ts';
-import type { Switchboard } from './wiring.ts';
 import type { CustomerIdentity } from './customer/identity.ts';
+import type { Switchboard } from './wiring.ts';
 
 /** Settings the routes act on (from `config/api.ts`). */
 export interface ApiSettings {

@@ -85,9 +85,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const status = error.statusCode ?? 500;
     if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .code(413)
-        .send({ error: { code: 'payload_too_large', message: 'Request body is too large' } } satisfies ErrorBody);
+      return reply.code(413).send({
+        error: { code: 'payload_too_large', message: 'Request body is too large' },
+      } satisfies ErrorBody);
     }
     if (status === 415) {
       return reply

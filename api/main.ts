@@ -63,10 +63,21 @@ await runEntryPoint(async () => {
   const timers: NodeJS.Timeout[] = [];
   if (inProcess || config.API_RUNS_WORKERS) {
     const every = (ms: number, enqueue: () => Promise<void>) =>
-      timers.push(setInterval(() => enqueue().catch((error) => logger.error({ err: error }, 'scheduling a job failed')), ms));
-    every(5_000, () => runtime.context.jobs.enqueue('email.outbound', { reason: 'tick' }, { jobId: 'email-outbound-tick' }));
+      timers.push(
+        setInterval(
+          () => enqueue().catch((error) => logger.error({ err: error }, 'scheduling a job failed')),
+          ms,
+        ),
+      );
+    every(5_000, () =>
+      runtime.context.jobs.enqueue('email.outbound', { reason: 'tick' }, { jobId: 'email-outbound-tick' }),
+    );
     every(15_000, () =>
-      runtime.context.jobs.enqueue('maintenance.recover-turns', { olderThanMs: 10_000 }, { jobId: 'recover-turns-tick' }),
+      runtime.context.jobs.enqueue(
+        'maintenance.recover-turns',
+        { olderThanMs: 10_000 },
+        { jobId: 'recover-turns-tick' },
+      ),
     );
     // Turns left pending by a previous run of this process are picked up at once.
     await runtime.context.jobs.enqueue('maintenance.recover-turns', { olderThanMs: 0 });

@@ -63,11 +63,17 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     ...options.switchboard,
   });
   const bus: EventBus = options.redis
-    ? createRedisEventBus({ url: options.redis.url, prefix: options.redis.prefix, ...(options.logger ? { logger: options.logger } : {}) })
+    ? createRedisEventBus({
+        url: options.redis.url,
+        prefix: options.redis.prefix,
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
     : createInProcessEventBus();
   // Several processes on PostgreSQL need a lock they all see; one embedded process needs only its own.
   const lock: ConversationLock =
-    database.kind === 'postgres' ? createAdvisoryConversationLock(database.pool) : createInProcessConversationLock();
+    database.kind === 'postgres'
+      ? createAdvisoryConversationLock(database.pool)
+      : createInProcessConversationLock();
 
   let queue: JobQueue | null = null;
   const lateQueue: JobQueue = {

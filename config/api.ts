@@ -18,7 +18,9 @@ export const apiConfigSchema = z.object({
   /** Seed the Lumen Cloud demo world on the first start of an empty embedded database. */
   SEED_ON_FIRST_START: flag('true'),
   /** Redis for BullMQ queues and live events; unset: the in-process job runner (embedded default). */
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL, or unset for the in-process runner' }).optional(),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// URL, or unset for the in-process runner' })
+    .optional(),
   /** With REDIS_URL: also run workers inside the API process (a single-box deployment). */
   API_RUNS_WORKERS: flag('false'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -44,5 +46,6 @@ export const loadApiConfig = (source?: Record<string, string | undefined>): ApiC
   loadConfig(apiConfigSchema, source);
 
 /** Embedded unless PostgreSQL is configured, or the mode is set explicitly. */
-export const resolvedMode = (config: Pick<ApiConfig, 'SWITCHBOARD_MODE' | 'DATABASE_URL'>): 'embedded' | 'production' =>
-  config.SWITCHBOARD_MODE ?? (config.DATABASE_URL ? 'production' : 'embedded');
+export const resolvedMode = (
+  config: Pick<ApiConfig, 'SWITCHBOARD_MODE' | 'DATABASE_URL'>,
+): 'embedded' | 'production' => config.SWITCHBOARD_MODE ?? (config.DATABASE_URL ? 'production' : 'embedded');

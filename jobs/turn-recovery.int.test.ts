@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptCustomerMessage, startConversation } from '../api/customer/conversations.ts';
@@ -8,32 +7,24 @@ import { seedDemoWorld } from '../db/world/seed-demo.ts';
 import { createPostgresTestDatabase } from '../test/support/database.ts';
 import { createBullJobs } from './bullmq-jobs.ts';
 import { waitFor } from './testing/handlers.ts';
+import { type SpawnedWorker, spawnWorker } from './testing/spawn-worker.ts';
 
 const redisUrl = 'redis://127.0.0.1:6379';
 const prefix = `sb-test-recovery-${randomBytes(4).toString('hex')}`;
 const maya = demoCustomers.duplicateCharge;
 
-interface Worker {
-  child: ChildProcess;
-  output: string[];
-}
-
-function spawnTurnWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/turn-worker.ts'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PREFIX: prefix, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function spawnTurnWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<SpawnedWorker> {
+  return spawnWorker({
+    script: 'test/support/turn-worker.ts',
+    env: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PREFIX: prefix, ...env },
+    readyPattern: /ready \d+/,
+    readyTimeoutMs: 60_000,
   });
-  const worker: Worker = { child, output: [] };
-  child.stdout!.on('data', (data: Buffer) => worker.output.push(data.toString()));
-  child.stderr!.on('data', (data: Buffer) => worker.output.push(data.toString()));
-  return waitFor('the worker to start', () => worker.output.join('').includes('ready'), 60_000).then(
-    () => worker,
-  );
 }
 
 describe('a worker killed mid-turn (SIGKILL)', () => {
   let database: Database & { url: string };
-  const workers: Worker[] = [];
+  const workers: SpawnedWorker[] = [];
   const queue = createBullJobs({ url: redisUrl, prefix });
 
   beforeAll(async () => {
@@ -41,7 +32,7 @@ describe('a worker killed mid-turn (SIGKILL)', () => {
     await seedDemoWorld(database.pool);
   }, 120_000);
   afterAll(async () => {
-    for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+    for (const worker of workers) await worker.dispose();
     await queue.close();
     await database?.close();
   });
@@ -73,12 +64,11 @@ describe('a worker killed mid-turn (SIGKILL)', () => {
     // Only the crashing worker runs: it takes the confirmation turn, refunds, and dies before replying.
     const confirm = await acceptCustomerMessage(database.pool, conversationId, 'Yes, please go ahead.', 'm2');
     await queue.enqueue('agent.turn', { conversationId }, { jobId: `turn-${confirm.messageId}` });
-    await waitFor(
-      'the crash',
-      () => crashing.child.exitCode !== null || crashing.child.signalCode !== null,
-      60_000,
-    );
-    expect(crashing.child.signalCode).toBe('SIGKILL');
+    const exit = await Promise.race([
+      crashing.exited,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 60_000)),
+    ]);
+    expect(exit?.signal).toBe('SIGKILL');
     expect(await turnStatus(confirm.messageId)).toBe('running');
     const refundsAtCrash = await database.pool.query(
       `SELECT count(*)::int AS n FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN invoices i ON i.id = p.invoice_id WHERE i.account_id = $1`,

@@ -49,7 +49,8 @@ export async function authorizeConversation(
   conversationId: string,
   token: string | undefined,
 ): Promise<ConversationRow> {
-  if (!token) throw new ApiError('unauthorized', 'This conversation needs its access token (Authorization: Bearer …)');
+  if (!token)
+    throw new ApiError('unauthorized', 'This conversation needs its access token (Authorization: Bearer …)');
   const { rows } = await pool.query<ConversationRow>(
     `SELECT id, status, outcome, verified, contact_id, access_token_hash, created_at FROM conversations WHERE id = $1`,
     [conversationId],
@@ -116,7 +117,10 @@ export async function acceptCustomerMessage(
 
 /** The replies a finished turn stored (a resent message gets them again instead of a second turn). */
 export async function repliesOfTurn(pool: pg.Pool, conversationId: string, turnId: string) {
-  const { rows } = await pool.query<{ body: string; metadata: { citations?: StoredMessageView['citations'] } }>(
+  const { rows } = await pool.query<{
+    body: string;
+    metadata: { citations?: StoredMessageView['citations'] };
+  }>(
     `SELECT body, metadata FROM messages WHERE conversation_id = $1 AND client_message_id LIKE $2 ORDER BY id`,
     [conversationId, `${turnId}:%`],
   );

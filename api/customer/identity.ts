@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type pg from 'pg';
 import { z } from 'zod';
 
@@ -64,25 +64,38 @@ export function createCustomerIdentity(options: CustomerIdentityOptions): Custom
   async function claimsOf(token: string): Promise<JWTPayload> {
     try {
       if (jwks) {
-        return (await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ['RS256', 'ES256', 'EdDSA'] })).payload;
+        return (await jwtVerify(token, jwks, { ...verifyOptions, algorithms: ['RS256', 'ES256', 'EdDSA'] }))
+          .payload;
       }
-      if (secret) return (await jwtVerify(token, secret, { ...verifyOptions, algorithms: ['HS256'] })).payload;
+      if (secret)
+        return (await jwtVerify(token, secret, { ...verifyOptions, algorithms: ['HS256'] })).payload;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new IdentityError('the identity token has expired');
-      if (error instanceof joseErrors.JOSEError) throw new IdentityError(`the identity token is invalid (${error.code})`);
+      if (error instanceof joseErrors.JOSEError)
+        throw new IdentityError(`the identity token is invalid (${error.code})`);
       throw error;
     }
-    throw new IdentityError('identity tokens are not accepted: no IDENTITY_JWT_SECRET or IDENTITY_JWKS_URL is configured');
+    throw new IdentityError(
+      'identity tokens are not accepted: no IDENTITY_JWT_SECRET or IDENTITY_JWKS_URL is configured',
+    );
   }
 
   return {
     enabled: Boolean(secret || jwks),
     async verify(token) {
       const parsed = claimsSchema.safeParse(await claimsOf(token));
-      if (!parsed.success) throw new IdentityError(`the identity token's claims are invalid: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new IdentityError(
+          `the identity token's claims are invalid: ${parsed.error.issues[0]?.message}`,
+        );
       const { sub, email } = parsed.data;
       // `sub` is the contact id the company knows the user by; `email` the contact's address.
-      const { rows } = await options.pool.query<{ id: string; account_id: string; name: string; email: string }>(
+      const { rows } = await options.pool.query<{
+        id: string;
+        account_id: string;
+        name: string;
+        email: string;
+      }>(
         `SELECT id, account_id, name, email FROM contacts WHERE ${sub ? 'id = $1' : 'lower(email) = lower($1)'}`,
         [sub ?? email],
       );
@@ -90,7 +103,12 @@ export function createCustomerIdentity(options: CustomerIdentityOptions): Custom
       if (!contact) throw new IdentityError('the identity token names no known customer');
       if (sub && email && contact.email.toLowerCase() !== email.toLowerCase())
         throw new IdentityError("the identity token's email does not match its subject");
-      return { contactId: contact.id, accountId: contact.account_id, name: contact.name, email: contact.email };
+      return {
+        contactId: contact.id,
+        accountId: contact.account_id,
+        name: contact.name,
+        email: contact.email,
+      };
     },
     ...(options.demoSigning && secret
       ? {

@@ -67,7 +67,10 @@ export async function streamTurn(
                 .enqueue('agent.turn', { conversationId }, { jobId: `turn-${turn.messageId}` })
                 .catch((error: unknown) => {
                   // The message is stored; the recovery sweep will queue its turn.
-                  reply.log.error({ err: error, conversationId }, 'queueing a turn failed; recovery will retry');
+                  reply.log.error(
+                    { err: error, conversationId },
+                    'queueing a turn failed; recovery will retry',
+                  );
                   writer.write({ type: 'data-status', data: { status: 'queued' } });
                   finish();
                 });

@@ -27,14 +27,23 @@ export function createUiChunkMapper() {
         if (!textId) {
           // A message without deltas (a reasoner that does not stream): send it whole.
           const id = nextId('text');
-          chunks.push({ type: 'text-start', id }, { type: 'text-delta', id, delta: event.text }, { type: 'text-end', id });
+          chunks.push(
+            { type: 'text-start', id },
+            { type: 'text-delta', id, delta: event.text },
+            { type: 'text-end', id },
+          );
         } else {
           chunks.push({ type: 'text-end', id: textId });
           textId = null;
         }
         for (const citation of event.citations) {
           if (!citation.url) continue;
-          chunks.push({ type: 'source-url', sourceId: citation.slug, url: citation.url, title: citation.title });
+          chunks.push({
+            type: 'source-url',
+            sourceId: citation.slug,
+            url: citation.url,
+            title: citation.title,
+          });
         }
         return chunks;
       }
@@ -43,7 +52,12 @@ export function createUiChunkMapper() {
           {
             type: 'data-tool-call',
             id: event.callId,
-            data: { connector: event.connector, operation: event.operation, status: 'running', latencyMs: null },
+            data: {
+              connector: event.connector,
+              operation: event.operation,
+              status: 'running',
+              latencyMs: null,
+            },
           },
         ];
       case 'tool-call-end':

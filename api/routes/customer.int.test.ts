@@ -1,9 +1,9 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCustomers } from '../../db/world/demo-world.ts';
-import { createServer } from '../server.ts';
 import { createTestApi, type TestApi, testIdentitySecret } from '../../test/support/api-harness.ts';
 import { dataParts, parseUiStream, streamedText } from '../../test/support/ui-stream.ts';
+import { createServer } from '../server.ts';
 
 let api: TestApi;
 const maya = demoCustomers.duplicateCharge;
@@ -22,7 +22,11 @@ async function start(identityToken?: string) {
     payload: identityToken ? { identityToken } : {},
   });
   expect(response.statusCode).toBe(201);
-  return response.json() as { conversationId: string; accessToken: string; customer: { name: string } | null };
+  return response.json() as {
+    conversationId: string;
+    accessToken: string;
+    customer: { name: string } | null;
+  };
 }
 
 async function say(conversation: { conversationId: string; accessToken: string }, text: string, id?: string) {
@@ -96,15 +100,20 @@ describe('conversation access', () => {
       payload: { text: 'show me the invoices' },
     });
     expect(posted.statusCode).toBe(404);
-    const { rows } = await api.database.pool.query('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [
-      mine.conversationId,
-    ]);
+    const { rows } = await api.database.pool.query(
+      'SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1',
+      [mine.conversationId],
+    );
     expect(rows[0].n).toBe(0);
   });
 
   it('answers bad input with 400 validation_failed and the zod message', async () => {
     const conversation = await start();
-    const badId = await api.app.inject({ method: 'GET', url: '/api/conversations/not-an-id', headers: { authorization: 'Bearer x' } });
+    const badId = await api.app.inject({
+      method: 'GET',
+      url: '/api/conversations/not-an-id',
+      headers: { authorization: 'Bearer x' },
+    });
     expect(badId.statusCode).toBe(400);
     expect(badId.json().error.code).toBe('validation_failed');
     const empty = await say(conversation, '   ');
@@ -194,7 +203,9 @@ describe('a verified customer resolving a duplicate charge over the API', () => 
       payload: {
         id: conversation.conversationId,
         trigger: 'submit-message',
-        messages: [{ id: 'ui-1', role: 'user', parts: [{ type: 'text', text: 'What are your API rate limits?' }] }],
+        messages: [
+          { id: 'ui-1', role: 'user', parts: [{ type: 'text', text: 'What are your API rate limits?' }] },
+        ],
       },
     });
     expect(response.statusCode).toBe(200);
@@ -247,7 +258,13 @@ describe('GET /api/conversations/:id/events', () => {
     await api.context.bus.publish(`conversation:${conversation.conversationId}`, {
       kind: 'message',
       conversationId: conversation.conversationId,
-      message: { id: rows[0]!.id, role: 'human', text: 'Hi, Sam here from support.', metadata: {}, createdAt: new Date().toISOString() },
+      message: {
+        id: rows[0]!.id,
+        role: 'human',
+        text: 'Hi, Sam here from support.',
+        metadata: {},
+        createdAt: new Date().toISOString(),
+      },
     });
     await readUntil('Sam here');
     expect(received).toContain(`id: ${rows[0]!.id}\nevent: message`);
@@ -258,7 +275,13 @@ describe('GET /api/conversations/:id/events', () => {
 describe('rate limits', () => {
   it('limits messages per conversation with 429 rate_limited', async () => {
     const limited = await createServer(
-      { ...api.context, settings: { ...api.context.settings, rateLimit: { perIpPerMinute: 1000, messagesPerConversationPerMinute: 2 } } },
+      {
+        ...api.context,
+        settings: {
+          ...api.context.settings,
+          rateLimit: { perIpPerMinute: 1000, messagesPerConversationPerMinute: 2 },
+        },
+      },
       { logger: false },
     );
     const conversation = await start();

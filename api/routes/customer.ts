@@ -14,8 +14,16 @@ import { streamTurn } from '../customer/turn-stream.ts';
 import { ApiError } from '../errors.ts';
 
 const conversationParams = z.object({ id: z.string().regex(/^conv_[a-f0-9]{32}$/, 'not a conversation id') });
-const messageText = z.string().trim().min(1, 'the message is empty').max(4000, 'the message is over 4000 characters');
-const clientMessageId = z.string().min(1).max(100).regex(/^[\w-]+$/, 'letters, digits, _ and - only');
+const messageText = z
+  .string()
+  .trim()
+  .min(1, 'the message is empty')
+  .max(4000, 'the message is over 4000 characters');
+const clientMessageId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[\w-]+$/, 'letters, digits, _ and - only');
 
 /** Our own body, or what `useChat`'s default transport sends (the last user message is the new one). */
 const sendMessageBody = z.union([
@@ -50,7 +58,10 @@ const conversationView = z.object({
     }),
   ),
   pending: z
-    .object({ kind: z.string(), actions: z.array(z.object({ connector: z.string(), operation: z.string() })) })
+    .object({
+      kind: z.string(),
+      actions: z.array(z.object({ connector: z.string(), operation: z.string() })),
+    })
     .nullable(),
   humanInvolved: z.boolean(),
 });
@@ -72,11 +83,15 @@ function extractText(body: z.infer<typeof sendMessageBody>): { text: string; id:
     .map((part) => part.text as string)
     .join('\n');
   const parsed = messageText.safeParse(text);
-  if (!parsed.success) throw new ApiError('validation_failed', `Invalid body: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new ApiError('validation_failed', `Invalid body: ${parsed.error.issues[0]?.message}`);
   return { text: parsed.data, id: last.id };
 }
 
-async function verifiedCustomer(context: ApiContext, token: string | undefined): Promise<VerifiedCustomer | null> {
+async function verifiedCustomer(
+  context: ApiContext,
+  token: string | undefined,
+): Promise<VerifiedCustomer | null> {
   if (!token) return null;
   try {
     return await context.identity.verify(token);
@@ -149,10 +164,14 @@ export const customerRoutes: RouteGroup = async (app, context) => {
         pending: values.awaiting
           ? {
               kind: values.awaiting.kind,
-              actions: (values.pendingActions ?? []).map(({ connector, operation }) => ({ connector, operation })),
+              actions: (values.pendingActions ?? []).map(({ connector, operation }) => ({
+                connector,
+                operation,
+              })),
             }
           : null,
-        humanInvolved: messages.some((message) => message.role === 'human') || conversation.outcome === 'escalated',
+        humanInvolved:
+          messages.some((message) => message.role === 'human') || conversation.outcome === 'escalated',
       };
     },
   );
@@ -164,7 +183,11 @@ export const customerRoutes: RouteGroup = async (app, context) => {
     text: string,
     id: string,
   ): Promise<void> {
-    const conversation = await authorizeConversation(pool, request.params.id, presentedToken(request.headers, request.query));
+    const conversation = await authorizeConversation(
+      pool,
+      request.params.id,
+      presentedToken(request.headers, request.query),
+    );
     const turn = await acceptCustomerMessage(pool, conversation.id, text, id);
     await streamTurn(context, reply, conversation.id, turn);
   }
@@ -210,7 +233,8 @@ export const customerRoutes: RouteGroup = async (app, context) => {
     },
     async (request, reply) => {
       // The answer is a message in the transcript, so the agent, the console and the evals see one path.
-      const text = request.body.decision === 'confirm' ? 'Yes, please go ahead.' : "No, please don't do that.";
+      const text =
+        request.body.decision === 'confirm' ? 'Yes, please go ahead.' : "No, please don't do that.";
       await sendAndStream(request, reply, text, request.body.id ?? randomUUID());
     },
   );
@@ -221,7 +245,8 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       config: perConversation,
       schema: {
         tags: ['customer'],
-        summary: 'Ask for a one-time code at the account email (sent only if it is on file); streams the turn',
+        summary:
+          'Ask for a one-time code at the account email (sent only if it is on file); streams the turn',
         security: [{ conversationToken: [] }],
         params: conversationParams,
         body: z.object({ email: z.email().max(320), id: clientMessageId.optional() }),
@@ -246,7 +271,10 @@ export const customerRoutes: RouteGroup = async (app, context) => {
         summary: 'Submit the emailed 6-digit code; streams the turn (verified, or asked again)',
         security: [{ conversationToken: [] }],
         params: conversationParams,
-        body: z.object({ code: z.string().regex(/^\d{6}$/, 'the code has 6 digits'), id: clientMessageId.optional() }),
+        body: z.object({
+          code: z.string().regex(/^\d{6}$/, 'the code has 6 digits'),
+          id: clientMessageId.optional(),
+        }),
       },
     },
     async (request, reply) => {
@@ -283,7 +311,11 @@ export const customerRoutes: RouteGroup = async (app, context) => {
         if (live.kind === 'message') {
           if (live.message.role === 'system' || Number(live.message.id) <= lastSent) return;
           lastSent = Number(live.message.id);
-          events.send('message', { ...live.message, citations: live.message.metadata.citations ?? [] }, live.message.id);
+          events.send(
+            'message',
+            { ...live.message, citations: live.message.metadata.citations ?? [] },
+            live.message.id,
+          );
         } else if (live.kind === 'status') {
           events.send('status', { status: live.status });
         } else if (live.kind === 'escalation') {
@@ -311,7 +343,8 @@ export const customerRoutes: RouteGroup = async (app, context) => {
     {
       schema: {
         tags: ['customer'],
-        summary: 'Embedded demo only: an identity token for a demo customer (what a company backend would sign)',
+        summary:
+          'Embedded demo only: an identity token for a demo customer (what a company backend would sign)',
         querystring: z.object({ email: z.email() }),
         response: { 200: z.object({ identityToken: z.string() }) },
       },

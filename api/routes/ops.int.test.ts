@@ -14,7 +14,10 @@ describe(`ops routes on ${testDatabaseKind()}`, () => {
     expect((await api.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await api.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', jobs: 'ok' } });
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', migrations: 'ok', jobs: 'ok' },
+    });
   });
 
   it('counts rows per system', async () => {
@@ -49,7 +52,12 @@ describe(`ops routes on ${testDatabaseKind()}`, () => {
     const spec = (await api.app.inject({ url: '/docs/json' })).json();
     expect(spec.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/api/conversations', '/api/conversations/{id}/messages', '/api/console/login', '/api/admin/connectors']),
+      expect.arrayContaining([
+        '/api/conversations',
+        '/api/conversations/{id}/messages',
+        '/api/console/login',
+        '/api/admin/connectors',
+      ]),
     );
     const ui = await api.app.inject({ url: '/docs/' });
     expect(ui.statusCode).toBe(200);

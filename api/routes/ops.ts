@@ -6,34 +6,50 @@ import type { RouteGroup } from '../context.ts';
 export const opsRoutes: RouteGroup = async (app, context) => {
   const { pool } = context.database;
 
-  app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is up' } }, async () => ({ status: 'ok' }));
-
-  app.get('/readyz', { schema: { tags: ['ops'], summary: 'Ready to serve: database, migrations, job queue' } }, async (_request, reply) => {
-    const checks: Record<string, string> = {};
-    try {
-      await pool.query('SELECT 1');
-      checks.database = 'ok';
-      checks.migrations = (await migrationsAreCurrent(pool)) ? 'ok' : 'pending migrations: run npm run db:migrate';
-    } catch (error) {
-      checks.database = `unreachable: ${(error as Error).message}`;
-    }
-    try {
-      await context.jobs.counts();
-      checks.jobs = 'ok';
-    } catch (error) {
-      checks.jobs = `unreachable: ${(error as Error).message}`;
-    }
-    const ready = Object.values(checks).every((value) => value === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
-  });
-
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (connector calls, circuits, process)' } }, async (_request, reply) => {
-    const registry = context.switchboard.registry;
-    return reply.type(registry.contentType).send(await registry.metrics());
-  });
-
-  app.get('/api/world/summary', { schema: { tags: ['ops'], summary: 'Row counts of the business systems' } }, async () => ({
-    database: context.database.kind,
-    systems: await summarizeWorld(pool),
+  app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is up' } }, async () => ({
+    status: 'ok',
   }));
+
+  app.get(
+    '/readyz',
+    { schema: { tags: ['ops'], summary: 'Ready to serve: database, migrations, job queue' } },
+    async (_request, reply) => {
+      const checks: Record<string, string> = {};
+      try {
+        await pool.query('SELECT 1');
+        checks.database = 'ok';
+        checks.migrations = (await migrationsAreCurrent(pool))
+          ? 'ok'
+          : 'pending migrations: run npm run db:migrate';
+      } catch (error) {
+        checks.database = `unreachable: ${(error as Error).message}`;
+      }
+      try {
+        await context.jobs.counts();
+        checks.jobs = 'ok';
+      } catch (error) {
+        checks.jobs = `unreachable: ${(error as Error).message}`;
+      }
+      const ready = Object.values(checks).every((value) => value === 'ok');
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['ops'], summary: 'Prometheus metrics (connector calls, circuits, process)' } },
+    async (_request, reply) => {
+      const registry = context.switchboard.registry;
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
+  );
+
+  app.get(
+    '/api/world/summary',
+    { schema: { tags: ['ops'], summary: 'Row counts of the business systems' } },
+    async () => ({
+      database: context.database.kind,
+      systems: await summarizeWorld(pool),
+    }),
+  );
 };

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { parseMasterKeys } from '../../connectors/core/master-key.ts';
 import type { ApiApp, ApiSettings } from '../../api/context.ts';
 import { defaultArticles } from '../../api/eval-environment.ts';
-import { createApiRuntime, type ApiRuntime } from '../../api/runtime.ts';
+import { type ApiRuntime, createApiRuntime } from '../../api/runtime.ts';
 import { createServer } from '../../api/server.ts';
 import type { SwitchboardOptions } from '../../api/wiring.ts';
+import { parseMasterKeys } from '../../connectors/core/master-key.ts';
 import type { Database } from '../../db/database.ts';
 import { seedDemoWorld } from '../../db/world/seed-demo.ts';
 import { createIngester } from '../../knowledge/ingest.ts';
@@ -60,7 +60,10 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     masterKeys: parseMasterKeys(testMasterKey, 'test key'),
     settings: { turnStreamTimeoutMs: 20_000, ...options.settings },
     ...(options.redis ? { redis: options.redis, runWorkers: options.runWorkers ?? true } : {}),
-    switchboard: { resilience: { retry: { retries: 1, initialDelayMs: 1, maxDelayMs: 5 } }, ...options.switchboard },
+    switchboard: {
+      resilience: { retry: { retries: 1, initialDelayMs: 1, maxDelayMs: 5 } },
+      ...options.switchboard,
+    },
   });
   const app = await createServer(runtime.context, { logger: false });
   await app.ready();

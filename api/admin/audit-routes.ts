@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import type { ApiApp, ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { adminSchema, iso } from './shared.ts';
+
+const auditEntry = z.object({
+  id: z.string(),
+  at: z.string(),
+  conversationId: z.string().nullable(),
+  actor: z.string(),
+  accountId: z.string().nullable(),
+  connectorId: z.string(),
+  operation: z.string(),
+  effect: z.enum(['read', 'write']),
+  idempotencyKey: z.string().nullable(),
+  outcome: z.string(),
+  errorKind: z.string().nullable(),
+  latencyMs: z.number(),
+  stale: z.boolean(),
+  /** Redacted when written: input (without secrets), error message, approvals, the actor's id. */
+  detail: z.record(z.string(), z.unknown()),
+});
+
+const outboxEntry = z.object({
+  id: z.string(),
+  messageId: z.string(),
+  conversationId: z.string().nullable(),
+  to: z.string(),
+  from: z.string(),
+  subject: z.string(),
+  textBody: z.string(),
+  template: z.string().nullable(),
+  status: z.enum(['queued', 'sending', 'sent', 'failed']),
+  attempts: z.number(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+});
+
+interface AuditRowRecord {
+  id: string;
+  at: Date;
+  conversation_id: string | null;
+  actor: string;
+  account_id: string | null;
+  connector_id: string;
+  operation: string;
+  effect: 'read' | 'write';
+  idempotency_key: string | null;
+  outcome: string;
+  error_kind: string | null;
+  latency_ms: number;
+  stale: boolean;
+  detail: Record<string, unknown>;
+}
+
+/** The audit log (keyset-paged, newest first) and, in the embedded demo, the email outbox. */
+export async function registerAuditRoutes(app: ApiApp, context: ApiContext): Promise<void> {
+  const { pool } = context.database;
+
+  app.get(
+    '/api/admin/audit',
+    {
+      schema: {
+        ...adminSchema,
+        summary:
+          'Connector calls and admin changes, newest first; pass nextBefore as before for the next page',
+        querystring: z.object({
+          before: z
+            .string()
+            .regex(/^\d{1,18}$/, 'an audit entry id')
+            .optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          connector: z.string().min(1).max(64).optional(),
+          outcome: z.string().min(1).max(40).optional(),
+          conversation: z.string().min(1).max(100).optional(),
+        }),
+        response: { 200: z.object({ entries: z.array(auditEntry), nextBefore: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const { before, limit, connector, outcome, conversation } = request.query;
+      // Rows still buffered in this process would be missing from the newest page.
+      await context.switchboard.gateway.flush();
+      const { rows } = await pool.query<AuditRowRecord>(
+        `SELECT id::text AS id, at, conversation_id, actor, account_id, connector_id, operation, effect,
+           idempotency_key, outcome, error_kind, latency_ms, stale, detail
+         FROM audit_log
+         WHERE ($1::bigint IS NULL OR id < $1::bigint) AND ($2::text IS NULL OR connector_id = $2)
+           AND ($3::text IS NULL OR outcome = $3) AND ($4::text IS NULL OR conversation_id = $4)
+         ORDER BY id DESC LIMIT $5`,
+        [before ?? null, connector ?? null, outcome ?? null, conversation ?? null, limit + 1],
+      );
+      const page = rows.slice(0, limit);
+      return {
+        entries: page.map((row) => ({
+          id: row.id,
+          at: iso(row.at)!,
+          conversationId: row.conversation_id,
+          actor: row.actor,
+          accountId: row.account_id,
+          connectorId: row.connector_id,
+          operation: row.operation,
+          effect: row.effect,
+          idempotencyKey: row.idempotency_key,
+          outcome: row.outcome,
+          errorKind: row.error_kind,
+          latencyMs: Math.round(Number(row.latency_ms) * 10) / 10,
+          stale: row.stale,
+          detail: row.detail ?? {},
+        })),
+        nextBefore: rows.length > limit ? page[page.length - 1]!.id : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/admin/outbox',
+    {
+      schema: {
+        ...adminSchema,
+        summary:
+          'Embedded demo only: the emails Switchboard sent or is sending (codes, invoices, confirmations)',
+        querystring: z.object({
+          status: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: z.object({ messages: z.array(outboxEntry) }) },
+      },
+    },
+    async (request) => {
+      if (context.settings.mode !== 'embedded') {
+        throw new ApiError('not_available', 'The email outbox is shown only in the embedded demo');
+      }
+      const { rows } = await pool.query<{
+        id: string;
+        message_id: string;
+        conversation_id: string | null;
+        to_address: string;
+        from_address: string;
+        subject: string;
+        text_body: string;
+        template: string | null;
+        status: 'queued' | 'sending' | 'sent' | 'failed';
+        attempts: number;
+        last_error: string | null;
+        created_at: Date;
+        sent_at: Date | null;
+      }>(
+        `SELECT id, message_id, conversation_id, to_address, from_address, subject, text_body, template, status,
+           attempts, last_error, created_at, sent_at
+         FROM email_outbox WHERE ($1::text IS NULL OR status = $1)
+         ORDER BY created_at DESC, id DESC LIMIT $2`,
+        [request.query.status ?? null, request.query.limit],
+      );
+      return {
+        messages: rows.map((row) => ({
+          id: row.id,
+          messageId: row.message_id,
+          conversationId: row.conversation_id,
+          to: row.to_address,
+          from: row.from_address,
+          subject: row.subject,
+          textBody: row.text_body,
+          template: row.template,
+          status: row.status,
+          attempts: row.attempts,
+          lastError: row.last_error,
+          createdAt: iso(row.created_at)!,
+          sentAt: iso(row.sent_at),
+        })),
+      };
+    },
+  );
+}

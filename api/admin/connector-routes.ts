@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import type { CredentialInfo } from '../../connectors/core/vault.ts';
+import type { ApiApp, ApiContext } from '../context.ts';
+import {
+  auditHealth,
+  healthStatus,
+  healthWindowMs,
+  idleHealth,
+  latencyBuckets,
+  recentCalls,
+} from './connector-health.ts';
+import { registerCredentialRoutes } from './credential-routes.ts';
+import { adminSchema, connectorParams, iso, knownConnector } from './shared.ts';
+
+const lastError = z.object({ kind: z.string(), message: z.string(), at: z.string() }).nullable();
+const latencyBucket = z.object({
+  minute: z.string(),
+  calls: z.number(),
+  failures: z.number(),
+  p95LatencyMs: z.number(),
+});
+
+/** What the admin page shows of a connector's credentials: field names and dates, never values. */
+export const credentialSummary = z.object({
+  state: z.enum(['ok', 'missing', 'expiring', 'expired', 'invalid', 'not_required']),
+  fields: z.array(
+    z.object({
+      field: z.string(),
+      set: z.boolean(),
+      updatedAt: z.string(),
+      expiresAt: z.string().nullable(),
+    }),
+  ),
+});
+
+const health = z.object({
+  status: z.enum(['ok', 'degraded', 'down', 'idle']),
+  windowMinutes: z.number(),
+  calls: z.number(),
+  failures: z.number(),
+  successRate: z.number().nullable(),
+  p50LatencyMs: z.number().nullable(),
+  p95LatencyMs: z.number().nullable(),
+  circuit: z.enum(['closed', 'half_open', 'open']),
+  lastError,
+  latency: z.array(latencyBucket),
+});
+
+const operation = z.object({ name: z.string(), effect: z.enum(['read', 'write']), description: z.string() });
+const connectorSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  operations: z.array(operation),
+  health,
+  credentials: credentialSummary,
+});
+
+/** The credential summary of one connector from the vault's metadata (no secret is opened). */
+export async function summarizeCredentials(
+  context: ApiContext,
+  connectorId: string,
+  stored: CredentialInfo[],
+): Promise<z.infer<typeof credentialSummary>> {
+  const fields = stored.filter((info) => info.connectorId === connectorId);
+  if (fields.length === 0) return { state: 'not_required', fields: [] };
+  const status = await context.vault.status(
+    connectorId,
+    fields.map((info) => info.field),
+  );
+  return {
+    state: status.state,
+    fields: fields.map((info) => ({
+      field: info.field,
+      set: true,
+      updatedAt: iso(info.updatedAt)!,
+      expiresAt: iso(info.expiresAt),
+    })),
+  };
+}
+
+/** Connectors: list with health, one connector in detail, test connection; credentials and policy. */
+export async function registerConnectorRoutes(app: ApiApp, context: ApiContext): Promise<void> {
+  const { pool } = context.database;
+  const { gateway } = context.switchboard;
+
+  async function healthOf(connectorId?: string) {
+    // Buffered audit rows of this process's calls go in first, so the numbers include them.
+    await gateway.flush();
+    const since = new Date(Date.now() - healthWindowMs);
+    const [stats, series] = await Promise.all([
+      auditHealth(pool, since, connectorId),
+      latencyBuckets(pool, since, connectorId),
+    ]);
+    return (id: string): z.infer<typeof health> => {
+      const own = stats.get(id) ?? idleHealth();
+      const circuit = gateway.circuitState(id);
+      return {
+        status: healthStatus(own, circuit),
+        windowMinutes: healthWindowMs / 60_000,
+        ...own,
+        circuit,
+        latency: series.get(id) ?? [],
+      };
+    };
+  }
+
+  app.get(
+    '/api/admin/connectors',
+    {
+      schema: {
+        ...adminSchema,
+        summary:
+          'Connectors with health over the last 15 minutes (from the audit log), operations, credentials',
+        response: { 200: z.object({ connectors: z.array(connectorSummary) }) },
+      },
+    },
+    async () => {
+      const [healthFor, stored] = await Promise.all([healthOf(), context.vault.list()]);
+      const connectors = await Promise.all(
+        gateway.describe().map(async (connector) => ({
+          ...connector,
+          health: healthFor(connector.id),
+          credentials: await summarizeCredentials(context, connector.id, stored),
+        })),
+      );
+      return { connectors };
+    },
+  );
+
+  app.get(
+    '/api/admin/connectors/:id',
+    {
+      schema: {
+        ...adminSchema,
+        summary: 'One connector: health with recent calls, operations, credentials (names only), policy',
+        params: connectorParams,
+        response: {
+          200: connectorSummary.extend({
+            recentCalls: z.array(z.object({ at: z.string(), latencyMs: z.number(), ok: z.boolean() })),
+            policy: z.record(z.string(), z.unknown()),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const connector = knownConnector(context, request.params.id);
+      const since = new Date(Date.now() - healthWindowMs);
+      const healthFor = await healthOf(connector.id);
+      const [stored, calls, policy] = await Promise.all([
+        context.vault.list(connector.id),
+        recentCalls(pool, connector.id, since),
+        gateway.getPolicy(connector.id),
+      ]);
+      return {
+        ...connector,
+        health: healthFor(connector.id),
+        credentials: await summarizeCredentials(context, connector.id, stored),
+        recentCalls: calls,
+        policy,
+      };
+    },
+  );
+
+  app.post(
+    '/api/admin/connectors/:id/test',
+    {
+      schema: {
+        ...adminSchema,
+        summary: "Test the connection: runs the connector's who-am-I check",
+        params: connectorParams,
+        response: { 200: z.object({ ok: z.boolean(), detail: z.string(), latencyMs: z.number() }) },
+      },
+    },
+    async (request) => {
+      const connector = knownConnector(context, request.params.id);
+      const result = await gateway.checkConnector(connector.id);
+      return { ...result, latencyMs: Math.round(result.latencyMs * 10) / 10 };
+    },
+  );
+
+  await registerCredentialRoutes(app, context);
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { ConnectorError } from '../../connectors/core/errors.ts';
+import { connectorPolicySchema, PolicyError } from '../../connectors/core/policy.ts';
+import { getPolicy } from '../../connectors/core/policy-store.ts';
+import type { ApiApp, ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { adminSchema, auditAdminChange, connectorParams, iso, knownConnector } from './shared.ts';
+
+const fieldName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name is letters, digits and _ (e.g. api_key)');
+
+/** Field → secret; `null` removes the field. Values are written to the vault and never returned. */
+const credentialsBody = z
+  .record(fieldName, z.string().min(1, 'a credential value is empty').max(16_384).nullable())
+  .refine((fields) => Object.keys(fields).length > 0, 'give at least one field')
+  .refine((fields) => Object.keys(fields).length <= 20, 'at most 20 fields at once');
+
+const policyView = z.object({
+  connectorId: z.string(),
+  /** `stored`: an admin's override; `default`: the policy the connector ships with. */
+  source: z.enum(['stored', 'default']),
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+  policy: z.record(z.string(), z.unknown()),
+});
+
+/** Write-only credentials, and the view and change of a connector's policy. */
+export async function registerCredentialRoutes(app: ApiApp, context: ApiContext): Promise<void> {
+  const { pool } = context.database;
+  const { gateway } = context.switchboard;
+
+  app.put(
+    '/api/admin/connectors/:id/credentials',
+    {
+      schema: {
+        ...adminSchema,
+        summary:
+          'Set credentials (write-only: stored encrypted; the response names the fields, never values)',
+        params: connectorParams,
+        body: credentialsBody,
+        response: {
+          200: z.object({
+            connectorId: z.string(),
+            fields: z.array(z.object({ field: z.string(), updatedAt: z.string() })),
+            removed: z.array(z.string()),
+            updatedAt: z.string(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const connector = knownConnector(context, request.params.id);
+      const human = request.human!;
+      const set: string[] = [];
+      const removed: string[] = [];
+      for (const [field, value] of Object.entries(request.body)) {
+        if (value === null) {
+          await context.vault.delete(connector.id, field);
+          removed.push(field);
+        } else {
+          await context.vault.put(connector.id, field, value);
+          set.push(field);
+        }
+      }
+      await auditAdminChange(pool, human, connector.id, 'admin.set_credentials', { fields: set, removed });
+      // The field names and who changed them; the values never reach a log.
+      request.log.info(
+        { connector: connector.id, fields: set, removed, adminId: human.id },
+        'connector credentials changed',
+      );
+      const stored = await context.vault.list(connector.id);
+      return {
+        connectorId: connector.id,
+        fields: stored.map((info) => ({ field: info.field, updatedAt: iso(info.updatedAt)! })),
+        removed,
+        updatedAt: new Date().toISOString(),
+      };
+    },
+  );
+
+  async function policyOf(connectorId: string): Promise<z.infer<typeof policyView>> {
+    try {
+      const [policy, stored] = await Promise.all([
+        gateway.getPolicy(connectorId),
+        getPolicy(pool, connectorId),
+      ]);
+      return {
+        connectorId,
+        source: stored ? 'stored' : 'default',
+        updatedBy: stored?.updatedBy ?? null,
+        updatedAt: iso(stored?.updatedAt),
+        policy,
+      };
+    } catch (error) {
+      if (error instanceof PolicyError || error instanceof ConnectorError) {
+        throw new ApiError('conflict', `The stored policy is invalid (${error.message}); PUT a valid policy`);
+      }
+      throw error;
+    }
+  }
+
+  app.get(
+    '/api/admin/connectors/:id/policy',
+    {
+      schema: {
+        ...adminSchema,
+        summary: "The connector's effective policy: allowed operations, field rules, segment rules, limits",
+        params: connectorParams,
+        response: { 200: policyView },
+      },
+    },
+    async (request) => policyOf(knownConnector(context, request.params.id).id),
+  );
+
+  app.put(
+    '/api/admin/connectors/:id/policy',
+    {
+      schema: {
+        ...adminSchema,
+        summary: "Replace the connector's policy (validated; operation names must exist)",
+        params: connectorParams,
+        body: connectorPolicySchema,
+        response: { 200: policyView },
+      },
+    },
+    async (request) => {
+      const connector = knownConnector(context, request.params.id);
+      const human = request.human!;
+      try {
+        await gateway.setPolicy(connector.id, request.body, human.id);
+      } catch (error) {
+        if (error instanceof PolicyError)
+          throw new ApiError('validation_failed', `Invalid body: ${error.message}`);
+        throw error;
+      }
+      await auditAdminChange(pool, human, connector.id, 'admin.set_policy', {});
+      request.log.info({ connector: connector.id, adminId: human.id }, 'connector policy changed');
+      return policyOf(connector.id);
+    },
+  );
+}

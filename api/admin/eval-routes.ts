@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { recordRunStarted } from '../../evals/eval-runs-store.ts';
+import { loadSuite, SuiteLoadError } from '../../evals/load-suite.ts';
+import { selectScenarios } from '../../evals/runner.ts';
+import type { ApiApp, ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { adminSchema, iso } from './shared.ts';
+
+/** The folder the `eval.run` job reads suites from (jobs/eval-run-job.ts): a suite is a folder name in it. */
+const suitesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'evals', 'suites');
+// Past the job's timeout (30 min) an unfinished run will never finish.
+const abandonedAfterMs = 35 * 60_000;
+
+const rate = z.object({ count: z.number(), total: z.number(), rate: z.number() });
+/** The stored summary (evals/metrics.ts SuiteSummary): only the fields the page shows are read. */
+const storedSummary = z.looseObject({
+  scenarios: z.number(),
+  total: z.number(),
+  correctHandling: rate,
+  resolution: rate,
+  harmful: rate,
+  harmfulActions: z.number(),
+  falseResolutions: rate,
+  passHatK: rate.extend({ k: z.number() }),
+  errors: z.number(),
+  latencyMs: z.object({ p50: z.number(), p95: z.number() }).nullable(),
+});
+const metrics = z.object({
+  scenarios: z.number(),
+  total: z.number(),
+  resolutionRate: z.number(),
+  correctHandlingRate: z.number(),
+  harmfulRate: z.number(),
+  harmfulActions: z.number(),
+  falseResolutionRate: z.number(),
+  passHatK: z.number(),
+  errors: z.number(),
+  latencyP50Ms: z.number().nullable(),
+  latencyP95Ms: z.number().nullable(),
+});
+const runSummary = z.object({
+  id: z.string(),
+  suite: z.string(),
+  options: z.record(z.string(), z.unknown()),
+  status: z.enum(['running', 'finished', 'abandoned']),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  agent: metrics.nullable(),
+  baseline: metrics.nullable(),
+  thresholdFailures: z.array(z.string()),
+});
+const scenarioResult = z.object({
+  id: z.string(),
+  title: z.string(),
+  tags: z.array(z.string()),
+  run: z.number(),
+  baseline: z.string(),
+  conversationId: z.string().nullable(),
+  passed: z.boolean(),
+  failures: z.array(z.string()),
+  checks: z.array(z.object({ name: z.string(), passed: z.boolean() })),
+  harmful: z.array(z.string()),
+  expectedOutcome: z.string(),
+  actualOutcome: z.string(),
+  falseResolution: z.boolean(),
+  durationMs: z.number(),
+  turnLatenciesMs: z.array(z.number()),
+  transcript: z.array(z.record(z.string(), z.unknown())),
+  error: z.string().nullable(),
+});
+
+interface RunRow {
+  id: string;
+  suite: string;
+  options: Record<string, unknown>;
+  summary: { agent?: unknown; baseline?: unknown; thresholdFailures?: string[] } | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+function metricsOf(value: unknown): z.infer<typeof metrics> | null {
+  const parsed = storedSummary.safeParse(value);
+  if (!parsed.success) return null;
+  const summary = parsed.data;
+  return {
+    scenarios: summary.scenarios,
+    total: summary.total,
+    resolutionRate: summary.resolution.rate,
+    correctHandlingRate: summary.correctHandling.rate,
+    harmfulRate: summary.harmful.rate,
+    harmfulActions: summary.harmfulActions,
+    falseResolutionRate: summary.falseResolutions.rate,
+    passHatK: summary.passHatK.rate,
+    errors: summary.errors,
+    latencyP50Ms: summary.latencyMs?.p50 ?? null,
+    latencyP95Ms: summary.latencyMs?.p95 ?? null,
+  };
+}
+
+function summarizeRun(row: RunRow): z.infer<typeof runSummary> {
+  const status = row.finished_at
+    ? 'finished'
+    : Date.now() - new Date(row.started_at).getTime() > abandonedAfterMs
+      ? 'abandoned'
+      : 'running';
+  return {
+    id: row.id,
+    suite: row.suite,
+    options: row.options ?? {},
+    status,
+    startedAt: iso(row.started_at)!,
+    finishedAt: iso(row.finished_at),
+    agent: metricsOf(row.summary?.agent),
+    baseline: metricsOf(row.summary?.baseline),
+    thresholdFailures: row.summary?.thresholdFailures ?? [],
+  };
+}
+
+/** Eval runs: start one (a queued job), list them with their metrics, and one run's results per scenario. */
+export async function registerEvalRoutes(app: ApiApp, context: ApiContext): Promise<void> {
+  const { pool } = context.database;
+  const columns = 'id, suite, options, summary, started_at, finished_at';
+
+  app.post(
+    '/api/admin/evals',
+    {
+      schema: {
+        ...adminSchema,
+        summary: 'Start an eval run of a suite (scripted customer, local reasoner); it runs as a queued job',
+        body: z.object({
+          suite: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'a suite name such as smoke or core'),
+          baseline: z.enum(['kb-only']).nullable().optional(),
+          filter: z.string().trim().min(1).max(200).nullable().optional(),
+        }),
+        response: { 202: z.object({ runId: z.string(), scenarios: z.number() }) },
+      },
+    },
+    async (request, reply) => {
+      const { suite: name, baseline = null, filter = null } = request.body;
+      let scenarios: number;
+      try {
+        const suite = await loadSuite(path.join(suitesDir, name));
+        scenarios = selectScenarios(suite, filter ?? undefined).length;
+      } catch (error) {
+        if (!(error instanceof SuiteLoadError)) throw error;
+        const missing = error.problems.some((problem) => problem.message === 'is not a folder');
+        throw new ApiError(
+          'validation_failed',
+          missing ? `Invalid body: /suite no suite "${name}"` : error.message,
+        );
+      }
+      if (scenarios === 0) {
+        throw new ApiError(
+          'validation_failed',
+          `Invalid body: /filter "${filter}" matches no scenario of ${name}`,
+        );
+      }
+      const runId = `evr_${new Date()
+        .toISOString()
+        .replace(/[-:.TZ]/g, '')
+        .slice(0, 14)}_${randomBytes(3).toString('hex')}`;
+      await recordRunStarted(pool, {
+        id: runId,
+        suite: name,
+        options: { baseline: baseline ?? 'none', filter, requestedBy: request.human?.id ?? null },
+        startedAt: new Date(),
+      });
+      await context.jobs.enqueue('eval.run', { runId, suite: name, baseline, filter });
+      return reply.code(202).send({ runId, scenarios: scenarios * (baseline ? 2 : 1) });
+    },
+  );
+
+  app.get(
+    '/api/admin/evals',
+    {
+      schema: {
+        ...adminSchema,
+        summary: 'Eval runs, newest first, with resolution rate, correct handling, harmful actions',
+        querystring: z.object({
+          suite: z.string().max(64).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: z.object({ runs: z.array(runSummary) }) },
+      },
+    },
+    async (request) => {
+      const { rows } = await pool.query<RunRow>(
+        `SELECT ${columns} FROM eval_runs WHERE ($1::text IS NULL OR suite = $1)
+         ORDER BY started_at DESC, id DESC LIMIT $2`,
+        [request.query.suite ?? null, request.query.limit],
+      );
+      return { runs: rows.map(summarizeRun) };
+    },
+  );
+
+  app.get(
+    '/api/admin/evals/:id',
+    {
+      schema: {
+        ...adminSchema,
+        summary: "One eval run: its metrics and every scenario's verdict, checks and transcript",
+        params: z.object({ id: z.string().regex(/^[\w-]{1,100}$/, 'not an eval run id') }),
+        response: { 200: runSummary.extend({ results: z.array(scenarioResult) }) },
+      },
+    },
+    async (request) => {
+      const { rows } = await pool.query<RunRow & { results: Array<Record<string, unknown>> | null }>(
+        `SELECT ${columns}, results FROM eval_runs WHERE id = $1`,
+        [request.params.id],
+      );
+      const row = rows[0];
+      if (!row) throw new ApiError('not_found', `No eval run ${request.params.id}`);
+      return { ...summarizeRun(row), results: (row.results ?? []).map(toScenarioResult) };
+    },
+  );
+}
+
+/** A stored ScenarioResult (evals/run-scenario.ts) as the page shows it; older rows may lack fields. */
+function toScenarioResult(result: Record<string, unknown>): z.infer<typeof scenarioResult> {
+  const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+  return {
+    id: String(result.id ?? ''),
+    title: String(result.title ?? result.id ?? ''),
+    tags: strings(result.tags),
+    run: Number(result.run ?? 0),
+    baseline: String(result.baseline ?? 'none'),
+    conversationId: typeof result.conversationId === 'string' ? result.conversationId : null,
+    passed: result.passed === true,
+    failures: strings(result.failures),
+    checks: Array.isArray(result.checks)
+      ? result.checks.map((check: { name?: unknown; passed?: unknown }) => ({
+          name: String(check.name ?? ''),
+          passed: check.passed === true,
+        }))
+      : [],
+    harmful: strings(result.harmful),
+    expectedOutcome: String(result.expectedOutcome ?? ''),
+    actualOutcome: String(result.actualOutcome ?? ''),
+    falseResolution: result.falseResolution === true,
+    durationMs: Number(result.durationMs ?? 0),
+    turnLatenciesMs: Array.isArray(result.turnLatenciesMs) ? result.turnLatenciesMs.map(Number) : [],
+    transcript: Array.isArray(result.transcript) ? (result.transcript as Array<Record<string, unknown>>) : [],
+    error: typeof result.error === 'string' ? result.error : null,
+  };
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { ApiApp, ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { adminSchema } from './shared.ts';
+
+const faultView = z.object({
+  connector: z.string(),
+  operation: z.string(),
+  mode: z.enum(['error', 'timeout', 'slow', 'malformed']),
+  times: z.number(),
+  delayMs: z.number().optional(),
+});
+
+const armBody = z.object({
+  connector: z.string().min(1).max(64),
+  /** One operation, or every operation of the connector (default). */
+  operation: z.string().min(1).max(100).default('*'),
+  mode: z.enum(['error', 'timeout', 'slow', 'malformed']),
+  /** Vendor calls the fault answers (each retry attempt is one); the default lasts until cleared. */
+  count: z.number().int().min(1).max(1_000_000).default(100_000),
+  /** For `slow`: how long each call is held (default 3 s). */
+  delayMs: z.number().int().min(1).max(120_000).optional(),
+});
+
+/**
+ * Fault injection (demos, browser tests): make a connector misbehave in this process. Only where the
+ * settings allow it; elsewhere these routes answer 404 `not_available`.
+ */
+export async function registerFaultRoutes(app: ApiApp, context: ApiContext): Promise<void> {
+  const { faults, gateway } = context.switchboard;
+  const armed = () => ({ armed: faults.armed() });
+  const available = () => {
+    if (!context.settings.faultInjection)
+      throw new ApiError('not_available', 'Fault injection is not enabled on this deployment');
+  };
+
+  app.get(
+    '/api/admin/faults',
+    {
+      schema: {
+        ...adminSchema,
+        summary: 'Faults armed in this process',
+        response: { 200: z.object({ armed: z.array(faultView) }) },
+      },
+    },
+    async () => {
+      available();
+      return armed();
+    },
+  );
+
+  app.post(
+    '/api/admin/faults',
+    {
+      schema: {
+        ...adminSchema,
+        summary:
+          "Arm a fault: the connector's calls fail (error), hang (timeout), slow down or return garbage",
+        body: armBody,
+        response: { 201: z.object({ armed: z.array(faultView) }) },
+      },
+    },
+    async (request, reply) => {
+      available();
+      const { connector, operation, mode, count, delayMs } = request.body;
+      const described = gateway.describe().find((candidate) => candidate.id === connector);
+      if (!described)
+        throw new ApiError('validation_failed', `Invalid body: /connector no connector "${connector}"`);
+      // The mail dispatcher takes `email`/`deliver` faults besides the connector's own operations.
+      const operations = [
+        ...described.operations.map((item) => item.name),
+        ...(connector === 'email' ? ['deliver'] : []),
+      ];
+      if (operation !== '*' && !operations.includes(operation)) {
+        throw new ApiError(
+          'validation_failed',
+          `Invalid body: /operation ${connector} has no operation "${operation}" (known: ${operations.join(', ')})`,
+        );
+      }
+      try {
+        faults.arm({
+          connector,
+          operation,
+          mode,
+          times: count,
+          ...(mode === 'slow' ? { delayMs: delayMs ?? 3_000 } : {}),
+        });
+      } catch (error) {
+        throw new ApiError('not_available', (error as Error).message);
+      }
+      request.log.warn({ connector, operation, mode, count, adminId: request.human?.id }, 'fault armed');
+      return reply.code(201).send(armed());
+    },
+  );
+
+  app.delete(
+    '/api/admin/faults',
+    {
+      schema: {
+        ...adminSchema,
+        summary: 'Clear every armed fault',
+        response: { 200: z.object({ armed: z.array(faultView) }) },
+      },
+    },
+    async (request) => {
+      available();
+      faults.clear();
+      request.log.warn({ adminId: request.human?.id }, 'faults cleared');
+      return armed();
+    },
+  );
+}

@@ -1,0 +1,23 @@
+import { registerAuditRoutes } from '../admin/audit-routes.ts';
+import { registerConnectorRoutes } from '../admin/connector-routes.ts';
+import { registerEvalRoutes } from '../admin/eval-routes.ts';
+import { registerFaultRoutes } from '../admin/fault-routes.ts';
+import { registerKnowledgeRoutes } from '../admin/knowledge-routes.ts';
+import { requireHuman } from '../auth/human-auth.ts';
+import type { RouteGroup } from '../context.ts';
+
+/**
+ * Administration (`/api/admin`, role `admin`): connectors (health, credentials, policy, faults),
+ * knowledge, the audit log, the embedded outbox and eval runs.
+ */
+export const adminRoutes: RouteGroup = async (app, context) => {
+  // Every route of this group, and only these (server.ts gives each group its own scope). On
+  // `onRequest`, so nobody without an admin session gets a body parsed (ingest takes 5 MiB) or validated.
+  app.addHook('onRequest', requireHuman(context, 'admin'));
+
+  await registerConnectorRoutes(app, context);
+  await registerFaultRoutes(app, context);
+  await registerKnowledgeRoutes(app, context);
+  await registerAuditRoutes(app, context);
+  await registerEvalRoutes(app, context);
+};
