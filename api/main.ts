@@ -3,7 +3,9 @@ import pino from 'pino';
 import { loadApiConfig, resolvedMode } from '../config/api.ts';
 import { runEntryPoint } from '../config/load.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
+import { createInboundSmtpServer } from '../connectors/email/inbound/smtp-server.ts';
 import { seedDemoWorld } from '../db/world/seed-demo.ts';
+import { owedTurnOf } from '../jobs/inbound-email-job.ts';
 import { indexDemoArticles } from '../knowledge/demo-articles.ts';
 import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
 import { openConfiguredDatabase } from '../scripts/database-from-config.ts';
@@ -34,7 +36,9 @@ await runEntryPoint(async () => {
     dataDir: config.DATA_DIR,
     mode,
     logger,
-    ...(config.REDIS_URL ? { redis: { url: config.REDIS_URL }, runWorkers: config.API_RUNS_WORKERS } : {}),
+    ...(config.REDIS_URL
+      ? { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX }, runWorkers: config.API_RUNS_WORKERS }
+      : {}),
     concurrency: config.WORKER_CONCURRENCY,
     identity: {
       ...(identitySecret ? { secret: identitySecret } : {}),
@@ -83,12 +87,33 @@ await runEntryPoint(async () => {
     await runtime.context.jobs.enqueue('maintenance.recover-turns', { olderThanMs: 0 });
   }
 
+  // Support mail: the SMTP server stores each message (threaded, de-duplicated), then its turn is queued.
+  const inbound = config.INBOUND_SMTP_PORT
+    ? createInboundSmtpServer({
+        db: database.pool,
+        host: config.INBOUND_SMTP_HOST,
+        port: config.INBOUND_SMTP_PORT,
+        onMessage: async (event) => {
+          await owedTurnOf(
+            { pool: database.pool, jobs: runtime.context.jobs, bus: runtime.context.bus, logger },
+            event,
+            event.text,
+          );
+        },
+        onError: (error) =>
+          logger.error({ err: error }, 'an inbound email was refused with 451 (the sender retries)'),
+      })
+    : null;
+  const inboundAddress = await inbound?.listen();
+  if (inboundAddress) logger.info(inboundAddress, 'receiving support mail over SMTP');
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new requests, finishing in-flight work');
     for (const timer of timers) clearInterval(timer);
+    await inbound?.close();
     await app.close();
     await runtime.close();
     await database.close();

@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import { loadOrCreateMasterKey, type MasterKeys } from '../connectors/core/master-key.ts';
 import { createVault } from '../connectors/core/vault.ts';
+import { defaultSender } from '../connectors/email/connector.ts';
+import { createOutbox } from '../connectors/email/outbox.ts';
 import type { Database } from '../db/database.ts';
-import { createBullJobs, createBullWorkers } from '../jobs/bullmq-jobs.ts';
+import { type BullJobs, createBullJobs, createBullWorkers } from '../jobs/bullmq-jobs.ts';
+import type { BullWorkers } from '../jobs/bullmq-workers.ts';
 import type { JobHandlers, JobQueue } from '../jobs/catalog.ts';
 import {
   type ConversationLock,
@@ -29,6 +32,8 @@ export interface ApiRuntimeOptions {
   /** With Redis: also run workers in this process. Always true in-process. */
   runWorkers?: boolean;
   concurrency?: number;
+  /** BullMQ worker tuning (stalled-job recovery): see `createBullWorkers`. */
+  workerTuning?: { lockDurationMs?: number; stalledIntervalMs?: number; shutdownGraceMs?: number };
   identity?: Omit<CustomerIdentityOptions, 'pool'>;
   settings?: Partial<ApiSettings>;
   masterKeys?: MasterKeys;
@@ -39,6 +44,10 @@ export interface ApiRuntimeOptions {
 export interface ApiRuntime {
   context: ApiContext;
   turns: TurnProcessor;
+  /** The BullMQ queue (with repeatable schedules), when Redis is configured. */
+  bullJobs: BullJobs | null;
+  /** Resolves once this process's workers take jobs (immediately without BullMQ workers). */
+  ready(): Promise<void>;
   /** Stops taking work, lets in-flight jobs finish, closes queues, buses and connectors (not the database). */
   close(): Promise<void>;
 }
@@ -87,6 +96,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     bus,
     lock,
     jobs: lateQueue,
+    mail: createOutbox({ db: database.pool, ...defaultSender }),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const handlers: JobHandlers = createJobHandlers({
@@ -99,15 +109,23 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     ...(options.logger ? { logger: options.logger } : {}),
   });
 
-  let workers: { close(): Promise<void> } | null = null;
+  let workers: BullWorkers | null = null;
+  let bullJobs: BullJobs | null = null;
   if (options.redis) {
-    queue = createBullJobs({ url: options.redis.url, prefix: options.redis.prefix });
+    bullJobs = createBullJobs({ url: options.redis.url, prefix: options.redis.prefix });
+    queue = bullJobs;
     if (options.runWorkers) {
       workers = createBullWorkers({
         url: options.redis.url,
         prefix: options.redis.prefix,
         handlers,
         concurrency: options.concurrency ?? 2,
+        ...(options.workerTuning?.lockDurationMs
+          ? { lockDurationMs: options.workerTuning.lockDurationMs }
+          : {}),
+        ...(options.workerTuning?.stalledIntervalMs
+          ? { stalledIntervalMs: options.workerTuning.stalledIntervalMs }
+          : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       });
     }
@@ -134,8 +152,12 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
   return {
     context,
     turns,
+    bullJobs,
+    ready: async () => {
+      await workers?.ready();
+    },
     async close() {
-      await workers?.close();
+      await workers?.close({ graceMs: options.workerTuning?.shutdownGraceMs ?? 30_000 });
       await queue?.close();
       await bus.close();
       await switchboard.close();

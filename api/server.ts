@@ -4,7 +4,12 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { ApiApp, ApiContext } from './context.ts';
 import { installErrorHandling } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -56,7 +61,8 @@ export async function createServer(context: ApiContext, options: ServerOptions =
     global: true,
     max: context.settings.rateLimit.perIpPerMinute,
     timeWindow: 60_000,
-    allowList: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
+    allowList: (request) =>
+      request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
     errorResponseBuilder: (_request, limit) => ({
       statusCode: 429,
       message: `Too many requests: try again in ${Math.ceil(limit.ttl / 1000)} s`,
@@ -72,7 +78,11 @@ export async function createServer(context: ApiContext, options: ServerOptions =
       },
       components: {
         securitySchemes: {
-          conversationToken: { type: 'http', scheme: 'bearer', description: 'The accessToken from POST /api/conversations' },
+          conversationToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The accessToken from POST /api/conversations',
+          },
           consoleSession: { type: 'apiKey', in: 'cookie', name: 'sb_session' },
         },
       },

@@ -21,6 +21,11 @@ export const apiConfigSchema = z.object({
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// URL, or unset for the in-process runner' })
     .optional(),
+  /** Key prefix of the queues and live-event channels; workers must use the same one. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -')
+    .default('switchboard'),
   /** With REDIS_URL: also run workers inside the API process (a single-box deployment). */
   API_RUNS_WORKERS: flag('false'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -36,6 +41,9 @@ export const apiConfigSchema = z.object({
   RATE_LIMIT_MESSAGES_PER_CONVERSATION_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** SMTP server for outgoing mail (`smtp://user:pass@host:port`); unset: .eml files under DATA_DIR/outbox. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Receive support mail over SMTP on this port (loopback, behind your MTA); unset: no inbound mail. */
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   /** Master keys of the credentials vault (see .env.example); unset: DATA_DIR/master.key. */
   MASTER_KEY: z.string().min(1).optional(),
 });

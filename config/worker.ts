@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseSettings, loadConfig, logSettings, modeSettings } from './load.ts';
+import { databaseSettings, loadConfig, logSettings, modeSettings, reasonerSettings } from './load.ts';
 
 /**
  * Settings of the job workers (`npm run worker`). Workers share the API's PostgreSQL database and
@@ -9,6 +9,7 @@ export const workerConfigSchema = z.object({
   ...databaseSettings,
   ...logSettings,
   ...modeSettings,
+  ...reasonerSettings,
   DATABASE_URL: z.url({
     protocol: /^postgres(ql)?$/,
     error:
@@ -33,6 +34,8 @@ export const workerConfigSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(5_000),
   /** SMTP server for outgoing mail (`smtp://user:pass@host:port`); unset: .eml files under DATA_DIR/outbox. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Master keys of the credentials vault, the same as the API's (see .env.example). */
+  MASTER_KEY: z.string().min(1).optional(),
 });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

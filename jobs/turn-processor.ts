@@ -13,6 +13,8 @@ export interface TurnProcessorOptions {
   lock: ConversationLock;
   /** For escalation SLA timers. */
   jobs?: JobQueue;
+  /** Where the replies of an email conversation are queued for delivery (the email outbox). */
+  mail?: ConversationMailer;
   logger?: Logger;
   /** A stored message whose turn was started this many times without finishing is given up on. */
   maxAttempts?: number;
@@ -30,6 +32,18 @@ interface PendingRow {
   verified: boolean;
   verified_by: 'token' | 'email_code' | null;
   channel: 'chat' | 'email';
+}
+
+/** Queues a reply of an email conversation as mail to the contact (connectors/email `createOutbox` fits). */
+export interface ConversationMailer {
+  enqueue(message: {
+    contactId: string;
+    verified: boolean;
+    conversationId: string;
+    template: 'conversation_reply';
+    variables: { paragraphs: string[]; author: string; subject?: string };
+    idempotencyKey: string;
+  }): Promise<unknown>;
 }
 
 const defaultSla = { low: 240, normal: 60, high: 15, urgent: 5 };
@@ -89,8 +103,12 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
     );
   }
 
-  /** The replies this turn stored, announced once the turn is over (the console and reconnecting widgets read these). */
-  async function publishReplies(conversationId: string, turnId: string): Promise<void> {
+  /**
+   * The replies this turn stored: announced once the turn is over (the console and reconnecting
+   * widgets read these) and, in an email conversation, mailed to the customer as one message.
+   */
+  async function deliverReplies(conversationId: string, row: PendingRow): Promise<void> {
+    const turnId = row.id;
     const { rows } = await pool.query<{
       id: string;
       role: LiveMessage['role'];
@@ -112,6 +130,33 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
       };
       await bus.publish(conversationChannel(conversationId), { kind: 'message', conversationId, message });
       await bus.publish(consoleChannel, { kind: 'message', conversationId, message });
+    }
+    const replies = rows.filter((reply) => reply.role === 'agent').map((reply) => reply.body);
+    if (row.channel === 'email' && replies.length > 0 && options.mail) {
+      if (!row.contact_id) {
+        options.logger?.warn(
+          { conversationId },
+          'an email conversation without a known contact gets no mailed reply',
+        );
+        return;
+      }
+      const subject = await pool.query<{ subject: string | null }>(
+        'SELECT subject FROM conversations WHERE id = $1',
+        [conversationId],
+      );
+      await options.mail.enqueue({
+        contactId: row.contact_id,
+        verified: row.verified,
+        conversationId,
+        template: 'conversation_reply',
+        variables: {
+          paragraphs: replies,
+          author: 'Lumen Cloud Support',
+          ...(subject.rows[0]?.subject ? { subject: subject.rows[0].subject } : {}),
+        },
+        // Once per turn, even when the turn is replayed after a crash.
+        idempotencyKey: `${conversationId}:reply:${turnId}`,
+      });
     }
   }
 
@@ -178,7 +223,7 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
             `UPDATE messages SET turn_status = 'done', turn_finished_at = now() WHERE id = $1`,
             [row.id],
           );
-          await publishReplies(conversationId, row.id);
+          await deliverReplies(conversationId, row);
         }
       });
     },

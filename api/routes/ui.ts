@@ -29,7 +29,11 @@ export function createUiRoutes(directory: string = defaultUiDirectory): RouteGro
     if (!existsSync(join(directory, 'index.html'))) {
       for (const path of pagePaths) {
         app.get(path, { schema: { hide: true } }, async (_request, reply) =>
-          reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(notBuiltPage),
+          reply
+            .code(503)
+            .header('cache-control', 'no-store')
+            .type('text/html; charset=utf-8')
+            .send(notBuiltPage),
         );
       }
       app.get('/widget.js', { schema: { hide: true } }, async (_request, reply) =>
@@ -37,7 +41,9 @@ export function createUiRoutes(directory: string = defaultUiDirectory): RouteGro
           .code(503)
           .header('cache-control', 'no-store')
           .type('text/javascript; charset=utf-8')
-          .send('console.error("Switchboard widget: the UI is not built on the server (npm run build:ui).");'),
+          .send(
+            'console.error("Switchboard widget: the UI is not built on the server (npm run build:ui).");',
+          ),
       );
       return;
     }
@@ -56,7 +62,9 @@ export function createUiRoutes(directory: string = defaultUiDirectory): RouteGro
       reply.header('cache-control', cacheControl).sendFile(file, directory, { cacheControl: false });
 
     for (const path of pagePaths) {
-      app.get(path, { schema: { hide: true } }, async (_request, reply) => sendUiFile(reply, 'index.html', 'no-cache'));
+      app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+        sendUiFile(reply, 'index.html', 'no-cache'),
+      );
     }
     app.get('/widget.js', { schema: { hide: true } }, async (_request, reply) =>
       sendUiFile(reply, 'widget.js', 'public, max-age=300'),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { contactUpdated, escalationNotice, ticketCreated, verificationCode } from './account.ts';
 import { invoiceCopy, paymentLink, planChanged, refundIssued, subscriptionCancelled } from './billing.ts';
 import { callBooked, callCancelled, callRescheduled } from './calendar.ts';
+import { conversationReply } from './conversation.ts';
 import { layout, type RenderedEmail, type TemplateContext } from './render.ts';
 
 /** Every confirmation email the procedures send, by name. */
@@ -18,6 +19,7 @@ export const emailTemplates = {
   contact_updated: contactUpdated,
   verification_code: verificationCode,
   escalation_notice: escalationNotice,
+  conversation_reply: conversationReply,
 };
 
 export type TemplateName = keyof typeof emailTemplates;

@@ -53,6 +53,15 @@ const samples: Record<TemplateName, { variables: Record<string, unknown>; subjec
   },
   verification_code: { variables: { code: '493817' }, subject: /verification code/, body: '493817' },
   escalation_notice: { variables: { reference: 'T-77' }, subject: /follow up/, body: 'T-77' },
+  conversation_reply: {
+    variables: {
+      paragraphs: ['Your API limit is 600 requests a minute.'],
+      author: 'Sam',
+      subject: 'API limits',
+    },
+    subject: /^Re: API limits$/,
+    body: '600 requests a minute',
+  },
 };
 
 describe('email templates', () => {

@@ -1,0 +1,303 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../db/database.ts';
+import {
+  type BenchCustomer,
+  createConversations,
+  type LoadResult,
+  runConversationLoad,
+  runHelloLoad,
+  runPacedLoad,
+  sendOneMessage,
+} from './customer-load.ts';
+import {
+  type BenchChild,
+  cpuSeconds,
+  machineBusySeconds,
+  projectRoot,
+  startChild,
+  stopAllChildren,
+  waitUntilIdle,
+} from './processes.ts';
+import { cpuTable, resultsTable, streamTable, type TargetReport } from './report.ts';
+import {
+  backendPids,
+  claimRedisDatabase,
+  createBenchDatabase,
+  customerEmails,
+  identityTokens,
+  runSecrets,
+  seedAndIndex,
+} from './targets.ts';
+
+/**
+ * `npm run bench:api [-- --customers=50 --verified=10 --messages=4 --think-ms=15000 --paced-seconds=40
+ * --hello-seconds=10 --postgres=postgres://postgres@127.0.0.1:5432/postgres --redis=redis://127.0.0.1:6379
+ * --embedded-only]`: customers messaging their conversations through the real HTTP API, on three
+ * targets back to back: a plain Fastify hello-world (the ceiling), the embedded default (one process,
+ * PGlite, jobs in process), and the production shape (PostgreSQL + Redis + the API + ONE worker).
+ * Each conversation target gets two loads: every customer sending its next message as soon as the
+ * reply ends (autocannon, saturation), then customers with a think time (latency at a real pace).
+ * Writes bench/out/api-<date>.md (see docs/api-benchmark.md). Target: 0 errors, p95 < 250 ms per turn.
+ */
+const option = (name: string, fallback: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const customersCount = Number(option('customers', '50'));
+const verifiedCount = Number(option('verified', '10'));
+const messagesPerCustomer = Number(option('messages', '4'));
+const helloSeconds = Number(option('hello-seconds', '10'));
+const thinkMs = Number(option('think-ms', '15000'));
+const pacedSeconds = Number(option('paced-seconds', '40'));
+const postgresAdminUrl = option('postgres', 'postgres://postgres@127.0.0.1:5432/postgres');
+const redisBaseUrl = option('redis', 'redis://127.0.0.1:6379');
+const embeddedOnly = process.argv.includes('--embedded-only');
+/** The turn stream waits up to 60 s for the worker; autocannon must wait at least as long. */
+const requestTimeoutSeconds = 90;
+
+const secrets = runSecrets();
+const workDir = await mkdtemp(path.join(tmpdir(), 'sb-bench-'));
+const cleanups: Array<() => Promise<void>> = [];
+const cleanUp = async () => {
+  await stopAllChildren();
+  for (const cleanup of cleanups.reverse())
+    await cleanup().catch((error) => console.error('cleanup:', error));
+  cleanups.length = 0;
+  await rm(workDir, { recursive: true, force: true });
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+
+/** Settings both API targets share: the bench's rate limits and the run's secrets. */
+const apiSettings = {
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  IDENTITY_JWT_SECRET: secrets.identitySecret,
+  MASTER_KEY: secrets.masterKey,
+  // 50 customers on one IP, each sending far more than 30 messages a minute: the limits would measure 429s.
+  RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+  RATE_LIMIT_MESSAGES_PER_CONVERSATION_PER_MINUTE: '100000',
+};
+const log = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);
+
+async function startApi(
+  name: string,
+  env: Record<string, string>,
+): Promise<{ child: BenchChild; url: string }> {
+  const { child, match } = await startChild(
+    name,
+    'api/main.ts',
+    { ...apiSettings, ...env },
+    /listening on (http:\/\/\S+)/,
+  );
+  const url = match[1]!;
+  for (let attempt = 0; ; attempt++) {
+    const ready = await fetch(`${url}/readyz`).catch(() => null);
+    if (ready?.status === 200) break;
+    if (attempt > 100) throw new Error(`${name}: /readyz never answered 200`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { child, url };
+}
+
+/** One message of each kind before measuring: loads the intent model and the knowledge path in every process. */
+async function warmUp(url: string, tokens: string[], pids: number[]): Promise<string> {
+  const started = await createConversations(url, 2, tokens.slice(0, 1));
+  const verified = started[0]!;
+  const anonymous = started[1]!;
+  const firstMs = await sendOneMessage(url, anonymous, 'What are your API rate limits? (warm-up)');
+  for (const text of [
+    'Can you tell me about your pricing plans? (warm-up)',
+    'How do I set up SAML SSO? (warm-up)',
+    'thanks!',
+  ])
+    await sendOneMessage(url, anonymous, text);
+  await sendOneMessage(url, verified, "What's the status of my support ticket? (warm-up)");
+  const idleMs = await waitUntilIdle(pids);
+  return `first (cold) turn ${(firstMs / 1000).toFixed(1)} s; processes idle ${(idleMs / 1000).toFixed(1)} s after warm-up`;
+}
+
+/** Runs `work` and reports the CPU seconds `groups` of processes and the whole machine used meanwhile. */
+async function measured(
+  groups: Array<[string, () => Promise<number[]>]>,
+  work: () => Promise<LoadResult>,
+): Promise<Pick<TargetReport, 'load' | 'cpu' | 'machineBusySeconds'>> {
+  const sum = async (pids: number[], baseline?: Map<number, number>) => {
+    let total = 0;
+    for (const pid of pids) total += ((await cpuSeconds(pid)) ?? 0) - (baseline?.get(pid) ?? 0);
+    return total;
+  };
+  const before = new Map<string, Map<number, number>>();
+  for (const [name, pidsOf] of groups) {
+    const pids = await pidsOf();
+    before.set(
+      name,
+      new Map(await Promise.all(pids.map(async (pid) => [pid, (await cpuSeconds(pid)) ?? 0] as const))),
+    );
+  }
+  const benchBefore = process.cpuUsage();
+  const machineBefore = await machineBusySeconds();
+  const load = await work();
+  const machineAfter = await machineBusySeconds();
+  const bench = process.cpuUsage(benchBefore);
+  const cpu: Array<[string, number]> = [];
+  for (const [name, pidsOf] of groups) cpu.push([name, await sum(await pidsOf(), before.get(name))]);
+  cpu.push(['bench (autocannon)', (bench.user + bench.system) / 1e6]);
+  return {
+    load,
+    cpu,
+    machineBusySeconds: machineBefore === null || machineAfter === null ? null : machineAfter - machineBefore,
+  };
+}
+
+const reports: TargetReport[] = [];
+/** Both loads on one running target: saturation (autocannon, no think time), then paced customers. */
+async function measureConversations(
+  name: string,
+  url: string,
+  customers: BenchCustomer[],
+  groups: Array<[string, () => Promise<number[]>]>,
+  pids: number[],
+  notes: string[],
+): Promise<void> {
+  let loadAverage = loadavg()[0]!;
+  const saturated = await measured(groups, () =>
+    runConversationLoad(url, customers, { messagesPerCustomer, timeoutSeconds: requestTimeoutSeconds }),
+  );
+  reports.push({ name: `${name} — no think time`, ...saturated, loadAverage, notes });
+  await waitUntilIdle(pids);
+  loadAverage = loadavg()[0]!;
+  const paced = await measured(groups, () =>
+    runPacedLoad(url, customers, { thinkMs, seconds: pacedSeconds, timeoutSeconds: requestTimeoutSeconds }),
+  );
+  reports.push({ name: `${name} — ${thinkMs / 1000} s think time`, ...paced, loadAverage, notes: [] });
+}
+
+try {
+  // Data first (outside any measurement): the demo world and help center, as a previous start left them.
+  log(`seeding the embedded data dir under ${workDir}`);
+  const embeddedDir = path.join(workDir, 'embedded');
+  const embeddedDatabase = await openDatabase({ dataDir: embeddedDir });
+  const embeddedSetup = await seedAndIndex(embeddedDatabase);
+  const emails = await customerEmails(embeddedDatabase, verifiedCount);
+  await embeddedDatabase.close();
+  const tokens = await identityTokens(secrets.identitySecret, emails);
+
+  log('ceiling: Fastify hello-world');
+  {
+    const { child, match } = await startChild(
+      'hello',
+      'bench/api/hello-server.ts',
+      {},
+      /listening on (http:\/\/\S+)/,
+    );
+    const loadAverage = loadavg()[0]!;
+    const result = await measured([['hello server', async () => [child.pid]]], () =>
+      runHelloLoad(match[1]!, customersCount, helloSeconds),
+    );
+    await child.stop();
+    reports.push({ name: 'Fastify hello-world (ceiling)', ...result, loadAverage, notes: [] });
+  }
+
+  log('embedded: one API process, PGlite, jobs in process');
+  {
+    const { child, url } = await startApi('api (embedded)', { DATA_DIR: embeddedDir });
+    const warm = await warmUp(url, tokens, [child.pid]);
+    const customers = await createConversations(url, customersCount, tokens);
+    await measureConversations(
+      'embedded',
+      url,
+      customers,
+      [['api', async () => [child.pid]]],
+      [child.pid],
+      [
+        `seed ${(embeddedSetup.seedMs / 1000).toFixed(1)} s, index help center ${(embeddedSetup.indexMs / 1000).toFixed(1)} s (before start)`,
+        warm,
+      ],
+    );
+    await child.stop();
+  }
+
+  if (!embeddedOnly) {
+    while (!existsSync(path.join(projectRoot, 'jobs/worker-main.ts'))) {
+      log('waiting for jobs/worker-main.ts to exist');
+      await new Promise((resolve) => setTimeout(resolve, 30_000));
+    }
+    log('production shape: PostgreSQL + Redis + API + one worker');
+    const postgres = await createBenchDatabase(postgresAdminUrl);
+    cleanups.push(() => postgres.drop());
+    const redis = await claimRedisDatabase(redisBaseUrl);
+    cleanups.push(() => redis.flush());
+    const database = await openDatabase({ url: postgres.url });
+    const setup = await seedAndIndex(database);
+    await database.close();
+    const shared = {
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      DATA_DIR: path.join(workDir, 'production'),
+      LOG_LEVEL: 'warn',
+      MASTER_KEY: secrets.masterKey,
+    };
+    await mkdir(shared.DATA_DIR, { recursive: true });
+    const { child: worker } = await startChild(
+      'worker',
+      'jobs/worker-main.ts',
+      { ...shared, WORKER_CONCURRENCY: '2', WORKER_SHUTDOWN_GRACE_MS: '2000' },
+      /worker ready/,
+    );
+    const { child: api, url } = await startApi('api (production)', shared);
+    const warm = await warmUp(url, tokens, [api.pid, worker.pid]);
+    const customers = await createConversations(url, customersCount, tokens);
+    await measureConversations(
+      'PostgreSQL + Redis + 1 worker',
+      url,
+      customers,
+      [
+        ['api', async () => [api.pid]],
+        ['worker', async () => [worker.pid]],
+        ['postgres backends', () => backendPids(postgresAdminUrl, postgres.url)],
+      ],
+      [api.pid, worker.pid],
+      [
+        `seed ${(setup.seedMs / 1000).toFixed(1)} s, index help center ${(setup.indexMs / 1000).toFixed(1)} s`,
+        warm,
+      ],
+    );
+    await Promise.all([api.stop(), worker.stop()]);
+  }
+} finally {
+  await cleanUp();
+}
+
+const cores = availableParallelism();
+const date = new Date().toISOString();
+const lines = [
+  `# API benchmark — ${customersCount} concurrent customers (${date.slice(0, 10)})`,
+  '',
+  `Machine: ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${date}.`,
+  `Load: ${customersCount} connections; each conversation connection is one customer (${verifiedCount} verified with an identity token, ` +
+    `${customersCount - verifiedCount} anonymous) sending ${messagesPerCustomer} messages to its own conversation, the next when the reply has ` +
+    `finished streaming ("no think time"); then the same customers each waiting ${thinkMs / 1000} s (±50%) after a reply, ` +
+    `new messages for ${pacedSeconds} s ("think time"). The ceiling: GET / for ${helloSeconds} s. Rate limits raised for the bench.`,
+  '',
+  ...resultsTable(reports),
+  '',
+  ...cpuTable(reports, cores),
+  '',
+  ...streamTable(reports),
+  '',
+  ...reports.flatMap((report) => report.notes.map((note) => `- ${report.name}: ${note}`)),
+  '',
+  ...reports
+    .filter((report) => report.load.turns || report.load.badStreams)
+    .map((report) => {
+      const failures = report.load.errors + report.load.non2xx + report.load.badStreams;
+      const met = failures === 0 && report.load.latencyMs.p95 < 250;
+      return `Target (0 errors, p95 < 250 ms), ${report.name}: ${met ? 'met' : 'MISSED'} — ${failures} failed, p95 ${report.load.latencyMs.p95.toFixed(0)} ms.`;
+    }),
+];
+console.log(lines.join('\n'));
+await mkdir(path.join(projectRoot, 'bench/out'), { recursive: true });
+await writeFile(path.join(projectRoot, `bench/out/api-${date.slice(0, 10)}.md`), `${lines.join('\n')}\n`);

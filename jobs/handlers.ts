@@ -1,0 +1,101 @@
+import type pg from 'pg';
+import pino, { type Logger } from 'pino';
+import type { Switchboard } from '../api/wiring.ts';
+import type { Embedder } from '../knowledge/embedder.ts';
+import { DocumentBatchError, DocumentError } from '../knowledge/errors.ts';
+import { createIngester } from '../knowledge/ingest.ts';
+import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
+import type { JobHandlers, JobQueue } from './catalog.ts';
+import { PermanentJobError } from './errors.ts';
+import { handleEscalationSla } from './escalation-sla-job.ts';
+import { type EvalRunJobDependencies, runEvalJob } from './eval-run-job.ts';
+import { handleInboundEmail } from './inbound-email-job.ts';
+import type { EventBus } from './live-events.ts';
+
+/** The agent-turn side the handlers drive (jobs/turn-processor.ts provides it). */
+export interface TurnRunner {
+  /** Runs the conversation's pending turns, oldest first. */
+  drainConversation(conversationId: string): Promise<void>;
+  /** Re-enqueues turns pending longer than `olderThanMs`; returns their conversation ids. */
+  recoverPendingTurns(olderThanMs: number): Promise<string[]>;
+}
+
+/** What the job handlers need; every entry point (API runtime, worker) builds one. */
+export interface JobHandlerDependencies {
+  pool: pg.Pool;
+  switchboard: Pick<Switchboard, 'dispatcher'>;
+  bus: EventBus;
+  /** Where handlers enqueue follow-up work (an inbound mail's agent turn). */
+  jobs: JobQueue;
+  turns: TurnRunner;
+  dataDir?: string;
+  logger?: Logger;
+  /** The embedder knowledge is indexed with (default: the shared local model, loaded on first use). */
+  embedder?: Embedder;
+  evals?: Omit<EvalRunJobDependencies, 'pool'>;
+}
+
+/**
+ * The handler of every catalog job type, shared by the in-process runner and the BullMQ workers.
+ * Each one is idempotent: a retry, or a rerun after a worker died, does no harm.
+ */
+export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
+  const logger = deps.logger ?? pino({ enabled: false });
+  return {
+    'agent.turn': async ({ conversationId }) => {
+      await deps.turns.drainConversation(conversationId);
+    },
+
+    'email.outbound': async ({ reason }) => {
+      const summary = await deps.switchboard.dispatcher.dispatchPending();
+      if (summary.sent + summary.retrying + summary.failed > 0)
+        logger.info({ reason, ...summary }, 'outbox pass');
+    },
+
+    'email.inbound': async (payload) => {
+      await handleInboundEmail(
+        { pool: deps.pool, jobs: deps.jobs, bus: deps.bus, ...(deps.logger ? { logger: deps.logger } : {}) },
+        payload,
+      );
+    },
+
+    'knowledge.ingest': async ({ articles, requestedBy }) => {
+      const ingester = createIngester({ embedder: deps.embedder ?? sharedLocalEmbedder() });
+      try {
+        const report = await ingester.ingest(
+          deps.pool,
+          articles.map((article) => ({ source: article.path, content: article.content })),
+        );
+        logger.info(
+          {
+            requestedBy,
+            created: report.created.length,
+            updated: report.updated.length,
+            unchanged: report.unchanged.length,
+          },
+          'knowledge ingested',
+        );
+      } catch (error) {
+        // Invalid documents fail the same way every time: no retries.
+        if (error instanceof DocumentBatchError || error instanceof DocumentError) {
+          throw new PermanentJobError(error.message);
+        }
+        throw error;
+      }
+    },
+
+    'eval.run': async (payload, context) => {
+      await runEvalJob({ pool: deps.pool, ...deps.evals }, payload, context.signal);
+    },
+
+    'escalation.sla': async ({ escalationId }) => {
+      const outcome = await handleEscalationSla({ pool: deps.pool, bus: deps.bus }, escalationId);
+      logger.info({ escalationId, ...outcome }, 'escalation SLA checked');
+    },
+
+    'maintenance.recover-turns': async ({ olderThanMs }) => {
+      const conversations = await deps.turns.recoverPendingTurns(olderThanMs);
+      if (conversations.length > 0) logger.warn({ conversations }, 're-enqueued pending turns');
+    },
+  };
+}

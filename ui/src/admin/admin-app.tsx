@@ -1,0 +1,41 @@
+import { usePathname } from '../shared/router.ts';
+import { StaffHeader } from '../shared/staff-header.tsx';
+import { StaffGate } from '../shared/staff-session.tsx';
+import { ConnectorsPage } from './connectors-page.tsx';
+import { EvalsPage } from './evals-page.tsx';
+import { KnowledgePage } from './knowledge-page.tsx';
+import { OutboxPage } from './outbox-page.tsx';
+
+const links = [
+  { href: '/admin', label: 'Connectors' },
+  { href: '/admin/knowledge', label: 'Knowledge' },
+  { href: '/admin/evals', label: 'Evals' },
+  { href: '/admin/outbox', label: 'Outbox' },
+  { href: '/console', label: 'Console' },
+];
+
+/** `/admin`: connectors, knowledge, eval runs and the outbox, for admins (same login as the console). */
+export function AdminApp() {
+  const pathname = usePathname();
+  const evalRun = pathname.match(/^\/admin\/evals\/([^/]+)$/);
+  let page = <ConnectorsPage />;
+  let current = '/admin';
+  if (pathname.startsWith('/admin/knowledge')) {
+    page = <KnowledgePage />;
+    current = '/admin/knowledge';
+  } else if (pathname.startsWith('/admin/evals')) {
+    page = <EvalsPage runId={evalRun ? decodeURIComponent(evalRun[1]!) : null} />;
+    current = '/admin/evals';
+  } else if (pathname.startsWith('/admin/outbox')) {
+    page = <OutboxPage />;
+    current = '/admin/outbox';
+  }
+  return (
+    <StaffGate title="Switchboard admin" requireAdmin>
+      <StaffHeader links={links} current={current} />
+      <main id="main" className="app-main">
+        {page}
+      </main>
+    </StaffGate>
+  );
+}

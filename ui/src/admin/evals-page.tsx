@@ -1,0 +1,150 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { formatDateTime, formatMs, humanize } from '../shared/format.ts';
+import { asList, errorMessage } from '../shared/http.ts';
+import { linkHandler } from '../shared/router.ts';
+import { useStaffSession } from '../shared/staff-session.tsx';
+import { RateChart } from './charts.tsx';
+import { EvalRunView } from './eval-run-view.tsx';
+import { type EvalRun, rateText, readEvalRun } from './eval-runs.ts';
+
+/** Eval runs: start one, the trend of resolution and correct handling, and each run's scenarios. */
+export function EvalsPage({ runId }: { runId: string | null }) {
+  const { request } = useStaffSession();
+  const [runs, setRuns] = useState<EvalRun[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [suite, setSuite] = useState('smoke');
+  const [startMessage, setStartMessage] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const list = asList(await request('/api/admin/evals'), 'runs').map(readEvalRun);
+      list.sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''));
+      setRuns(list);
+      setError(null);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }, [request]);
+  useEffect(() => {
+    void load();
+    // A started run finishes on a worker: keep the list current while the page is open.
+    const timer = window.setInterval(() => void load(), 15_000);
+    return () => window.clearInterval(timer);
+  }, [load]);
+
+  if (runId) return <EvalRunView runId={runId} />;
+
+  const start = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await request('/api/admin/evals', { method: 'POST', body: { suite } });
+      setStartMessage(`Started the ${suite} suite. It appears below and finishes on a worker.`);
+      void load();
+    } catch (failure) {
+      setStartMessage(`Could not start: ${errorMessage(failure)}`);
+    }
+  };
+
+  const finished = runs.filter((run) => run.status === 'finished' && run.correctHandlingRate !== null);
+  return (
+    <>
+      <h1>Eval runs</h1>
+      <form className="filters" onSubmit={start}>
+        <label>
+          Suite
+          <select value={suite} onChange={(event) => setSuite(event.target.value)}>
+            <option value="smoke">smoke</option>
+            <option value="core">core</option>
+          </select>
+        </label>
+        <button type="submit" className="primary">
+          Start a run
+        </button>
+        {startMessage && (
+          <p role="status" className="muted">
+            {startMessage}
+          </p>
+        )}
+      </form>
+      {error && (
+        <p className="banner banner-error" role="alert">
+          {error}
+        </p>
+      )}
+      {finished.length > 0 && (
+        <section className="card section" aria-labelledby="trend-heading">
+          <h2 id="trend-heading">Over runs</h2>
+          <RateChart
+            title={`Resolution rate and correct handling over ${finished.length} runs`}
+            labels={finished.map((run) => run.startedAt ?? run.id)}
+            series={[
+              {
+                name: 'Correct handling',
+                colour: '#1d4ed8',
+                values: finished.map((run) => run.correctHandlingRate),
+              },
+              {
+                name: 'Resolution rate',
+                colour: '#166534',
+                values: finished.map((run) => run.resolutionRate),
+              },
+              ...(finished.some((run) => run.baselineResolutionRate !== null)
+                ? [
+                    {
+                      name: 'Resolution rate, kb-only baseline',
+                      colour: '#4b5563',
+                      values: finished.map((run) => run.baselineResolutionRate),
+                    },
+                  ]
+                : []),
+            ]}
+          />
+        </section>
+      )}
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">Suite</th>
+              <th scope="col">Correct handling</th>
+              <th scope="col">Resolution</th>
+              <th scope="col">Harmful</th>
+              <th scope="col">p95 turn</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...runs].reverse().map((run) => {
+              const href = `/admin/evals/${encodeURIComponent(run.id)}`;
+              return (
+                <tr key={run.id}>
+                  <td>
+                    <a href={href} onClick={linkHandler(href)}>
+                      {formatDateTime(run.startedAt)}
+                    </a>
+                    {run.status !== 'finished' && <span className="badge"> {run.status}</span>}
+                    {run.thresholdFailures.length > 0 && (
+                      <span className="badge badge-error"> below threshold</span>
+                    )}
+                  </td>
+                  <td>{humanize(run.suite)}</td>
+                  <td>{rateText(run.correctHandlingRate)}</td>
+                  <td>{rateText(run.resolutionRate)}</td>
+                  <td>{rateText(run.harmfulRate)}</td>
+                  <td>{formatMs(run.latencyP95Ms)}</td>
+                </tr>
+              );
+            })}
+            {runs.length === 0 && !error && (
+              <tr>
+                <td colSpan={6} className="muted">
+                  No runs yet.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

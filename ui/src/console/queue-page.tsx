@@ -1,0 +1,181 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEventStream } from '../shared/event-stream.ts';
+import { formatWaiting, humanize, priorityRank } from '../shared/format.ts';
+import { asList, errorMessage } from '../shared/http.ts';
+import { linkHandler } from '../shared/router.ts';
+import { useStaffSession } from '../shared/staff-session.tsx';
+import { type QueueItem, readQueueItem } from './console-types.ts';
+
+const reasons = [
+  'connector_failure',
+  'low_confidence',
+  'policy_requires_human',
+  'approval_required',
+  'customer_requested',
+  'security_sensitive',
+  'negative_sentiment',
+  'loop_detected',
+  'injection_suspected',
+];
+
+/** Most urgent first: priority, then the longest wait. */
+export function byUrgency(a: QueueItem, b: QueueItem): number {
+  const rank = (priorityRank[a.priority] ?? 9) - (priorityRank[b.priority] ?? 9);
+  return rank !== 0 ? rank : Date.parse(a.createdAt) - Date.parse(b.createdAt);
+}
+
+const priorityBadge: Record<string, string> = {
+  urgent: 'badge-error',
+  high: 'badge-warn',
+  normal: '',
+  low: '',
+};
+
+/** The escalation queue, filtered, sorted by urgency, refreshed live. */
+export function QueuePage() {
+  const { request, me } = useStaffSession();
+  const [status, setStatus] = useState('open,claimed');
+  const [reason, setReason] = useState('');
+  const [priority, setPriority] = useState('');
+  const [mine, setMine] = useState(false);
+  const [items, setItems] = useState<QueueItem[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [now, setNow] = useState(Date.now());
+
+  const load = useCallback(async () => {
+    const query = new URLSearchParams({ status });
+    if (reason) query.set('reason', reason);
+    if (priority) query.set('priority', priority);
+    if (mine) query.set('mine', 'true');
+    try {
+      const data = await request<unknown>(`/api/console/escalations?${query}`);
+      setItems(asList(data, 'escalations').map(readQueueItem).sort(byUrgency));
+      setError(null);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    } finally {
+      setLoaded(true);
+    }
+  }, [request, status, reason, priority, mine]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+  // Waiting times tick while the page is open.
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), 15_000);
+    return () => window.clearInterval(timer);
+  }, []);
+
+  // Bursts of events (a turn stores several messages) reload the queue once.
+  const reloadTimer = useRef<number | undefined>(undefined);
+  const live = useEventStream('/api/console/events', {
+    types: ['escalation', 'message', 'status'],
+    onEvent: ({ type, data }) => {
+      const kind = (data as { kind?: string } | null)?.kind ?? type;
+      if (kind !== 'escalation' && kind !== 'status') return;
+      window.clearTimeout(reloadTimer.current);
+      reloadTimer.current = window.setTimeout(() => void load(), 300);
+    },
+    onReconnect: () => void load(),
+  });
+
+  return (
+    <>
+      <h1>Escalation queue</h1>
+      <p className="muted" aria-live="polite">
+        {live === 'open' ? 'Live: new escalations appear automatically.' : 'Reconnecting to live updates…'}
+      </p>
+      <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Filters">
+        <label>
+          Status
+          <select value={status} onChange={(event) => setStatus(event.target.value)}>
+            <option value="open,claimed">Open and claimed</option>
+            <option value="open">Open</option>
+            <option value="claimed">Claimed</option>
+            <option value="resolved,handed_back">Closed</option>
+          </select>
+        </label>
+        <label>
+          Reason
+          <select value={reason} onChange={(event) => setReason(event.target.value)}>
+            <option value="">Any reason</option>
+            {reasons.map((value) => (
+              <option key={value} value={value}>
+                {humanize(value)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Priority
+          <select value={priority} onChange={(event) => setPriority(event.target.value)}>
+            <option value="">Any priority</option>
+            {['urgent', 'high', 'normal', 'low'].map((value) => (
+              <option key={value} value={value}>
+                {humanize(value)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={mine} onChange={(event) => setMine(event.target.checked)} />
+          Only mine ({me.name})
+        </label>
+      </form>
+      {error && (
+        <p className="banner banner-error" role="alert">
+          Could not load the queue: {error}
+        </p>
+      )}
+      <div className="table-wrap">
+        <table>
+          <caption className="sr-only">Escalations, most urgent first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Priority</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Customer</th>
+              <th scope="col">Waiting</th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => {
+              const href = `/console/escalations/${encodeURIComponent(item.id)}`;
+              return (
+                <tr key={item.id} className="row-link">
+                  <td>
+                    <span className={`badge ${priorityBadge[item.priority] ?? ''}`}>
+                      {humanize(item.priority)}
+                    </span>
+                    {item.slaBreached && <span className="badge badge-error"> SLA breached</span>}
+                  </td>
+                  <td>
+                    <a href={href} onClick={linkHandler(href)}>
+                      {humanize(item.reason)}
+                    </a>
+                  </td>
+                  <td>{item.customer ?? <span className="muted">Anonymous visitor</span>}</td>
+                  <td>{item.createdAt ? formatWaiting(item.createdAt, now) : '—'}</td>
+                  <td>
+                    {humanize(item.status)}
+                    {item.claimedBy && <span className="muted"> by {item.claimedBy}</span>}
+                  </td>
+                </tr>
+              );
+            })}
+            {loaded && items.length === 0 && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  Nothing waiting. New escalations appear here as they happen.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
