@@ -24,6 +24,11 @@ export interface ApiSettings {
   /** How long a human agent's session lasts without use. */
   sessionTtlMs: number;
   rateLimit: { perIpPerMinute: number; messagesPerConversationPerMinute: number };
+  /**
+   * Origins whose pages may call the customer API (the embeddable widget): `*` is safe because a
+   * conversation is opened by its bearer token, never by a cookie.
+   */
+  widgetOrigins: '*' | string[];
   /** How long a streamed reply waits for the worker before telling the client to follow `/events`. */
   turnStreamTimeoutMs: number;
 }
@@ -60,5 +65,6 @@ export const defaultApiSettings: ApiSettings = {
   secureCookies: false,
   sessionTtlMs: 8 * 60 * 60_000,
   rateLimit: { perIpPerMinute: 600, messagesPerConversationPerMinute: 30 },
+  widgetOrigins: '*',
   turnStreamTimeoutMs: 60_000,
 };

@@ -50,6 +50,7 @@ await runEntryPoint(async () => {
     ...(config.MASTER_KEY ? { masterKeys: parseMasterKeys(config.MASTER_KEY, 'MASTER_KEY') } : {}),
     settings: {
       faultInjection: mode === 'embedded' || config.ALLOW_FAULT_INJECTION,
+      widgetOrigins: config.WIDGET_ALLOWED_ORIGINS,
       secureCookies: config.COOKIE_SECURE ? config.COOKIE_SECURE === 'true' : mode === 'production',
       rateLimit: {
         perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE,

@@ -15,6 +15,7 @@ import { installErrorHandling } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { customerRoutes } from './routes/customer.ts';
+import { helpCenterRoutes } from './routes/help-center.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { uiRoutes } from './routes/ui.ts';
 
@@ -51,6 +52,8 @@ export async function createServer(context: ApiContext, options: ServerOptions =
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         frameAncestors: ["'self'"],
+        // Behind plain HTTP (a LAN demo) the browser must not be told to fetch assets over https.
+        upgradeInsecureRequests: context.settings.secureCookies ? [] : null,
       },
     },
     // The embeddable widget is loaded cross-origin as a script.
@@ -91,7 +94,7 @@ export async function createServer(context: ApiContext, options: ServerOptions =
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  for (const group of [opsRoutes, customerRoutes, consoleRoutes, adminRoutes, uiRoutes]) {
+  for (const group of [opsRoutes, customerRoutes, helpCenterRoutes, consoleRoutes, adminRoutes, uiRoutes]) {
     await app.register(async (scope) => group(scope as ApiApp, context));
   }
   return app as unknown as ApiApp;

@@ -37,6 +37,19 @@ export const apiConfigSchema = z.object({
   IDENTITY_AUDIENCE: z.string().min(1).optional(),
   /** Console cookies carry `Secure` (default: on in production mode). */
   COOKIE_SECURE: z.enum(['true', 'false']).optional(),
+  /** Origins allowed to embed the chat widget (comma-separated), or * for any. */
+  WIDGET_ALLOWED_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((value) =>
+      value.trim() === '*'
+        ? ('*' as const)
+        : value
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+    )
+    .pipe(z.union([z.literal('*'), z.array(z.url({ protocol: /^https?$/ })).min(1)])),
   RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_MESSAGES_PER_CONVERSATION_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** SMTP server for outgoing mail (`smtp://user:pass@host:port`); unset: .eml files under DATA_DIR/outbox. */

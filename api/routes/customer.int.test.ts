@@ -272,6 +272,44 @@ describe('GET /api/conversations/:id/events', () => {
   });
 });
 
+describe('GET /help/:slug', () => {
+  it('serves public articles (the citation targets) as sanitized pages, never internal ones', async () => {
+    const page = await api.app.inject({ url: '/help/refund-policy' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toMatch(/<h1>[^<]*[Rr]efund/);
+    await api.database.pool.query(
+      `INSERT INTO kb_articles (slug, title, visibility, body, content_hash) VALUES ('internal-runbook', 'Runbook', 'internal', 'secret <script>x</script>', 'h')`,
+    );
+    expect((await api.app.inject({ url: '/help/internal-runbook' })).statusCode).toBe(404);
+  });
+});
+
+describe('the embeddable widget on another origin', () => {
+  it('answers the CORS preflight for the customer API, without cookies', async () => {
+    const preflight = await api.app.inject({
+      method: 'OPTIONS',
+      url: '/api/conversations',
+      headers: {
+        origin: 'https://www.customer-site.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(String(preflight.headers['access-control-allow-headers'])).toContain('authorization');
+    expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
+    const started = await api.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: { origin: 'https://www.customer-site.example' },
+      payload: {},
+    });
+    expect(started.headers['access-control-allow-origin']).toBe('*');
+  });
+});
+
 describe('rate limits', () => {
   it('limits messages per conversation with 429 rate_limited', async () => {
     const limited = await createServer(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import { z } from 'zod';
 import { conversationChannel, type LiveEvent } from '../../jobs/live-events.ts';
 import type { ApiContext, RouteGroup } from '../context.ts';
@@ -104,6 +105,14 @@ async function verifiedCustomer(
 /** Customers: start, read and follow their own conversation; send messages; verify; confirm actions. */
 export const customerRoutes: RouteGroup = async (app, context) => {
   const { pool } = context.database;
+  // The widget runs on the company's own site: its requests are cross-origin. No cookies are involved.
+  await app.register(cors, {
+    origin: context.settings.widgetOrigins,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
+    exposedHeaders: ['x-vercel-ai-ui-message-stream'],
+    maxAge: 600,
+  });
 
   app.post(
     '/api/conversations',

@@ -70,5 +70,7 @@ describe(`ops routes on ${testDatabaseKind()}`, () => {
     expect(response.json().error.code).toBe('not_found');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    // Plain-HTTP deployments (cookies not Secure) must not be told to upgrade asset requests.
+    expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
   });
 });
