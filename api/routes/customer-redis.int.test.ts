@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCustomers } from '../../db/world/demo-world.ts';
+import { createTestApi, type TestApi, testIdentitySecret } from '../../test/support/api-harness.ts';
+import { dataParts, parseUiStream, streamedText } from '../../test/support/ui-stream.ts';
+
+/** The production shape in one process: BullMQ queue + worker on real Redis, events over Redis pub/sub. */
+let api: TestApi;
+const prefix = `sb-test-api-${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  api = await createTestApi({ redis: { url: 'redis://127.0.0.1:6379', prefix }, runWorkers: true });
+  await api.context.switchboard.classifier?.warm();
+}, 120_000);
+afterAll(async () => api?.close());
+
+describe('customer messages through BullMQ and Redis', () => {
+  it('streams the reply of a turn a BullMQ worker ran, and the demo token route signs a customer in', async () => {
+    const token = await api.app.inject({
+      url: `/api/demo/identity-token?email=${encodeURIComponent(demoCustomers.duplicateCharge.email)}`,
+    });
+    expect(token.statusCode).toBe(200);
+    const started = await api.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { identityToken: token.json().identityToken },
+    });
+    const { conversationId, accessToken, customer } = started.json();
+    expect(customer.name).toBe('Maya Chen');
+    const response = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      headers: { authorization: `Bearer ${accessToken}` },
+      payload: { text: 'Hi, I think I was charged twice this month.' },
+    });
+    const chunks = parseUiStream(response.body);
+    expect(dataParts(chunks, 'confirmation')).toHaveLength(1);
+    expect(streamedText(chunks)).toMatch(/\$99/);
+    const counts = await api.context.jobs.counts();
+    expect(counts.failed).toBe(0);
+  });
+
+  it('refuses demo identity tokens outside the embedded demo', async () => {
+    const production = await createTestApi({
+      database: api.database,
+      settings: { mode: 'production', faultInjection: false },
+    });
+    const response = await production.app.inject({ url: '/api/demo/identity-token?email=a@b.io' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error.code).toBe('not_available');
+    await production.close();
+  });
+
+  it('does not accept an identity token signed with the demo secret of another deployment', async () => {
+    const forged = await new SignJWT({ email: demoCustomers.duplicateCharge.email })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(`${testIdentitySecret}-other`));
+    const started = await api.app.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { identityToken: forged },
+    });
+    expect(started.statusCode).toBe(401);
+  });
+});
