@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -6,7 +10,7 @@ import { defaultEnvironmentFactory } from '../evals/default-environment.ts';
 import type { EnvironmentFactory } from '../evals/environment.ts';
 import { recordRunFinished } from '../evals/eval-runs-store.ts';
 import { loadSuite, SuiteLoadError } from '../evals/load-suite.ts';
-import { buildReport, type EvalRunOptions } from '../evals/report.ts';
+import { buildReport, type EvalRunOptions, type EvalRunReport } from '../evals/report.ts';
 import { runSuite, selectScenarios } from '../evals/runner.ts';
 import { createScriptedCustomer } from '../evals/simulated-customer.ts';
 import type { ParsedJobPayload } from './catalog.ts';
@@ -21,6 +25,12 @@ export interface EvalRunJobDependencies {
   config?: EvalConfig;
   /** Folder holding the suites; a payload's `suite` is a folder name inside it. */
   suitesDir?: string;
+  /**
+   * Run the suite in a child process (`npm run eval`), default true: a suite is minutes of CPU-bound
+   * work (embeddings, scenario databases) that would otherwise stall this process's event loop — the
+   * API's requests, or the turns of the worker running it.
+   */
+  isolate?: boolean;
 }
 
 const defaultSuitesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'evals', 'suites');
@@ -49,6 +59,11 @@ export async function runEvalJob(
   const config = deps.config ?? evalConfigSchema.parse({});
   if (selectScenarios(suite, payload.filter ?? undefined).length === 0) {
     throw new PermanentJobError(`filter "${payload.filter}" matches no scenario of suite ${payload.suite}`);
+  }
+  if (deps.isolate !== false && !deps.createEnvironment) {
+    const report = await runInChildProcess(suite.folder, payload, signal);
+    await recordRunFinished(deps.pool, { ...report, id: payload.runId });
+    return;
   }
   const createEnvironment = deps.createEnvironment ?? defaultEnvironmentFactory;
   const options: EvalRunOptions = {
@@ -81,4 +96,46 @@ export async function runEvalJob(
   });
   // Updates the row the API inserted (or inserts one when it is missing).
   await recordRunFinished(deps.pool, report);
+}
+
+const repositoryRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** `npm run eval` in a child process (no store: the parent records the report under the run id). */
+async function runInChildProcess(
+  suiteFolder: string,
+  payload: ParsedJobPayload<'eval.run'>,
+  signal?: AbortSignal,
+): Promise<EvalRunReport> {
+  const out = await mkdtemp(path.join(tmpdir(), 'switchboard-eval-'));
+  try {
+    const args = [
+      '--import',
+      'tsx',
+      path.join(repositoryRoot, 'evals', 'cli.ts'),
+      '--suite',
+      suiteFolder,
+      '--no-store',
+      '--out',
+      out,
+      ...(payload.baseline ? ['--baseline', payload.baseline] : []),
+      ...(payload.filter ? ['--filter', payload.filter] : []),
+    ];
+    const child = spawn(process.execPath, args, { cwd: repositoryRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const abort = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', abort, { once: true });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    signal?.removeEventListener('abort', abort);
+    signal?.throwIfAborted();
+    // Exit 1 means thresholds were missed (none are set here) — or a crash, which leaves no results.
+    const results = await readFile(path.join(out, 'results.json'), 'utf8').catch(() => null);
+    if (!results)
+      throw new Error(`the eval run exited with ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`);
+    return JSON.parse(results) as EvalRunReport;
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }
