@@ -1,19 +1,10 @@
 import { z } from 'zod';
+import { escalationReasons } from '../../agent/escalation-reasons.ts';
 
 /** Request and response schemas of the human-agent console (`/api/console`), shared with the UI. */
 
 export const escalationStatuses = ['open', 'claimed', 'resolved', 'handed_back'] as const;
-export const escalationReasons = [
-  'connector_failure',
-  'low_confidence',
-  'policy_requires_human',
-  'approval_required',
-  'customer_requested',
-  'security_sensitive',
-  'negative_sentiment',
-  'loop_detected',
-  'injection_suspected',
-] as const;
+export { escalationReasons };
 export const priorities = ['low', 'normal', 'high', 'urgent'] as const;
 
 export const humanSchema = z.object({
