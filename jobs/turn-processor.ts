@@ -204,12 +204,15 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
   }
 
   return {
-    /** Runs every pending turn of the conversation, oldest first. Safe to call from any number of workers. */
+    /**
+     * Runs the conversation's oldest pending turn (with a queue; then queues the next one) or all of
+     * them in order (without). Safe to call from any number of workers.
+     */
     async drainConversation(conversationId: string): Promise<void> {
-      await lock.run(conversationId, async () => {
+      const more = await lock.run(conversationId, async () => {
         for (;;) {
           const row = await nextPending(conversationId);
-          if (!row) return;
+          if (!row) return false;
           if (row.turn_attempts >= maxAttempts) {
             await giveUp(conversationId, row);
             continue;
@@ -224,8 +227,14 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
             [row.id],
           );
           await deliverReplies(conversationId, row);
+          // With a queue, one turn per job: a customer who answers at once goes to the back of the
+          // queue instead of holding a worker while other conversations wait (measured in bench/api).
+          if (options.jobs) return true;
         }
       });
+      if (!more) return;
+      const next = await nextPending(conversationId);
+      if (next) await options.jobs!.enqueue('agent.turn', { conversationId }, { jobId: `turn-${next.id}` });
     },
 
     /** Conversations with turns pending longer than `olderThanMs` (a lost job, a failed enqueue): re-enqueued. */

@@ -28,6 +28,8 @@ export interface LoadResult {
   statuses: Record<string, number>;
   /** Replies that escalated to a human (the agent then stays silent in that conversation). */
   escalations: number;
+  /** Latency of each customer's first message vs its later ones (queueing fairness), no-think-time load only. */
+  byPosition?: { first: LoadResult['latencyMs']; later: LoadResult['latencyMs'] };
 }
 
 /** Questions a customer asks, in turn; verified customers also ask about their ticket. */
@@ -107,6 +109,8 @@ export async function runConversationLoad(
   options: { messagesPerCustomer: number; timeoutSeconds: number },
 ): Promise<LoadResult> {
   const times: number[] = [];
+  const firstTimes: number[] = [];
+  const laterTimes: number[] = [];
   const statuses: Record<string, number> = {};
   let turns = 0;
   let badStreams = 0;
@@ -144,13 +148,16 @@ export async function runConversationLoad(
           },
         },
       ]);
-      client.on('response', (_status: number, _bytes: number, responseTime: number) =>
-        times.push(responseTime),
-      );
+      client.on('response', (_status: number, _bytes: number, responseTime: number) => {
+        times.push(responseTime);
+        // The next request is built after this event, so `step` still counts the one that just ended.
+        (step === 1 ? firstTimes : laterTimes).push(responseTime);
+      });
     },
   });
   const seconds = (performance.now() - started) / 1000;
   return {
+    byPosition: { first: latencySummary(firstTimes), later: latencySummary(laterTimes) },
     requests: times.length,
     seconds,
     requestsPerSecond: times.length / seconds,

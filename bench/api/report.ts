@@ -81,3 +81,16 @@ export function streamTable(reports: TargetReport[]): string[] {
       ),
   ];
 }
+
+/** Latency of each customer's first message (it waits behind everyone) vs its later ones. */
+export function positionTable(reports: TargetReport[]): string[] {
+  const rows = reports.filter((report) => report.load.byPosition);
+  return [
+    '| target | first message p50 / p95 ms | later messages p50 / p95 ms |',
+    '|---|---|---|',
+    ...rows.map(({ name, load }) => {
+      const { first, later } = load.byPosition!;
+      return `| ${name} | ${fixed(first.p50)} / ${fixed(first.p95)} | ${fixed(later.p50)} / ${fixed(later.p95)} |`;
+    }),
+  ];
+}

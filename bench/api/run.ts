@@ -21,7 +21,7 @@ import {
   stopAllChildren,
   waitUntilIdle,
 } from './processes.ts';
-import { cpuTable, resultsTable, streamTable, type TargetReport } from './report.ts';
+import { cpuTable, positionTable, resultsTable, streamTable, type TargetReport } from './report.ts';
 import {
   backendPids,
   claimRedisDatabase,
@@ -287,6 +287,8 @@ const lines = [
   ...cpuTable(reports, cores),
   '',
   ...streamTable(reports),
+  '',
+  ...positionTable(reports),
   '',
   ...reports.flatMap((report) => report.notes.map((note) => `- ${report.name}: ${note}`)),
   '',

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SupportAgent } from '../agent/agent.ts';
+import type { AgentEvent } from '../agent/events.ts';
+import { acceptCustomerMessage, startConversation } from '../api/customer/conversations.ts';
+import type { Database } from '../db/database.ts';
+import { createTestDatabase } from '../test/support/database.ts';
+import { createInProcessConversationLock } from './conversation-lock.ts';
+import { createInProcessEventBus } from './in-process-event-bus.ts';
+import { createInProcessJobs } from './in-process-jobs.ts';
+import type { LiveEvent } from './live-events.ts';
+import { testHandlers } from './testing/handlers.ts';
+import { createTurnProcessor } from './turn-processor.ts';
+
+/**
+ * The turn processor with the real database, job runner and event bus; the agent is a recording
+ * stand-in (the agent itself is tested in agent/), so order and fairness are visible.
+ */
+let database: Database;
+const handled: string[] = [];
+let failing = new Set<string>();
+
+const recordingAgent: SupportAgent = {
+  async *handleMessage(conversationId, message, _session, turn) {
+    if (failing.has(message)) throw new Error(`turn for "${message}" crashed`);
+    handled.push(`${conversationId.slice(-4)}:${message}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await database.pool.query(
+      `INSERT INTO messages (conversation_id, role, body, client_message_id) VALUES ($1, 'agent', $2, $3)`,
+      [conversationId, `re: ${message}`, `${turn!.turnId}:reply:0`],
+    );
+    yield { type: 'message', text: `re: ${message}`, citations: [] } satisfies AgentEvent;
+    yield { type: 'turn-end', status: 'open' } satisfies AgentEvent;
+  },
+  async *decideApproval() {
+    yield { type: 'turn-end', status: 'open' } satisfies AgentEvent;
+  },
+  async handBack() {},
+};
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+}, 60_000);
+afterAll(async () => database?.close());
+
+function setup() {
+  const bus = createInProcessEventBus();
+  let turns!: ReturnType<typeof createTurnProcessor>;
+  const jobs = createInProcessJobs({
+    concurrency: 1,
+    handlers: testHandlers({ 'agent.turn': (payload) => turns.drainConversation(payload.conversationId) }),
+  });
+  turns = createTurnProcessor({
+    pool: database.pool,
+    agent: recordingAgent,
+    bus,
+    lock: createInProcessConversationLock(),
+    jobs,
+    maxAttempts: 2,
+  });
+  return { bus, jobs, turns };
+}
+
+const conversation = async () => (await startConversation(database.pool, null)).conversationId;
+
+describe('createTurnProcessor', () => {
+  it('answers a conversation in order, one turn per job, so a busy conversation cannot starve another', async () => {
+    handled.length = 0;
+    const { jobs } = setup();
+    const a = await conversation();
+    const b = await conversation();
+    for (const text of ['a1', 'a2', 'a3']) await acceptCustomerMessage(database.pool, a, text, text);
+    await acceptCustomerMessage(database.pool, b, 'b1', 'b1');
+    await jobs.enqueue('agent.turn', { conversationId: a });
+    await jobs.enqueue('agent.turn', { conversationId: b });
+    await jobs.drain();
+    const tag = (id: string) => id.slice(-4);
+    expect(handled).toEqual([`${tag(a)}:a1`, `${tag(b)}:b1`, `${tag(a)}:a2`, `${tag(a)}:a3`]);
+    const { rows } = await database.pool.query(
+      `SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND turn_status = 'done'`,
+      [a],
+    );
+    expect(rows[0].n).toBe(3);
+  });
+
+  it('publishes the turn events and the stored replies on the conversation channel', async () => {
+    const { jobs, bus } = setup();
+    const id = await conversation();
+    const seen: LiveEvent[] = [];
+    await bus.subscribe(`conversation:${id}`, (event) => seen.push(event));
+    const { messageId } = await acceptCustomerMessage(database.pool, id, 'hello', 'hello');
+    await jobs.enqueue('agent.turn', { conversationId: id });
+    await jobs.drain();
+    expect(seen.map((event) => event.kind)).toEqual(['turn', 'turn', 'status', 'message']);
+    expect(seen[0]).toMatchObject({
+      kind: 'turn',
+      turnId: messageId,
+      event: { type: 'message', text: 're: hello' },
+    });
+    expect(seen[3]).toMatchObject({ kind: 'message', message: { role: 'agent', text: 're: hello' } });
+  });
+
+  it('gives up on a turn that keeps crashing, leaves a note, and goes on with the next message', async () => {
+    handled.length = 0;
+    failing = new Set(['poison']);
+    const { turns } = setup();
+    const id = await conversation();
+    const poison = await acceptCustomerMessage(database.pool, id, 'poison', 'p');
+    await acceptCustomerMessage(database.pool, id, 'fine', 'f');
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await expect(turns.drainConversation(id)).rejects.toThrow(/crashed/);
+    }
+    await turns.drainConversation(id);
+    await turns.drainConversation(id);
+    const { rows } = await database.pool.query<{ body: string; turn_status: string | null; role: string }>(
+      'SELECT role, body, turn_status FROM messages WHERE conversation_id = $1 ORDER BY id',
+      [id],
+    );
+    expect(rows.find((row) => row.body === 'poison')?.turn_status).toBe('failed');
+    expect(rows.some((row) => row.role === 'system' && row.body.includes(poison.messageId))).toBe(true);
+    expect(rows.find((row) => row.body === 'fine')?.turn_status).toBe('done');
+    failing = new Set();
+  });
+
+  it('re-enqueues turns left pending (a lost job) when recovering', async () => {
+    handled.length = 0;
+    const { turns, jobs } = setup();
+    const id = await conversation();
+    await acceptCustomerMessage(database.pool, id, 'lost', 'lost');
+    expect(await turns.recoverPendingTurns(60_000)).not.toContain(id);
+    expect(await turns.recoverPendingTurns(0)).toContain(id);
+    await jobs.drain();
+    expect(handled).toEqual([`${id.slice(-4)}:lost`]);
+  });
+});
