@@ -19,10 +19,15 @@ import { helpCenterRoutes } from './routes/help-center.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { uiRoutes } from './routes/ui.ts';
 
+/** A URL with its `access_token` query value replaced, for logs. */
+export const redactQueryToken = (url: string): string => url.replace(/([?&]access_token=)[^&]*/g, '$1***');
+
 export interface ServerOptions {
   logLevel?: string;
   /** Tests pass false to keep output quiet. */
   logger?: boolean;
+  /** Where log lines go (default stdout); tests read them. */
+  logStream?: { write(line: string): void };
 }
 
 /** Builds the Fastify app (not listening): security, validation, OpenAPI at /docs, every route group. */
@@ -33,7 +38,17 @@ export async function createServer(context: ApiContext, options: ServerOptions =
         ? false
         : {
             level: options.logLevel ?? 'info',
+            ...(options.logStream ? { stream: options.logStream } : {}),
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+            serializers: {
+              // EventSource cannot send headers, so its conversation token rides in the query: never log it.
+              req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
+                method: request.method,
+                url: redactQueryToken(request.url),
+                ip: request.ip,
+                id: request.id,
+              }),
+            },
           },
     bodyLimit: 256 * 1024,
     // Requests carry ids so a log line can be matched to a client's report.

@@ -73,4 +73,22 @@ describe(`ops routes on ${testDatabaseKind()}`, () => {
     // Plain-HTTP deployments (cookies not Secure) must not be told to upgrade asset requests.
     expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
   });
+
+  it('never contain a conversation token passed in the query, nor the authorization header', async () => {
+    const lines: string[] = [];
+    const { createServer } = await import('../server.ts');
+    const logged = await createServer(api.context, {
+      logLevel: 'info',
+      logStream: { write: (line) => lines.push(line) },
+    });
+    await logged.inject({
+      url: '/api/conversations/conv_00000000000000000000000000000000/events?access_token=secret-token-123&after=4',
+      headers: { authorization: 'Bearer another-secret-456' },
+    });
+    await logged.close();
+    const output = lines.join('');
+    expect(output).toContain('access_token=***&after=4');
+    expect(output).not.toContain('secret-token-123');
+    expect(output).not.toContain('another-secret-456');
+  });
 });
