@@ -14,26 +14,40 @@ function widgetBuild(): Plugin {
     name: 'switchboard-widget-build',
     apply: 'build',
     async closeBundle() {
-      await build({
-        configFile: false,
-        root: uiRoot,
-        logLevel: 'warn',
-        plugins: [react()],
-        define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-        build: {
-          outDir,
-          emptyOutDir: false,
-          copyPublicDir: false,
-          lib: {
-            entry: fileURLToPath(new URL('./src/widget/widget.tsx', import.meta.url)),
-            formats: ['iife'],
-            name: 'SwitchboardWidget',
-            fileName: () => 'widget.js',
-          },
-        },
-      });
+      // The React plugin picks its JSX runtime from NODE_ENV (vitest sets `test`, which would emit
+      // jsxDEV calls into a bundle whose React is the production build): build this one as production.
+      const callerEnv = process.env.NODE_ENV;
+      process.env.NODE_ENV = 'production';
+      try {
+        await buildWidget();
+      } finally {
+        if (callerEnv === undefined) delete process.env.NODE_ENV;
+        else process.env.NODE_ENV = callerEnv;
+      }
     },
   };
+}
+
+function buildWidget() {
+  return build({
+    configFile: false,
+    root: uiRoot,
+    mode: 'production',
+    logLevel: 'warn',
+    plugins: [react()],
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    build: {
+      outDir,
+      emptyOutDir: false,
+      copyPublicDir: false,
+      lib: {
+        entry: fileURLToPath(new URL('./src/widget/widget.tsx', import.meta.url)),
+        formats: ['iife'],
+        name: 'SwitchboardWidget',
+        fileName: () => 'widget.js',
+      },
+    },
+  });
 }
 
 /** The web UI: one single-page app for `/`, `/console` and `/admin`, plus the widget script. */

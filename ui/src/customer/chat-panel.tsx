@@ -24,6 +24,8 @@ interface ChatPanelProps {
   heading?: string;
   /** The widget's close button. */
   onClose?(): void;
+  /** Focus the message box once the chat is ready (the widget, right after it opens). */
+  autoFocus?: boolean;
 }
 
 /** The customer chat: starts or resumes the conversation, then shows it. */
@@ -32,6 +34,7 @@ export function ChatPanel({
   identityToken,
   heading = 'Lumen Cloud support',
   onClose,
+  autoFocus = false,
 }: ChatPanelProps) {
   const { state, retry, startOver } = useConversationSession(apiBase, identityToken);
   return (
@@ -61,13 +64,23 @@ export function ChatPanel({
         </div>
       )}
       {state.kind === 'ready' && (
-        <Conversation key={state.session.conversationId} apiBase={apiBase} session={state.session} />
+        <Conversation
+          key={state.session.conversationId}
+          apiBase={apiBase}
+          session={state.session}
+          autoFocus={autoFocus}
+        />
       )}
     </section>
   );
 }
 
-const waitingForPerson = new Set(['escalated', 'claimed']);
+// While the agent waits for a person (a hand-off, or an action above its limit) it stays silent.
+const waitingForPerson: Record<string, string> = {
+  escalated: 'A person will reply here.',
+  claimed: 'A person from our team is on it.',
+  waiting_approval: 'A person from our team is reviewing your request.',
+};
 
 /** The text each action stores as the customer's message (api/routes/customer.ts), so they de-duplicate. */
 function actionText(action: ChatAction): string {
@@ -77,7 +90,15 @@ function actionText(action: ChatAction): string {
   return action.code;
 }
 
-function Conversation({ apiBase, session }: { apiBase: string; session: ConversationSession }) {
+function Conversation({
+  apiBase,
+  session,
+  autoFocus,
+}: {
+  apiBase: string;
+  session: ConversationSession;
+  autoFocus: boolean;
+}) {
   const base = `${apiBase}/api/conversations/${encodeURIComponent(session.conversationId)}`;
   const [status, setStatus] = useState(session.initial.status);
   const [verified, setVerified] = useState(session.initial.verified || session.customer !== null);
@@ -262,12 +283,10 @@ function Conversation({ apiBase, session }: { apiBase: string; session: Conversa
           />
         </div>
       )}
-      {waitingForPerson.has(status) && (
+      {waitingForPerson[status] && (
         <div className="banner banner-person" role="status">
-          <strong>
-            {status === 'claimed' ? 'A person from our team is on it.' : 'A person will reply here.'}
-          </strong>{' '}
-          Their replies appear in this chat as soon as they are sent — keep this page open.
+          <strong>{waitingForPerson[status]}</strong> Their replies appear in this chat as soon as they are
+          sent — keep this page open.
         </div>
       )}
       {status === 'resolved' && (
@@ -350,6 +369,8 @@ function Conversation({ apiBase, session }: { apiBase: string; session: Conversa
           onChange={(event) => setInput(event.target.value)}
           onKeyDown={onKeyDown}
           maxLength={4000}
+          // biome-ignore lint/a11y/noAutofocus: only in the widget, right after the visitor opened it
+          autoFocus={autoFocus}
         />
         <button type="submit" className="primary" disabled={busy || input.trim() === ''}>
           Send

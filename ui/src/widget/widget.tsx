@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import chatStyles from '../customer/chat.css?inline';
 import { ChatPanel } from '../customer/chat-panel.tsx';
@@ -16,18 +16,45 @@ const identityToken = script?.dataset.identityToken || null;
 
 function Widget() {
   const [open, setOpen] = useState(false);
+  const launcher = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const close = () => {
+    setOpen(false);
+    // Keyboard users land where they were before the panel opened.
+    launcher.current?.focus();
+  };
+  // Opening moves focus into the panel (the composer takes it once the chat is ready).
+  useEffect(() => {
+    if (open) panel.current?.focus();
+  }, [open]);
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key === 'Escape') {
+      event.stopPropagation();
+      close();
+    }
+  };
   return (
     <div className="widget">
       {open && (
-        <div className="widget-panel" role="dialog" aria-label="Support chat">
-          <ChatPanel apiBase={apiBase} identityToken={identityToken} onClose={() => setOpen(false)} />
+        <div
+          id="switchboard-chat-panel"
+          className="widget-panel"
+          role="dialog"
+          aria-label="Support chat"
+          tabIndex={-1}
+          ref={panel}
+          onKeyDown={onKeyDown}
+        >
+          <ChatPanel apiBase={apiBase} identityToken={identityToken} onClose={close} autoFocus />
         </div>
       )}
       <button
         type="button"
         className="widget-launcher"
         aria-expanded={open}
-        onClick={() => setOpen((value) => !value)}
+        aria-controls={open ? 'switchboard-chat-panel' : undefined}
+        ref={launcher}
+        onClick={() => (open ? close() : setOpen(true))}
       >
         {open ? 'Close support chat' : 'Chat with support'}
       </button>
