@@ -57,15 +57,15 @@ describe('a billing outage in a browser', { timeout: 120_000 }, () => {
     await billingRow.waitFor();
     await screenshot(admin, 'outage', 'connectors-before');
 
-    // The admin page has no fault control: arm it through the admin API with this page's session,
-    // as the admin's browser would (cookie + the session's CSRF token).
-    const me = await admin.request.get('/api/console/me');
-    const { csrfToken } = (await me.json()) as { csrfToken: string };
-    const armed = await admin.request.post('/api/admin/faults', {
-      headers: { 'x-csrf-token': csrfToken },
-      data: { connector: 'billing', mode: 'error' },
-    });
-    expect(armed.status(), await armed.text()).toBe(201);
+    // The admin injects the outage from the connectors page.
+    const faults = admin.getByRole('region', { name: 'Fault injection' });
+    await faults.getByLabel('Connector').selectOption('billing');
+    await faults.getByLabel('Failure').selectOption('error');
+    await faults.getByRole('button', { name: 'Inject outage' }).click();
+    await faults.getByRole('status').filter({ hasText: 'Armed: billing' }).waitFor();
+    await expect(faults.getByRole('list', { name: 'Armed faults' }).textContent()).resolves.toContain(
+      'billing.*: error',
+    );
 
     // Three signed-in customers ask about a double charge while billing is down.
     const [customer, ...others] = await Promise.all(customers.map((who) => askAboutDoubleCharge(who.email)));

@@ -4,6 +4,7 @@ import { asList, errorMessage } from '../shared/http.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
 import { Sparkline } from './charts.tsx';
 import { CredentialsForm, PolicyEditor } from './connector-settings.tsx';
+import { FaultPanel } from './fault-panel.tsx';
 
 /** One connector's row (`GET /api/admin/connectors`). */
 export interface ConnectorRow {
@@ -189,6 +190,7 @@ export function ConnectorsPage() {
           </tbody>
         </table>
       </div>
+      <FaultPanel connectors={rows.map((row) => row.id)} onChange={() => void load()} />
       {current && (
         <div className="columns">
           <CredentialsForm connector={current} onSaved={() => void load()} />
