@@ -1,5 +1,7 @@
 import type { Audience } from './audience.ts';
 import { type AnswerCalibration, defaultCalibrations, textOnlyCalibration } from './calibration.ts';
+import { foreignEntities } from './foreign-entities.ts';
+import type { PreparedQuery } from './query.ts';
 import {
   type Candidate,
   type KnowledgeSearch,
@@ -8,6 +10,7 @@ import {
   textRelevance,
   toPassage,
 } from './search.ts';
+import { loadCommonWords } from './vocabulary.ts';
 
 /** Signals of a hybrid search that say whether the knowledge base holds an answer. */
 export interface AnswerFeatures {
@@ -29,6 +32,10 @@ export interface AnswerFeatures {
   agreement: number;
   /** Share of content words found nowhere in the index (not even as a typo). */
   unknownRatio: number;
+  /** Unknown content words that are not common English words either (likely names), at most 2. */
+  unknownNames: number;
+  /** 1 when the question names a third-party product the index never mentions (`foreignEntities`). */
+  foreignEntity: number;
 }
 
 /** Features of the shipped calibration for the local model. */
@@ -42,6 +49,8 @@ export const hybridFeatures: Array<keyof AnswerFeatures> = [
   'topRelevance',
   'agreement',
   'unknownRatio',
+  'unknownNames',
+  'foreignEntity',
 ];
 
 /** Features that do not depend on the embedding model's cosine scale (fallback for any model). */
@@ -51,10 +60,27 @@ export const textFeatures: Array<keyof AnswerFeatures> = [
   'articleCoverage',
   'topRelevance',
   'unknownRatio',
+  'unknownNames',
+  'foreignEntity',
 ];
 
-/** Computes the answerability features of a search (hybrid gives all of them). */
-export function answerFeatures(details: SearchDetails): AnswerFeatures {
+/**
+ * Third-party names in the question the index does not hold, as written or as a typo: a known
+ * brand is never a misspelling of one of our words ("roku" is not "role").
+ */
+export function foreignEntitiesOf(query: Pick<PreparedQuery, 'unknownTerms' | 'corrections'>): string[] {
+  const unindexed = [...query.unknownTerms, ...query.corrections.map((correction) => correction.from)];
+  return [...new Set(unindexed.filter((word) => foreignEntities.has(word)))];
+}
+
+/**
+ * Computes the answerability features of a search (hybrid gives all of them). `commonWords`
+ * (`loadCommonWords()`) tells everyday words from names among the unknown words.
+ */
+export function answerFeatures(
+  details: SearchDetails,
+  commonWords: ReadonlySet<string> = new Set(),
+): AnswerFeatures {
   const [bestVector] = details.vector;
   const otherArticle = details.vector.find((row) => row.article_slug !== bestVector?.article_slug);
   const top = details.passages[0];
@@ -73,7 +99,22 @@ export function answerFeatures(details: SearchDetails): AnswerFeatures {
     topRelevance: bestText ? textRelevance(bestText) : 0,
     agreement: bestVector && bestText && bestVector.article_slug === bestText.article_slug ? 1 : 0,
     unknownRatio: terms > 0 ? details.query.unknownTerms.length / terms : 1,
+    unknownNames: Math.min(
+      2,
+      details.query.unknownTerms.filter((word) => !commonWords.has(word) && !/\d/.test(word)).length,
+    ),
+    foreignEntity: foreignEntitiesOf(details.query).length > 0 ? 1 : 0,
   };
+}
+
+/**
+ * The confidence a question needs to be answered: `entityThreshold` when it names a third-party
+ * product the index never mentions (two-stage rule), `threshold` otherwise.
+ */
+export function thresholdFor(features: AnswerFeatures, calibration: AnswerCalibration): number {
+  return features.foreignEntity > 0
+    ? (calibration.entityThreshold ?? calibration.threshold)
+    : calibration.threshold;
 }
 
 /** Calibrated probability (0–1) that the top passages answer the question (logistic model). */
@@ -108,7 +149,8 @@ export interface AnswerSupportOptions {
 
 /**
  * Creates `answerQuestion`: a hybrid search, a calibrated confidence, and a threshold under which
- * the question counts as not answerable from the knowledge base.
+ * the question counts as not answerable from the knowledge base (a higher one when the question
+ * names a third-party product the help center never mentions).
  */
 export function createAnswerSupport(options: AnswerSupportOptions) {
   // Another embedding model has another cosine scale: fall back to the text-only calibration.
@@ -126,9 +168,9 @@ export function createAnswerSupport(options: AnswerSupportOptions) {
         limit: 5,
         maxPerArticle: 2,
       });
-      const features = answerFeatures(details);
+      const features = answerFeatures(details, await loadCommonWords());
       const confidence = confidenceOf(features, calibration);
-      const answerable = details.passages.length > 0 && confidence >= calibration.threshold;
+      const answerable = details.passages.length > 0 && confidence >= thresholdFor(features, calibration);
       const passages = answerable ? bestPassages(details.passages) : [];
       const citations = [
         ...new Map(

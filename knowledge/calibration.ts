@@ -16,6 +16,11 @@ export interface AnswerCalibration {
   bias: number;
   /** Confidence under which a question is "not answerable from the knowledge base". */
   threshold: number;
+  /**
+   * The threshold for questions that name a third-party product the index never mentions
+   * (`AnswerFeatures.foreignEntity`); `threshold` when absent.
+   */
+  entityThreshold?: number;
 }
 
 /** Calibrations shipped per embedding model. */

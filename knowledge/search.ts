@@ -96,9 +96,10 @@ export interface KnowledgeSearchOptions {
 /**
  * Fusion settings chosen on the training split of the labeled set (docs/knowledge.md): the
  * full-text list is the stronger one with the local encoder, and a small k lets its top ranks
- * count (k = 60 let mediocre candidates found by both methods overtake full-text top hits).
+ * count (k = 60 let mediocre candidates found by both methods overtake full-text top hits; on the
+ * 209-question training split k = 3 gave recall@5 0.994 and MRR 0.890, k = 10 0.981 and 0.875).
  */
-export const defaultFusion = { k: 10, vector: 0.5, text: 1 };
+export const defaultFusion = { k: 3, vector: 0.5, text: 1 };
 
 /** Creates the search over `db` with `embedder` (which must be the model the index was built with). */
 export function createKnowledgeSearch(options: KnowledgeSearchOptions): KnowledgeSearch {

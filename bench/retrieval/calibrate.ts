@@ -1,4 +1,4 @@
-import { type AnswerFeatures, confidenceOf } from '../../knowledge/answer.ts';
+import { type AnswerFeatures, confidenceOf, thresholdFor } from '../../knowledge/answer.ts';
 import type { AnswerCalibration } from '../../knowledge/calibration.ts';
 import { answerable, detectionMetrics, hitAt, type QuestionRun, retrievalMetrics } from './evaluate.ts';
 
@@ -13,7 +13,10 @@ export interface FitOptions {
 /**
  * Fits P(the top-3 passages answer the question) as a logistic regression on standardised
  * features (label: answerable and a relevant article in the top 3), then picks the highest
- * threshold that keeps training recall@5 within `maxRecallLoss`, which maximises unanswerable detection.
+ * threshold that keeps training recall@5 within `maxRecallLoss`, which maximises unanswerable
+ * detection — one for questions naming a foreign product (`entityThreshold`), one for the rest, so
+ * the rare answerable question that mentions one (a key leaked "to a public GitHub repo") does
+ * not pin the threshold of all the others.
  */
 export function fitCalibration(
   runs: QuestionRun[],
@@ -28,9 +31,21 @@ export function fitCalibration(
   const x = rows.map((row) => row.map((value, j) => (value - means[j]!) / scales[j]!));
   const { weights, bias } = logisticRegression(x, labels, options.l2 ?? 0.05);
   const calibration: AnswerCalibration = { model, features, means, scales, weights, bias, threshold: 0 };
-  calibration.threshold = chooseThreshold(runs, calibration, options.maxRecallLoss ?? 0);
+  const maxRecallLoss = options.maxRecallLoss ?? 0;
+  const naming = features.includes('foreignEntity')
+    ? runs.filter((run) => run.features.foreignEntity > 0)
+    : [];
+  const rest = runs.filter((run) => !naming.includes(run));
+  calibration.threshold = chooseThreshold(rest, calibration, maxRecallLoss);
+  if (naming.length > 0) calibration.entityThreshold = chooseThreshold(naming, calibration, maxRecallLoss);
   return calibration;
 }
+
+/** Whether answer support answers the run under `calibration` (its confidence and thresholds). */
+export const answersUnder =
+  (calibration: AnswerCalibration) =>
+  (run: QuestionRun): boolean =>
+    confidenceOf(run.features, calibration) >= thresholdFor(run.features, calibration);
 
 function chooseThreshold(runs: QuestionRun[], calibration: AnswerCalibration, maxRecallLoss: number): number {
   const confidence = (run: QuestionRun) => confidenceOf(run.features, calibration);
@@ -38,7 +53,8 @@ function chooseThreshold(runs: QuestionRun[], calibration: AnswerCalibration, ma
   const candidates = [...new Set(runs.map(confidence))].sort((a, b) => a - b);
   let best = 0;
   for (const candidate of candidates) {
-    if (detectionMetrics(runs, confidence, candidate).recallAt5WithThreshold >= floor) best = candidate;
+    const metrics = detectionMetrics(runs, (run) => confidence(run) >= candidate);
+    if (metrics.recallAt5WithThreshold >= floor) best = candidate;
     else break;
   }
   // Half-way down to the next lower confidence: a margin for questions just under the last kept one.

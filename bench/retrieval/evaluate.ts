@@ -1,5 +1,6 @@
 import { type AnswerFeatures, answerFeatures } from '../../knowledge/answer.ts';
 import type { KnowledgeSearch, SearchDetails, SearchMode } from '../../knowledge/search.ts';
+import { loadCommonWords } from '../../knowledge/vocabulary.ts';
 import type { LabeledQuestion } from './labeled-set.ts';
 
 /** One labeled question run through one retrieval mode. */
@@ -21,6 +22,7 @@ export async function runQuestions(
   mode: SearchMode,
 ): Promise<QuestionRun[]> {
   const runs: QuestionRun[] = [];
+  const commonWords = await loadCommonWords();
   for (const question of questions) {
     const details: SearchDetails = await search.searchDetailed(question.q, {
       mode,
@@ -34,7 +36,7 @@ export async function runQuestions(
       question,
       slugs,
       rank: index >= 0 ? index + 1 : null,
-      features: answerFeatures(details),
+      features: answerFeatures(details, commonWords),
       embeddingMs: details.timings.embeddingMs,
       searchMs: details.timings.searchMs,
     });
@@ -69,19 +71,19 @@ export function retrievalMetrics(runs: QuestionRun[]): RetrievalMetrics {
   };
 }
 
-/** Unanswerable detection under a confidence threshold, and what it costs answerable recall. */
+/** Unanswerable detection by an answer rule, and what it costs answerable recall. */
 export interface DetectionMetrics {
   unanswerable: number;
-  /** Share of unanswerable questions whose confidence fell under the threshold. */
+  /** Share of unanswerable questions the rule refuses to answer. */
   detected: number;
-  /** Share of answerable questions with a relevant article in the top 5 AND confidence at or over the threshold. */
+  /** Share of answerable questions with a relevant article in the top 5 that the rule answers. */
   recallAt5WithThreshold: number;
 }
 
+/** `answers(run)`: whether answer support would answer (confidence over the run's threshold). */
 export function detectionMetrics(
   runs: QuestionRun[],
-  confidence: (run: QuestionRun) => number,
-  threshold: number,
+  answers: (run: QuestionRun) => boolean,
 ): DetectionMetrics {
   const unanswerableRuns = runs.filter((run) => !answerable(run));
   const answerableRuns = runs.filter(answerable);
@@ -90,12 +92,11 @@ export function detectionMetrics(
     detected:
       unanswerableRuns.length === 0
         ? 0
-        : unanswerableRuns.filter((run) => confidence(run) < threshold).length / unanswerableRuns.length,
+        : unanswerableRuns.filter((run) => !answers(run)).length / unanswerableRuns.length,
     recallAt5WithThreshold:
       answerableRuns.length === 0
         ? 0
-        : answerableRuns.filter((run) => hitAt(run, 5) && confidence(run) >= threshold).length /
-          answerableRuns.length,
+        : answerableRuns.filter((run) => hitAt(run, 5) && answers(run)).length / answerableRuns.length,
   };
 }
 
