@@ -27,12 +27,13 @@ export async function streamTurn(
         for (const chunk of map(event)) writer.write(chunk as UIMessageChunk);
       };
       writer.write({ type: 'start', messageId: `reply-${turn.messageId}` });
-      if (!turn.created && turn.turnStatus === 'done') {
-        // A resent message: its turn already ran. Send the stored replies again, never run it twice.
+      if (!turn.created && (turn.turnStatus === 'done' || turn.turnStatus === 'failed')) {
+        // A resent message: its turn already ran (or was given up on and left to a person). Send the
+        // stored replies again, never run it twice.
         for (const stored of await repliesOfTurn(context.database.pool, conversationId, turn.messageId)) {
           write({ type: 'message', text: stored.text, citations: stored.citations });
         }
-        writer.write({ type: 'data-status', data: { status: 'done' } });
+        writer.write({ type: 'data-status', data: { status: turn.turnStatus } });
         return;
       }
       await new Promise<void>((resolve) => {
@@ -62,19 +63,17 @@ export async function streamTurn(
           .then(async (stop) => {
             unsubscribe = stop;
             if (finished) return void stop();
-            if (turn.created || turn.turnStatus !== 'done') {
-              await context.jobs
-                .enqueue('agent.turn', { conversationId }, { jobId: `turn-${turn.messageId}` })
-                .catch((error: unknown) => {
-                  // The message is stored; the recovery sweep will queue its turn.
-                  reply.log.error(
-                    { err: error, conversationId },
-                    'queueing a turn failed; recovery will retry',
-                  );
-                  writer.write({ type: 'data-status', data: { status: 'queued' } });
-                  finish();
-                });
-            }
+            await context.jobs
+              .enqueue('agent.turn', { conversationId }, { jobId: `turn-${turn.messageId}` })
+              .catch((error: unknown) => {
+                // The message is stored; the recovery sweep will queue its turn.
+                reply.log.error(
+                  { err: error, conversationId },
+                  'queueing a turn failed; recovery will retry',
+                );
+                writer.write({ type: 'data-status', data: { status: 'queued' } });
+                finish();
+              });
           })
           .catch((error: unknown) => {
             reply.log.error({ err: error }, 'subscribing to turn events failed');
