@@ -120,13 +120,13 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
         WHERE conversation_id = $1 AND client_message_id LIKE $2 ORDER BY id`,
       [conversationId, `${turnId}:%`],
     );
-    for (const row of rows) {
+    for (const stored of rows) {
       const message: LiveMessage = {
-        id: row.id,
-        role: row.role,
-        text: row.body,
-        metadata: row.metadata,
-        createdAt: new Date(row.created_at).toISOString(),
+        id: stored.id,
+        role: stored.role,
+        text: stored.body,
+        metadata: stored.metadata,
+        createdAt: new Date(stored.created_at).toISOString(),
       };
       await bus.publish(conversationChannel(conversationId), { kind: 'message', conversationId, message });
       await bus.publish(consoleChannel, { kind: 'message', conversationId, message });
