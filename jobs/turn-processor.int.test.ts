@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SupportAgent } from '../agent/agent.ts';
 import type { AgentEvent } from '../agent/events.ts';
 import { acceptCustomerMessage, startConversation } from '../api/customer/conversations.ts';
+import { defaultSender } from '../connectors/email/connector.ts';
+import { createOutbox } from '../connectors/email/outbox.ts';
 import type { Database } from '../db/database.ts';
+import { loadWorld } from '../db/world/load-world.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 import { createInProcessConversationLock } from './conversation-lock.ts';
 import { createInProcessEventBus } from './in-process-event-bus.ts';
@@ -25,7 +28,9 @@ const recordingAgent: SupportAgent = {
     handled.push(`${conversationId.slice(-4)}:${message}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
     await database.pool.query(
-      `INSERT INTO messages (conversation_id, role, body, client_message_id) VALUES ($1, 'agent', $2, $3)`,
+      // Like the real store: a replayed turn's reply is stored once.
+      `INSERT INTO messages (conversation_id, role, body, client_message_id) VALUES ($1, 'agent', $2, $3)
+       ON CONFLICT (conversation_id, client_message_id) DO NOTHING`,
       [conversationId, `re: ${message}`, `${turn!.turnId}:reply:0`],
     );
     yield { type: 'message', text: `re: ${message}`, citations: [] } satisfies AgentEvent;
@@ -39,10 +44,14 @@ const recordingAgent: SupportAgent = {
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  await loadWorld(database.pool, {
+    accounts: [{ id: 'acc_1', name: 'Brightpath', tier: 'pro', region: 'EU' }],
+    contacts: [{ id: 'ct_1', account: 'acc_1', name: 'Maya Chen', email: 'maya@brightpath.io' }],
+  });
 }, 60_000);
 afterAll(async () => database?.close());
 
-function setup() {
+function setup(mail?: Parameters<typeof createTurnProcessor>[0]['mail']) {
   const bus = createInProcessEventBus();
   let turns!: ReturnType<typeof createTurnProcessor>;
   const jobs = createInProcessJobs({
@@ -56,6 +65,7 @@ function setup() {
     lock: createInProcessConversationLock(),
     jobs,
     maxAttempts: 2,
+    ...(mail ? { mail } : {}),
   });
   return { bus, jobs, turns };
 }
@@ -130,5 +140,33 @@ describe('createTurnProcessor', () => {
     expect(await turns.recoverPendingTurns(0)).toContain(id);
     await jobs.drain();
     expect(handled).toEqual([`${id.slice(-4)}:lost`]);
+  });
+
+  it('mails the replies of an email conversation to the contact once, even when the turn is replayed', async () => {
+    const { jobs } = setup(createOutbox({ db: database.pool, ...defaultSender }));
+    const id = 'conv_email_thread_1';
+    await database.pool.query(
+      `INSERT INTO conversations (id, channel, contact_id, account_id, subject) VALUES ($1, 'email', 'ct_1', 'acc_1', 'Rate limits')`,
+      [id],
+    );
+    const { messageId } = await acceptCustomerMessage(database.pool, id, 'what are the api limits', 'mail-1');
+    await jobs.enqueue('agent.turn', { conversationId: id });
+    await jobs.drain();
+    // A crash after the reply: the turn runs again.
+    await database.pool.query(`UPDATE messages SET turn_status = 'pending' WHERE id = $1`, [messageId]);
+    await jobs.enqueue('agent.turn', { conversationId: id });
+    await jobs.drain();
+    const turn = await database.pool.query('SELECT turn_status, turn_attempts FROM messages WHERE id = $1', [
+      messageId,
+    ]);
+    expect(turn.rows[0]).toEqual({ turn_status: 'done', turn_attempts: 2 });
+    const { rows } = await database.pool.query(
+      `SELECT to_address, subject, text_body, template FROM email_outbox WHERE conversation_id = $1`,
+      [id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ to_address: 'maya@brightpath.io', template: 'conversation_reply' });
+    expect(rows[0].subject).toMatch(/^Re: Rate limits/);
+    expect(rows[0].text_body).toContain('re: what are the api limits');
   });
 });
