@@ -83,6 +83,8 @@ const keywordBoosts: Array<[Intent, RegExp, number]> = [
  * cosine similarity of its `neighbours` nearest exemplars (plus keyword boosts), and a softmax turns
  * scores into confidences. Measured in bench/agent/intent-accuracy.ts.
  */
+const warmBatchSize = 16;
+
 export function createIntentClassifier(options: IntentClassifierOptions) {
   const neighbours = options.neighbours ?? 5;
   const wordWeight = options.wordWeight ?? 0.8;
@@ -94,7 +96,14 @@ export function createIntentClassifier(options: IntentClassifierOptions) {
 
   const buildIndex = async () => {
     const all = labels.flatMap((intent) => options.exemplars[intent].map((text) => ({ intent, text })));
-    const vectors = await options.embedder.embed(all.map((item) => item.text));
+    // In batches, yielding between them: the model runs on the caller's thread, and a server warming
+    // up in the background must keep answering requests (health checks, the first customers).
+    const vectors: number[][] = [];
+    for (let start = 0; start < all.length; start += warmBatchSize) {
+      const batch = all.slice(start, start + warmBatchSize).map((item) => item.text);
+      vectors.push(...(await options.embedder.embed(batch)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     return labels.map((intent) => ({
       intent,
       vectors: all.flatMap((item, position) =>
