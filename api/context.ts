@@ -45,6 +45,8 @@ export interface ApiContext {
   /** Connector credentials, encrypted at rest (admin routes write them; nothing reads them back out). */
   vault: CredentialVault;
   settings: ApiSettings;
+  /** This runtime's id: the origin of the control events it publishes (it skips its own). */
+  instanceId: string;
 }
 
 /** The Fastify instance routes are registered on: zod schemas type requests and replies. */

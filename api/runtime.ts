@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { loadOrCreateMasterKey, type MasterKeys } from '../connectors/core/master-key.ts';
 import { createVault } from '../connectors/core/vault.ts';
@@ -15,7 +16,7 @@ import {
 import { createJobHandlers } from '../jobs/handlers.ts';
 import { createInProcessEventBus } from '../jobs/in-process-event-bus.ts';
 import { createInProcessJobs } from '../jobs/in-process-jobs.ts';
-import type { EventBus } from '../jobs/live-events.ts';
+import { controlChannel, type EventBus } from '../jobs/live-events.ts';
 import { createRedisEventBus } from '../jobs/redis-event-bus.ts';
 import { createTurnProcessor, type TurnProcessor } from '../jobs/turn-processor.ts';
 import { type ApiContext, type ApiSettings, defaultApiSettings } from './context.ts';
@@ -137,6 +138,20 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     });
   }
 
+  const instanceId = randomUUID();
+  // Faults an admin arms in any process reach this one's connector calls (workers included).
+  const stopFaultSync = settings.faultInjection
+    ? await bus.subscribe(controlChannel, (event) => {
+        if (event.kind !== 'faults' || event.origin === instanceId) return;
+        try {
+          if (event.action === 'clear') switchboard.faults.clear();
+          else if (event.fault) switchboard.faults.arm(event.fault);
+        } catch (error) {
+          options.logger?.error({ err: error }, 'a fault from another process could not be applied');
+        }
+      })
+    : null;
+
   const masterKeys = options.masterKeys ?? (await loadOrCreateMasterKey(options.dataDir));
   const identity = createCustomerIdentity({ pool: database.pool, ...options.identity });
   const context: ApiContext = {
@@ -148,6 +163,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     identity,
     vault: createVault({ db: database.pool, masterKeys }),
     settings,
+    instanceId,
   };
   return {
     context,
@@ -157,6 +173,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
       await workers?.ready();
     },
     async close() {
+      await stopFaultSync?.();
       await workers?.close({ graceMs: options.workerTuning?.shutdownGraceMs ?? 30_000 });
       await queue?.close();
       await bus.close();

@@ -1,4 +1,5 @@
 import type { AgentEvent } from '../agent/events.ts';
+import type { FaultSpec } from '../connectors/core/faults.ts';
 
 /** A stored conversation message, as the customer widget and the console show it. */
 export interface LiveMessage {
@@ -26,10 +27,18 @@ export type LiveEvent =
       conversationId: string;
       escalationId: string;
       change: 'opened' | 'claimed' | 'resolved' | 'handed_back' | 'sla_breached' | 'updated';
-    };
+    }
+  /**
+   * An admin armed or cleared a fault (control channel): every process applies it to its own
+   * injector, so an outage rehearsal reaches the workers' connector calls too. `origin` is the
+   * runtime (`ApiContext.instanceId`) that already applied it.
+   */
+  | { kind: 'faults'; action: 'arm' | 'clear'; fault?: FaultSpec; origin: string };
 
 export const conversationChannel = (conversationId: string): string => `conversation:${conversationId}`;
 export const consoleChannel = 'console';
+/** Process-to-process commands (never forwarded to browsers). */
+export const controlChannel = 'control';
 
 /** Fan-out of live events: in process (embedded) or Redis pub/sub (several API servers and workers). */
 export interface EventBus {

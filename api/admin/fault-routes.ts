@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { controlChannel } from '../../jobs/live-events.ts';
 import type { ApiApp, ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { adminSchema } from './shared.ts';
@@ -23,7 +24,8 @@ const armBody = z.object({
 });
 
 /**
- * Fault injection (demos, browser tests): make a connector misbehave in this process. Only where the
+ * Fault injection (demos, browser tests): make a connector misbehave in this process and, over the
+ * event bus, in every worker. Only where the
  * settings allow it; elsewhere these routes answer 404 `not_available`.
  */
 export async function registerFaultRoutes(app: ApiApp, context: ApiContext): Promise<void> {
@@ -77,17 +79,25 @@ export async function registerFaultRoutes(app: ApiApp, context: ApiContext): Pro
           `Invalid body: /operation ${connector} has no operation "${operation}" (known: ${operations.join(', ')})`,
         );
       }
+      const fault = {
+        connector,
+        operation,
+        mode,
+        times: count,
+        ...(mode === 'slow' ? { delayMs: delayMs ?? 3_000 } : {}),
+      };
       try {
-        faults.arm({
-          connector,
-          operation,
-          mode,
-          times: count,
-          ...(mode === 'slow' ? { delayMs: delayMs ?? 3_000 } : {}),
-        });
+        faults.arm(fault);
       } catch (error) {
         throw new ApiError('not_available', (error as Error).message);
       }
+      // The workers (other processes) arm it too.
+      await context.bus.publish(controlChannel, {
+        kind: 'faults',
+        action: 'arm',
+        fault,
+        origin: context.instanceId,
+      });
       request.log.warn({ connector, operation, mode, count, adminId: request.human?.id }, 'fault armed');
       return reply.code(201).send(armed());
     },
@@ -105,6 +115,11 @@ export async function registerFaultRoutes(app: ApiApp, context: ApiContext): Pro
     async (request) => {
       available();
       faults.clear();
+      await context.bus.publish(controlChannel, {
+        kind: 'faults',
+        action: 'clear',
+        origin: context.instanceId,
+      });
       request.log.warn({ adminId: request.human?.id }, 'faults cleared');
       return armed();
     },

@@ -50,7 +50,8 @@ async function announce(context: ApiContext, log: FastifyBaseLogger, events: Liv
   for (const event of events) {
     try {
       await context.bus.publish(consoleChannel, event);
-      await context.bus.publish(conversationChannel(event.conversationId), event);
+      if ('conversationId' in event)
+        await context.bus.publish(conversationChannel(event.conversationId), event);
     } catch (error) {
       log.warn({ err: error, kind: event.kind }, 'live event not published');
     }

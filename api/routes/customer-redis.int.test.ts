@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCustomers } from '../../db/world/demo-world.ts';
+import { waitFor } from '../../jobs/testing/handlers.ts';
 import { createTestApi, type TestApi, testIdentitySecret } from '../../test/support/api-harness.ts';
+import { loginAs } from '../../test/support/console-login.ts';
 import { dataParts, parseUiStream, streamedText } from '../../test/support/ui-stream.ts';
 
 /** The production shape in one process: BullMQ queue + worker on real Redis, events over Redis pub/sub. */
@@ -63,5 +65,35 @@ describe('customer messages through BullMQ and Redis', () => {
       payload: { identityToken: forged },
     });
     expect(started.statusCode).toBe(401);
+  });
+
+  it('arms and clears a fault an admin injects in every process sharing the Redis (the workers too)', async () => {
+    const other = await createTestApi({
+      database: api.database,
+      redis: { url: 'redis://127.0.0.1:6379', prefix },
+    });
+    try {
+      const admin = await loginAs(api.app, api.database.pool, 'admin');
+      const headers = { cookie: admin.cookie, 'x-csrf-token': admin.csrfToken };
+      const armed = await api.app.inject({
+        method: 'POST',
+        url: '/api/admin/faults',
+        headers,
+        payload: { connector: 'billing', mode: 'error' },
+      });
+      expect(armed.statusCode).toBe(201);
+      await waitFor('the other process to arm the fault', () =>
+        other.context.switchboard.faults.armed().some((fault) => fault.connector === 'billing'),
+      );
+      // Applied once in the process that took the request: its own event is not applied again.
+      expect(api.context.switchboard.faults.armed()).toHaveLength(1);
+      await api.app.inject({ method: 'DELETE', url: '/api/admin/faults', headers });
+      await waitFor(
+        'the other process to clear it',
+        () => other.context.switchboard.faults.armed().length === 0,
+      );
+    } finally {
+      await other.close();
+    }
   });
 });
