@@ -160,7 +160,7 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
     }
   }
 
-  async function runTurn(conversationId: string, row: PendingRow): Promise<void> {
+  async function runTurn(conversationId: string, row: PendingRow): Promise<AgentEvent | null> {
     const turn = { turnId: row.id, stored: true };
     const session: CustomerSession = {
       // A code verified earlier is read from the conversation by the agent's identify step.
@@ -181,7 +181,13 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
             },
             turn,
           );
-    for await (const event of events) await publishTurnEvent(conversationId, row.id, event);
+    let end: AgentEvent | null = null;
+    for await (const event of events) {
+      // The turn's end is announced only once the turn is recorded done (see drainConversation).
+      if (event.type === 'turn-end') end = event;
+      else await publishTurnEvent(conversationId, row.id, event);
+    }
+    return end;
   }
 
   async function giveUp(conversationId: string, row: PendingRow): Promise<void> {
@@ -221,11 +227,13 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
             `UPDATE messages SET turn_status = 'running', turn_attempts = turn_attempts + 1 WHERE id = $1`,
             [row.id],
           );
-          await runTurn(conversationId, row);
+          const end = await runTurn(conversationId, row);
           await pool.query(
             `UPDATE messages SET turn_status = 'done', turn_finished_at = now() WHERE id = $1`,
             [row.id],
           );
+          // After the row says done: whoever sees the turn end (a stream, a resend) finds it done.
+          if (end) await publishTurnEvent(conversationId, row.id, end);
           await deliverReplies(conversationId, row);
           // With a queue, one turn per job: a customer who answers at once goes to the back of the
           // queue instead of holding a worker while other conversations wait (measured in bench/api).

@@ -27,15 +27,30 @@ export async function streamTurn(
         for (const chunk of map(event)) writer.write(chunk as UIMessageChunk);
       };
       writer.write({ type: 'start', messageId: `reply-${turn.messageId}` });
-      if (!turn.created && (turn.turnStatus === 'done' || turn.turnStatus === 'failed')) {
-        // A resent message: its turn already ran (or was given up on and left to a person). Send the
-        // stored replies again, never run it twice.
+      /**
+       * A resent message whose turn already ran (or was given up on and left to a person): the stored
+       * replies again, never a second run. Checked after subscribing too: the turn's end is published
+       * only once its row says done, so a turn finishing in between is either seen here or streamed.
+       */
+      const replayIfFinished = async (): Promise<boolean> => {
+        const { rows } = await context.database.pool.query<{ turn_status: string | null }>(
+          'SELECT turn_status FROM messages WHERE id = $1',
+          [turn.messageId],
+        );
+        const status = rows[0]?.turn_status ?? 'done';
+        if (status !== 'done' && status !== 'failed') return false;
         for (const stored of await repliesOfTurn(context.database.pool, conversationId, turn.messageId)) {
           write({ type: 'message', text: stored.text, citations: stored.citations });
         }
-        writer.write({ type: 'data-status', data: { status: turn.turnStatus } });
+        writer.write({ type: 'data-status', data: { status } });
+        return true;
+      };
+      if (
+        !turn.created &&
+        (turn.turnStatus === 'done' || turn.turnStatus === 'failed') &&
+        (await replayIfFinished())
+      )
         return;
-      }
       await new Promise<void>((resolve) => {
         let unsubscribe: (() => Promise<void>) | null = null;
         let finished = false;
@@ -63,6 +78,7 @@ export async function streamTurn(
           .then(async (stop) => {
             unsubscribe = stop;
             if (finished) return void stop();
+            if (!turn.created && (await replayIfFinished())) return finish();
             await context.jobs
               .enqueue('agent.turn', { conversationId }, { jobId: `turn-${turn.messageId}` })
               .catch((error: unknown) => {
