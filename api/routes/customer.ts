@@ -10,9 +10,9 @@ import {
   startConversation,
 } from '../customer/conversations.ts';
 import { IdentityError, type VerifiedCustomer } from '../customer/identity.ts';
-import { openEventStream } from '../customer/sse.ts';
 import { streamTurn } from '../customer/turn-stream.ts';
 import { ApiError } from '../errors.ts';
+import { openEventStream } from '../sse.ts';
 
 const conversationParams = z.object({ id: z.string().regex(/^conv_[a-f0-9]{32}$/, 'not a conversation id') });
 const messageText = z
@@ -105,6 +105,11 @@ async function verifiedCustomer(
 /** Customers: start, read and follow their own conversation; send messages; verify; confirm actions. */
 export const customerRoutes: RouteGroup = async (app, context) => {
   const { pool } = context.database;
+  const streams = new Set<() => void>();
+  // Open event streams would otherwise keep the server from closing.
+  app.addHook('preClose', async () => {
+    for (const close of streams) close();
+  });
   // The widget runs on the company's own site: its requests are cross-origin. No cookies are involved.
   await app.register(cors, {
     origin: context.settings.widgetOrigins,
@@ -313,7 +318,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       );
       const lastEventId = Number(request.headers['last-event-id'] ?? Number.NaN);
       let lastSent = Number.isFinite(lastEventId) ? lastEventId : (request.query.after ?? 0);
-      const events = openEventStream(request, reply);
+      const events = openEventStream(request, reply, { streams });
       const buffered: LiveEvent[] = [];
       let replaying = true;
       const deliver = (live: LiveEvent) => {
