@@ -1,3 +1,5 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDatabaseKind } from '../test/support/database.ts';
 import type { Database } from './database.ts';
@@ -64,5 +66,41 @@ describe(`migrations on ${testDatabaseKind()}`, () => {
   it('stores and compares vectors (pgvector is there)', async () => {
     const { rows } = await database.pool.query(`SELECT '[1,0,0]'::vector <=> '[0,1,0]'::vector AS distance`);
     expect(rows[0].distance).toBeCloseTo(1);
+  });
+
+  it('0007 gives existing chunks their article’s filters and an existing index its public partial index', async () => {
+    const borrowed = { connect: () => database.pool.connect(), end: async () => {} } as unknown as pg.Pool;
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: borrowed }) });
+    const migration = migrations['0007-knowledge-chunk-filters']!;
+    const publicIndex = async () =>
+      (
+        await database.pool.query(
+          `SELECT 1 FROM pg_indexes WHERE indexname = 'kb_chunks_embedding_public_hnsw'`,
+        )
+      ).rowCount;
+    try {
+      await migration.down!(db);
+      // A knowledge base indexed before 0007: an article, its chunk and the whole-index HNSW.
+      await database.pool.query(`
+        INSERT INTO kb_articles (slug, title, tags, visibility, body, content_hash)
+          VALUES ('old-article', 'Old', '{billing}', 'internal', 'Body', 'h');
+        INSERT INTO kb_chunks (article_slug, ordinal, content, content_hash, embedding)
+          VALUES ('old-article', 0, 'Body', 'h0', '[1,0,0]');
+        INSERT INTO kb_index (id, model, dimensions) VALUES (true, 'test-model', 3);
+        CREATE INDEX kb_chunks_embedding_hnsw ON kb_chunks USING hnsw ((embedding::vector(3)) vector_cosine_ops);`);
+      expect(await publicIndex()).toBe(0);
+      await migration.up(db);
+      const { rows } = await database.pool.query(
+        "SELECT visibility, tags FROM kb_chunks WHERE article_slug = 'old-article'",
+      );
+      expect(rows).toEqual([{ visibility: 'internal', tags: ['billing'] }]);
+      expect(await publicIndex()).toBe(1);
+    } finally {
+      await database.pool.query(`
+        DROP INDEX IF EXISTS kb_chunks_embedding_hnsw, kb_chunks_embedding_public_hnsw;
+        DELETE FROM kb_index; DELETE FROM kb_articles WHERE slug = 'old-article';`);
+      await db.destroy();
+    }
+    expect(await migrationsAreCurrent(database.pool)).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import * as conversations from './migrations/0003-conversations.ts';
 import * as integrationLayer from './migrations/0004-integration-layer.ts';
 import * as visitorTickets from './migrations/0005-visitor-tickets.ts';
 import * as apiAndJobs from './migrations/0006-api-and-jobs.ts';
+import * as knowledgeChunkFilters from './migrations/0007-knowledge-chunk-filters.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0004-integration-layer': integrationLayer,
   '0005-visitor-tickets': visitorTickets,
   '0006-api-and-jobs': apiAndJobs,
+  '0007-knowledge-chunk-filters': knowledgeChunkFilters,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

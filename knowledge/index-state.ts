@@ -8,8 +8,24 @@ export interface IndexInfo {
   dimensions: number;
 }
 
-/** Name of the HNSW expression index on `embedding::vector(<dimensions>)`. */
+/** Name of the HNSW expression index on `embedding::vector(<dimensions>)` (every chunk). */
 export const hnswIndexName = 'kb_chunks_embedding_hnsw';
+
+/**
+ * Name of the partial HNSW index over public chunks only. Customers' searches (the hot path) use
+ * it: an index scan returns at most `hnsw.ef_search` rows, so filtering the whole index's nearest
+ * chunks afterwards could leave too few when internal passages crowd a topic.
+ */
+export const publicHnswIndexName = 'kb_chunks_embedding_public_hnsw';
+
+/** SQL that creates both HNSW indexes for `dimensions` if they are missing (also used by migration 0007). */
+export function vectorIndexesSql(dimensions: number): string[] {
+  const expression = `(embedding::${vectorType(dimensions)}) vector_cosine_ops`;
+  return [
+    `CREATE INDEX IF NOT EXISTS ${hnswIndexName} ON kb_chunks USING hnsw (${expression})`,
+    `CREATE INDEX IF NOT EXISTS ${publicHnswIndexName} ON kb_chunks USING hnsw (${expression}) WHERE visibility = 'public'`,
+  ];
+}
 
 /** `vector(<n>)` for SQL text; refuses anything but a sane positive integer (it is interpolated). */
 export function vectorType(dimensions: number): string {
@@ -74,7 +90,7 @@ export async function resetIndex(
   client: Queryable,
   embedder: Pick<Embedder, 'model' | 'dimensions'>,
 ): Promise<void> {
-  await client.query(`DROP INDEX IF EXISTS ${hnswIndexName}`);
+  await dropVectorIndexes(client);
   await client.query(
     `INSERT INTO kb_index (id, model, dimensions, updated_at) VALUES (true, $1, $2, now())
      ON CONFLICT (id) DO UPDATE SET model = EXCLUDED.model, dimensions = EXCLUDED.dimensions, updated_at = now()`,
@@ -82,9 +98,12 @@ export async function resetIndex(
   );
 }
 
-/** Creates the HNSW index (after bulk writes, which is faster than maintaining it row by row). */
+/** Creates the HNSW indexes (after bulk writes, which is faster than maintaining them row by row). */
 export async function createVectorIndex(client: Queryable, dimensions: number): Promise<void> {
-  await client.query(
-    `CREATE INDEX IF NOT EXISTS ${hnswIndexName} ON kb_chunks USING hnsw ((embedding::${vectorType(dimensions)}) vector_cosine_ops)`,
-  );
+  for (const statement of vectorIndexesSql(dimensions)) await client.query(statement);
+}
+
+/** Drops both HNSW indexes (before a rebuild or a bulk load). */
+export async function dropVectorIndexes(client: Queryable): Promise<void> {
+  await client.query(`DROP INDEX IF EXISTS ${hnswIndexName}, ${publicHnswIndexName}`);
 }

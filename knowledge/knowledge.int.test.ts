@@ -89,6 +89,35 @@ describe(`knowledge base on ${testDatabaseKind()}`, () => {
     );
   });
 
+  it('filters on chunk copies of the article’s visibility and tags that follow every change', async () => {
+    const question = 'I forgot my password, how do I reset it?';
+    const slugs = async (options: Parameters<KnowledgeSearch['search']>[1]) =>
+      (await search.search(question, { limit: 10, ...options })).map((passage) => passage.article_slug);
+    const { rows: original } = await database.pool.query<{ tags: string[] }>(
+      "SELECT tags FROM kb_articles WHERE slug = 'reset-your-password'",
+    );
+    // Written behind the ingester's back: the triggers, not the application, keep the copies equal.
+    await database.pool.query(
+      "UPDATE kb_articles SET visibility = 'internal', tags = '{moved}' WHERE slug = 'reset-your-password'",
+    );
+    try {
+      for (const mode of ['vector', 'fulltext', 'hybrid'] as const)
+        expect(await slugs({ mode }), mode).not.toContain('reset-your-password');
+      expect(await slugs({ audience: 'internal', tags: ['moved'] })).toEqual(['reset-your-password']);
+      // A chunk cannot be given other values than its article's.
+      await database.pool.query(
+        "UPDATE kb_chunks SET visibility = 'public' WHERE article_slug = 'reset-your-password'",
+      );
+      expect(await slugs({ mode: 'fulltext' })).not.toContain('reset-your-password');
+    } finally {
+      await database.pool.query(
+        "UPDATE kb_articles SET visibility = 'public', tags = $1 WHERE slug = 'reset-your-password'",
+        [original[0]!.tags],
+      );
+    }
+    expect(await slugs({ mode: 'hybrid' })).toContain('reset-your-password');
+  });
+
   it('serves the connector with the audience of the session, never of the input', async () => {
     const connector = createKnowledgeConnector({ search, answers: createAnswerSupport({ search }) });
     expect(connector.id).toBe('knowledge');
@@ -231,16 +260,19 @@ describe(`knowledge base on ${testDatabaseKind()}`, () => {
     );
   });
 
-  it('uses the HNSW expression index for the vector query when the planner may not scan', async () => {
+  it('uses the HNSW expression indexes (public chunks for customers, all for staff) when the planner may not scan', async () => {
     const [vector] = await embedder.embed(['reset password']);
     const client = await database.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL enable_seqscan = off');
       const { explainVectorQuery } = await import('../bench/retrieval/scale.ts');
-      const explained = await explainVectorQuery(client, vector!);
-      expect(explained.plan).toContain('kb_chunks_embedding_hnsw');
-      expect(explained.usesIndex).toBe(true);
+      const customers = await explainVectorQuery(client, vector!, 'public');
+      expect(customers.plan).toContain('Index Scan using kb_chunks_embedding_public_hnsw');
+      expect(customers.usesIndex).toBe(true);
+      const staff = await explainVectorQuery(client, vector!, 'internal');
+      expect(staff.plan).toContain('Index Scan using kb_chunks_embedding_hnsw');
+      expect(staff.usesIndex).toBe(true);
       await client.query('ROLLBACK');
     } finally {
       client.release();

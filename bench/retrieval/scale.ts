@@ -1,7 +1,13 @@
 import type pg from 'pg';
 import pgvector from 'pgvector/pg';
 import type { Queryable } from '../../connectors/core/queryable.ts';
-import { createVectorIndex, hnswIndexName } from '../../knowledge/index-state.ts';
+import type { Audience } from '../../knowledge/audience.ts';
+import {
+  createVectorIndex,
+  dropVectorIndexes,
+  hnswIndexName,
+  publicHnswIndexName,
+} from '../../knowledge/index-state.ts';
 import { nearestChunksSql } from '../../knowledge/search.ts';
 
 /**
@@ -48,7 +54,7 @@ export async function scaleCorpus(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`DROP INDEX IF EXISTS ${hnswIndexName}`);
+    await dropVectorIndexes(client);
     for (let copy = 1; copy <= copies; copy++) {
       const values: unknown[] = [];
       const tuples = articles.map((article) => {
@@ -109,20 +115,23 @@ export async function scaleCorpus(
   return totals[0]!;
 }
 
-/** EXPLAIN of the search's nearest-chunks query: the plan text and whether the HNSW index serves it. */
+/**
+ * EXPLAIN of the search's nearest-chunks query for `audience`: the plan text and whether an HNSW
+ * index serves it (the public partial index for customers, the whole one for staff).
+ */
 export async function explainVectorQuery(
   db: Queryable,
   vector: number[],
+  audience: Audience = 'public',
 ): Promise<{ usesIndex: boolean; plan: string }> {
-  const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${nearestChunksSql(vector.length)}`, [
-    pgvector.toSql(vector),
-    40,
-    ['public'],
-    [],
-  ]);
+  const { rows } = await db.query<{ 'QUERY PLAN': string }>(
+    `EXPLAIN ${nearestChunksSql(vector.length, audience)}`,
+    [pgvector.toSql(vector), 40, []],
+  );
   // The query vector is hundreds of numbers long: shorten it in the printed plan.
   const plan = rows.map((row) => row['QUERY PLAN'].replace(/'\[[^\]]{60,}\]'/g, "'[…]'")).join('\n');
-  return { usesIndex: plan.includes(hnswIndexName), plan };
+  const index = audience === 'public' ? publicHnswIndexName : hnswIndexName;
+  return { usesIndex: new RegExp(`Index Scan using ${index}\\b`).test(plan), plan };
 }
 
 function shuffleSentences(text: string, random: () => number): string {
