@@ -14,6 +14,8 @@ export interface AnswerCalibration {
   scales: number[];
   weights: number[];
   bias: number;
+  /** L2 penalty of the fit (chosen by cross-validation on the training split). */
+  l2?: number;
   /** Confidence under which a question is "not answerable from the knowledge base". */
   threshold: number;
   /**

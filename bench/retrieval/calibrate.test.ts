@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnswerFeatures } from '../../knowledge/answer.ts';
-import { answersUnder, fitCalibration } from './calibrate.ts';
+import { answersUnder, chooseL2, crossValidate, fitCalibration, l2Grid } from './calibrate.ts';
 import { detectionMetrics, type QuestionRun } from './evaluate.ts';
 
 const features = (topCoverage: number, foreignEntity = 0): AnswerFeatures => ({
@@ -50,5 +50,37 @@ describe('fitCalibration', () => {
     const plain = fitCalibration(runs, ['topCoverage'], 'test');
     expect(plain.entityThreshold).toBeUndefined();
     expect(detectionMetrics(runs, answersUnder(plain)).detected).toBeLessThan(metrics.detected);
+  });
+});
+
+describe('crossValidate', () => {
+  // Coverage separates the groups cleanly, so folds fitted without a question still place it right.
+  const separable = [
+    ...Array.from({ length: 20 }, (_, i) => run(true, 0.6 + i * 0.015)),
+    ...Array.from({ length: 10 }, (_, i) => run(false, 0.05 + i * 0.02)),
+  ];
+  // The same coverages with the labels of two questions swapped: no fit can place those two right.
+  const overlapping = separable.map((item, index) =>
+    index === 0 ? run(false, 0.6) : index === 20 ? run(true, 0.05) : item,
+  );
+
+  it('scores each fold on questions its fit never saw', () => {
+    expect(crossValidate(separable, ['topCoverage'], { l2: 0.01 })).toEqual({
+      l2: 0.01,
+      detected: 1,
+      answerableLost: 0,
+    });
+    const noisy = crossValidate(overlapping, ['topCoverage'], { l2: 0.01 });
+    expect(noisy.detected < 1 || noisy.answerableLost > 0).toBe(true);
+  });
+
+  it('is deterministic, and chooses the penalty from the grid', () => {
+    expect(crossValidate(overlapping, ['topCoverage'], { l2: 0.05 })).toEqual(
+      crossValidate(overlapping, ['topCoverage'], { l2: 0.05 }),
+    );
+    const chosen = chooseL2(separable, ['topCoverage']);
+    expect(chosen.candidates.map((candidate) => candidate.l2)).toEqual(l2Grid);
+    // Every penalty separates these perfectly: the tie goes to the strongest.
+    expect(chosen.l2).toBe(Math.max(...l2Grid));
   });
 });

@@ -12,7 +12,14 @@ import { countingEmbedder } from '../../knowledge/embedder.ts';
 import { createIngester } from '../../knowledge/ingest.ts';
 import { createLocalEmbedder } from '../../knowledge/local-embedder.ts';
 import { createKnowledgeSearch, type SearchMode } from '../../knowledge/search.ts';
-import { answersUnder, calibrationQuality, fitCalibration } from './calibrate.ts';
+import {
+  answersUnder,
+  calibrationQuality,
+  chooseL2,
+  crossValidate,
+  defaultL2,
+  fitCalibration,
+} from './calibrate.ts';
 import {
   detectionMetrics,
   percentile,
@@ -94,14 +101,18 @@ export async function main(options: RetrievalBenchOptions = {}): Promise<void> {
           runs.train,
           embedder.model,
           options.writeCalibration ?? false,
+          log,
         );
         if (engine === 'pglite' && options.writeCalibration && mode !== 'vector')
           fitted.push(mode === 'fulltext' ? { ...calibration, model: '*' } : calibration);
         for (const [name, splitRuns] of Object.entries(runs)) log(row(mode, name, splitRuns, calibration));
         if (mode === 'hybrid') {
           const quality = calibrationQuality(runs.heldOut, calibration);
+          const l2 = calibration.l2 ?? defaultL2;
+          const validation = crossValidate(runs.train, calibration.features, { l2 });
           log(
-            `\nHybrid confidence on held-out: Brier ${quality.brier.toFixed(3)}, ECE ${quality.ece.toFixed(3)}; threshold ${calibration.threshold.toFixed(3)}${calibration.entityThreshold === undefined ? '' : `, naming a foreign product ${calibration.entityThreshold.toFixed(3)}`}\n`,
+            `\nHybrid confidence on held-out: Brier ${quality.brier.toFixed(3)}, ECE ${quality.ece.toFixed(3)}; threshold ${calibration.threshold.toFixed(3)}${calibration.entityThreshold === undefined ? '' : `, naming a foreign product ${calibration.entityThreshold.toFixed(3)}`}, L2 ${l2}.` +
+              ` Cross-validated on train (6 x 5 folds, each fitted and thresholded without its questions): unanswerable detected ${validation.detected.toFixed(3)}, answerable questions refused ${(validation.answerableLost * 100).toFixed(1)} %.\n`,
           );
         }
       }
@@ -118,9 +129,22 @@ function chooseCalibration(
   train: QuestionRun[],
   model: string,
   refit: boolean,
+  log: (line: string) => void,
 ): AnswerCalibration {
   const shipped = mode === 'hybrid' ? defaultCalibrations[model] : undefined;
-  return shipped && !refit ? shipped : fitCalibration(train, modeFeatures[mode], model);
+  if (shipped && !refit) return shipped;
+  if (!refit || mode === 'vector') return fitCalibration(train, modeFeatures[mode], model);
+  // The penalty is chosen by cross-validation on train: in-sample numbers cannot choose it.
+  const { l2, candidates } = chooseL2(train, modeFeatures[mode]);
+  log(
+    `(${mode} calibration: L2 ${l2} chosen by cross-validation on train; detected / answerable refused: ${candidates
+      .map(
+        (candidate) =>
+          `${candidate.l2} → ${candidate.detected.toFixed(3)} / ${(candidate.answerableLost * 100).toFixed(1)} %`,
+      )
+      .join(', ')})`,
+  );
+  return fitCalibration(train, modeFeatures[mode], model, { l2 });
 }
 
 function row(mode: SearchMode, split: string, runs: QuestionRun[], calibration: AnswerCalibration): string {
@@ -192,7 +216,7 @@ async function writeCalibrations(
   const literal = (calibration: AnswerCalibration) =>
     `  {\n    model: '${calibration.model}',\n    features: [${calibration.features.map((name) => `'${name}'`).join(', ')}],\n` +
     `    means: [${calibration.means.map(round).join(', ')}],\n    scales: [${calibration.scales.map(round).join(', ')}],\n` +
-    `    weights: [${calibration.weights.map(round).join(', ')}],\n    bias: ${round(calibration.bias)},\n    threshold: ${round(calibration.threshold)},\n` +
+    `    weights: [${calibration.weights.map(round).join(', ')}],\n    bias: ${round(calibration.bias)},\n${calibration.l2 === undefined ? '' : `    l2: ${calibration.l2},\n`}    threshold: ${round(calibration.threshold)},\n` +
     `${calibration.entityThreshold === undefined ? '' : `    entityThreshold: ${round(calibration.entityThreshold)},\n`}  },\n`;
   await writeFile(
     file,

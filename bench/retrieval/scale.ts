@@ -9,6 +9,7 @@ import {
   publicHnswIndexName,
 } from '../../knowledge/index-state.ts';
 import { nearestChunksSql } from '../../knowledge/search.ts';
+import { mulberry32 } from './random.ts';
 
 /**
  * Grows the corpus to at least `target` chunks with synthetic copies of the real articles
@@ -152,15 +153,4 @@ function jitter(vector: number[], random: () => number): number[] {
 
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
