@@ -7,8 +7,9 @@ import {
   thresholdFor,
 } from './answer.ts';
 import type { AnswerCalibration } from './calibration.ts';
+import type { Candidate } from './passages.ts';
 import { prepareQuery, type Vocabulary } from './query.ts';
-import type { Candidate, SearchDetails } from './search.ts';
+import type { SearchDetails } from './search.ts';
 
 const vocabulary: Vocabulary = {
   words: new Map([

@@ -1,15 +1,9 @@
 import type { Audience } from './audience.ts';
 import { type AnswerCalibration, defaultCalibrations, textOnlyCalibration } from './calibration.ts';
 import { foreignEntities } from './foreign-entities.ts';
+import { type Candidate, type Passage, textRelevance, toPassage } from './passages.ts';
 import type { PreparedQuery } from './query.ts';
-import {
-  type Candidate,
-  type KnowledgeSearch,
-  type Passage,
-  type SearchDetails,
-  textRelevance,
-  toPassage,
-} from './search.ts';
+import type { KnowledgeSearch, SearchDetails } from './search.ts';
 import { loadCommonWords } from './vocabulary.ts';
 
 /** Signals of a hybrid search that say whether the knowledge base holds an answer. */

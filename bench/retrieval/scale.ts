@@ -8,7 +8,7 @@ import {
   hnswIndexName,
   publicHnswIndexName,
 } from '../../knowledge/index-state.ts';
-import { nearestChunksSql } from '../../knowledge/search.ts';
+import { nearestChunksSql } from '../../knowledge/retrieval.ts';
 import { mulberry32 } from './random.ts';
 
 /**
