@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { bestPassage, covers, extract, sentencesOf } from './passage-excerpt.ts';
+
+const webhooks = [
+  'Webhooks let Lumen Cloud send an HTTP POST to your own server when something happens in your workspace.',
+  'This article explains how to add an endpoint, verify that requests really come from Lumen Cloud, and how retries work.',
+  '',
+  'Every webhook request is signed with **HMAC-SHA256** using your endpoint’s signing secret. The signature is sent in the **`Lumen-Signature`** header:',
+  '',
+  '```',
+  'Lumen-Signature: t=1760432467,v1=5257a869e7',
+  '```',
+  '',
+  'To verify a request:',
+  '',
+  '1. Split the header into the timestamp `t` and the signature `v1`.',
+  '2. Build the signed string: the timestamp, a dot, and the **raw** request body.',
+  '3. Compute HMAC-SHA256 of that string with your signing secret and hex-encode it.',
+  '4. Compare it with `v1` using a constant-time comparison',
+].join('\n');
+
+describe('sentencesOf', () => {
+  it('keeps list items and table rows apart from prose, and leaves code out', () => {
+    const units = sentencesOf(`${webhooks}\n\n| Plan | Price |\n|---|---|\n| Pro | $99 |`);
+    expect(units.filter((unit) => unit.kind === 'item').map((unit) => unit.text)).toEqual([
+      'Split the header into the timestamp t and the signature v1.',
+      'Build the signed string: the timestamp, a dot, and the raw request body.',
+      'Compute HMAC-SHA256 of that string with your signing secret and hex-encode it.',
+      'Compare it with v1 using a constant-time comparison.',
+    ]);
+    expect(units.some((unit) => unit.text.includes('t=1760432467'))).toBe(false);
+    expect(units).toContainEqual({ text: 'To verify a request:', kind: 'sentence' });
+    expect(units).toContainEqual({ text: 'Pro: $99.', kind: 'row' });
+  });
+});
+
+describe('extract', () => {
+  it('brings the steps a chosen lead-in introduces, and skips sentences about the article', () => {
+    const excerpt = extract(
+      webhooks,
+      'How do I verify that a webhook request really comes from Lumen Cloud?',
+    );
+    expect(excerpt).toContain('To verify a request:');
+    expect(excerpt).toContain('Compute HMAC-SHA256 of that string');
+    expect(excerpt).not.toContain('This article explains');
+    // In the passage's order: the lead-in before its steps.
+    expect(excerpt.indexOf('To verify a request:')).toBeLessThan(excerpt.indexOf('Split the header'));
+  });
+
+  it('quotes one sentence when asked for one', () => {
+    const policy =
+      'We want you to be happy. You can ask for a refund within 30 days of the charge. Refunds go back to the card you paid with. Larger refunds need a review.';
+    expect(extract(policy, 'How long do I have to ask for a refund after a charge?', { sentences: 1 })).toBe(
+      'You can ask for a refund within 30 days of the charge.',
+    );
+  });
+
+  it('stays short when no lead-in is chosen', () => {
+    const excerpt = extract(webhooks, 'which header carries the signature');
+    expect(excerpt).toContain('Lumen-Signature');
+    expect(excerpt.length).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('covers and bestPassage', () => {
+  const hubspot = {
+    title: 'HubSpot integration',
+    heading: 'Connect',
+    content: 'Connect HubSpot in Settings to sync contacts.',
+  };
+  const sap = {
+    title: 'SAP connector',
+    heading: 'Connect',
+    content: 'Connect SAP in Settings to sync invoices.',
+  };
+
+  it('refuses a passage that misses the question’s distinctive words', () => {
+    const question = 'Is there a connector for SAP to sync our invoices?';
+    expect(covers(hubspot, question)).toBe(false);
+    expect(covers(sap, question)).toBe(true);
+  });
+
+  it('prefers the passage holding the rare word the question asks about', () => {
+    expect(bestPassage([hubspot, sap], 'how do I connect SAP')).toBe(sap);
+  });
+});

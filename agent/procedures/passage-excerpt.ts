@@ -1,0 +1,209 @@
+import { englishStopwords } from '../../connectors/core/english-stopwords.ts';
+
+/**
+ * How the local reasoner turns retrieved passages into a reply: which passage answers best, whether
+ * it covers the question, and the sentences (with the list items they introduce) to quote.
+ */
+
+/** Words that carry no topic: English stopwords, and "per" ("cost per month"). */
+const ignored = new Set([...englishStopwords, 'per']);
+
+/**
+ * The question's or passage's content words, lower-cased, a plural "s" dropped. In "how much",
+ * "how long", "how many", "how often" the second word asks for a quantity, not about a topic.
+ */
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/\bhow (much|long|many|often|soon|far)\b/g, 'how')
+    .match(/[a-z0-9]+/g)
+    ?.map((word) => word.replace(/s$/, ''))
+    .filter((word) => !ignored.has(word)) ?? [];
+
+/**
+ * Of the retrieved passages, the one that best covers the question's words, each word weighted by
+ * how rare it is among the passages (so "Pro" beats "API" when every passage says "API").
+ */
+export function bestPassage<T extends { content: string; heading: string }>(
+  passages: T[],
+  question: string,
+): T {
+  const asked = new Set(words(question));
+  const present = passages.map((passage) => new Set(words(`${passage.heading} ${passage.content}`)));
+  const weight = (word: string) =>
+    Math.log(1 + passages.length / (1 + present.filter((set) => set.has(word)).length));
+  let best = passages[0]!;
+  let bestScore = -1;
+  passages.forEach((passage, position) => {
+    const score = [...asked].reduce(
+      (sum, word) => sum + (present[position]!.has(word) ? weight(word) : 0),
+      0,
+    );
+    if (score > bestScore + 1e-9) {
+      best = passage;
+      bestScore = score;
+    }
+  });
+  return best;
+}
+
+const generic = new Set(
+  'lumen cloud really need know want please help thank thanks there one any some get use using way question ask tell'.split(
+    ' ',
+  ),
+);
+
+/** Levenshtein distance up to `limit` (early exit), for typo-tolerant word matching. */
+function within(a: string, b: string, limit: number): boolean {
+  if (Math.abs(a.length - b.length) > limit) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    if (Math.min(...current) > limit) return false;
+    previous = current;
+  }
+  return previous[b.length]! <= limit;
+}
+
+/**
+ * A second gate after the calibrated confidence: the passage must mention most of the question's
+ * distinctive words (typos allowed). "Is there a connector for SAP?" is not answered by the HubSpot
+ * article just because both are about connectors.
+ */
+export function covers(
+  passage: { title: string; heading: string; content: string },
+  question: string,
+): boolean {
+  const asked = [...new Set(words(question))].filter((word) => word.length >= 3 && !generic.has(word));
+  if (asked.length === 0) return true;
+  const present = [...new Set(words(`${passage.title} ${passage.heading} ${passage.content}`))];
+  const missing = asked.filter(
+    (word) =>
+      !present.some(
+        (known) => known === word || (word.length >= 4 && within(word, known, word.length >= 7 ? 2 : 1)),
+      ),
+  );
+  return missing.length <= Math.max(1, Math.floor(asked.length * 0.4));
+}
+
+/** One quotable unit of a passage: a prose sentence, a list item or a table row. */
+export interface PassageSentence {
+  text: string;
+  kind: 'sentence' | 'item' | 'row';
+}
+
+/** Sentences about the article itself ("This article explains how to…") answer nothing. */
+const aboutTheArticle = /^(this|the following) (article|page|guide|section)\b/i;
+
+/**
+ * The answer: the passage's sentences that share most (rare) words with the question, in their
+ * original order, up to ~500 characters — so "Frankfurt" or "HMAC" is said, not just the intro —
+ * plus the table rows that name something the question asks about ("Pro: 1,000."). A chosen
+ * sentence that introduces a list ("To verify a request:") brings the list's items with it.
+ * `sentences` caps the sentences (and rows) chosen: 3 by default.
+ */
+export function extract(content: string, question: string, options: { sentences?: number } = {}): string {
+  const limit = options.sentences ?? 3;
+  const sentences = sentencesOf(content);
+  if (sentences.length <= Math.min(2, limit)) return sentences.map((item) => item.text).join(' ');
+  const asked = new Set(words(question));
+  const present = sentences.map((item) => new Set(words(item.text)));
+  const weight = (word: string) =>
+    Math.log(1 + sentences.length / (1 + present.filter((set) => set.has(word)).length));
+  const scored = sentences.map((item, position) => ({
+    position,
+    ...item,
+    score:
+      [...asked].reduce((sum, word) => sum + (present[position]!.has(word) ? weight(word) : 0), 0) -
+      position * 0.01 -
+      (aboutTheArticle.test(item.text) ? 100 : 0),
+  }));
+  const chosen = new Set<number>();
+  let length = 0;
+  for (const item of [...scored].filter((entry) => entry.kind !== 'row').sort((a, b) => b.score - a.score)) {
+    if (chosen.size >= limit || (length + item.text.length > 500 && chosen.size > 0)) break;
+    chosen.add(item.position);
+    length += item.text.length;
+  }
+  // A lead-in ending with ":" is only useful with what it introduces: its list items, to ~800 characters.
+  for (const position of [...chosen].sort((a, b) => a - b)) {
+    if (!sentences[position]!.text.endsWith(':')) continue;
+    for (let next = position + 1; next < sentences.length && sentences[next]!.kind === 'item'; next += 1) {
+      if (chosen.has(next)) continue;
+      if (length + sentences[next]!.text.length > 800) break;
+      chosen.add(next);
+      length += sentences[next]!.text.length;
+    }
+  }
+  // Table rows are facts: add the rows (and their header) whose words the question uses.
+  const rows = scored
+    .filter((entry) => entry.kind === 'row' && entry.score > 0.5)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit);
+  for (const row of rows) chosen.add(row.position);
+  return [...chosen]
+    .sort((a, b) => a - b)
+    .map((position) => sentences[position]!.text)
+    .join(' ');
+}
+
+/**
+ * The passage as plain units (Markdown markup removed): prose split into sentences, each list item
+ * and each table row on its own. Code blocks are left out: they are not sentences to quote.
+ */
+export function sentencesOf(content: string): PassageSentence[] {
+  const clean = (text: string) =>
+    text
+      .replace(/\*\*|__|`/g, '')
+      .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+      .replace(/\s+/g, ' ')
+      .trim();
+  const out: PassageSentence[] = [];
+  let prose = '';
+  let inCode = false;
+  const flush = () => {
+    const plain = clean(prose);
+    for (const sentence of plain.match(/[^.!?]+[.!?]+(\s|$)|[^.!?]+$/g) ?? [])
+      if (sentence.trim()) out.push({ text: sentence.trim(), kind: 'sentence' });
+    prose = '';
+  };
+  for (const line of content.split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) {
+      flush();
+      inCode = !inCode;
+      continue;
+    }
+    if (inCode || /^\|?\s*:?-{3,}/.test(line) || /^#+\s/.test(line)) continue;
+    const row = line.match(/^\|(.+)\|\s*$/);
+    const item = line.match(/^\s*(?:[-*+]|\d+[.)])\s+(.+)$/);
+    if (row) {
+      flush();
+      out.push({
+        text: `${clean(
+          row[1]!
+            .split('|')
+            .map((cell) => cell.trim())
+            .join(': '),
+        )}.`,
+        kind: 'row',
+      });
+    } else if (item) {
+      flush();
+      const text = clean(item[1]!);
+      out.push({ text: /[.!?:]$/.test(text) ? text : `${text}.`, kind: 'item' });
+    } else {
+      prose += `${line}\n`;
+      // A line ending with ":" introduces what follows (a list, a code block): it ends its sentence.
+      if (/:\s*$/.test(line)) flush();
+    }
+  }
+  flush();
+  return out;
+}
