@@ -18,8 +18,11 @@ export const hnswIndexName = 'kb_chunks_embedding_hnsw';
  */
 export const publicHnswIndexName = 'kb_chunks_embedding_public_hnsw';
 
-/** SQL that creates both HNSW indexes for `dimensions` if they are missing (also used by migration 0007). */
-export function vectorIndexesSql(dimensions: number): string[] {
+/**
+ * SQL that creates both HNSW indexes for `dimensions` if they are missing. Migration 0007 adds the
+ * partial one to an index built before it with the same definition, written out there.
+ */
+function vectorIndexesSql(dimensions: number): string[] {
   const expression = `(embedding::${vectorType(dimensions)}) vector_cosine_ops`;
   return [
     `CREATE INDEX IF NOT EXISTS ${hnswIndexName} ON kb_chunks USING hnsw (${expression})`,
