@@ -30,7 +30,14 @@ describe('sentencesOf', () => {
     ]);
     expect(units.some((unit) => unit.text.includes('t=1760432467'))).toBe(false);
     expect(units).toContainEqual({ text: 'To verify a request:', kind: 'sentence' });
-    expect(units).toContainEqual({ text: 'Pro: $99.', kind: 'row' });
+    expect(units).toContainEqual({
+      text: 'Pro: $99.',
+      kind: 'row',
+      cells: ['Pro', '$99'],
+      header: ['Plan', 'Price'],
+    });
+    // The header names the columns; it is not a fact of its own.
+    expect(units.some((unit) => unit.text.startsWith('Plan'))).toBe(false);
   });
 });
 
@@ -52,6 +59,27 @@ describe('extract', () => {
       'We want you to be happy. You can ask for a refund within 30 days of the charge. Refunds go back to the card you paid with. Larger refunds need a review.';
     expect(extract(policy, 'How long do I have to ask for a refund after a charge?', { sentences: 1 })).toBe(
       'You can ask for a refund within 30 days of the charge.',
+    );
+  });
+
+  it('says a table row with its headers, only the columns the question names when it names some', () => {
+    const pricing = [
+      'Every plan is billed monthly.',
+      '',
+      '| | Free | Pro | Business |',
+      '|---|---|---|---|',
+      '| **Price** | $0 | $99/month | $499/month |',
+      '| **Projects** | 1 | Unlimited | Unlimited |',
+      '',
+      'Prices exclude tax. Invoices are issued on the 1st of each month.',
+    ].join('\n');
+    expect(extract(pricing, 'How much does the Business plan cost per month?')).toContain(
+      'Price — Business: $499/month.',
+    );
+    const limits =
+      '| Plan | Requests per minute |\n|---|---|\n| Free | 60 |\n| Pro | 1,000 |\n\nLimits apply per workspace. Bursts are queued. Ask support for more.';
+    expect(extract(limits, 'what is the rate limit on the pro plan')).toContain(
+      'Pro — Requests per minute: 1,000.',
     );
   });
 

@@ -97,6 +97,24 @@ export function covers(
 export interface PassageSentence {
   text: string;
   kind: 'sentence' | 'item' | 'row';
+  /** A table row's cells (the first is its label) and its table's header, when the table has one. */
+  cells?: string[];
+  header?: string[];
+}
+
+/**
+ * A table row as a sentence: its label, then the columns the question names ("Price — Business:
+ * $499/month.") or, when it names none, every column with its header ("Pro — Requests per minute: 1,000.").
+ */
+function renderRow(row: PassageSentence, asked: ReadonlySet<string>): string {
+  if (!row.cells || !row.header) return row.text;
+  const [label, ...values] = row.cells;
+  const columns = values.map((value, index) => ({ name: row.header![index + 1] ?? '', value }));
+  const named = columns.filter((column) => words(column.name).some((word) => asked.has(word)));
+  const shown = (named.length > 0 ? named : columns).map((column) =>
+    column.name ? `${column.name}: ${column.value}` : column.value,
+  );
+  return `${label} — ${shown.join('; ')}.`;
 }
 
 /** Sentences about the article itself ("This article explains how to…") answer nothing. */
@@ -142,7 +160,7 @@ export function extract(content: string, question: string, options: { sentences?
       length += sentences[next]!.text.length;
     }
   }
-  // Table rows are facts: add the rows (and their header) whose words the question uses.
+  // Table rows are facts: add the rows whose words the question uses, said with their headers.
   const rows = scored
     .filter((entry) => entry.kind === 'row' && entry.score > 0.5)
     .sort((a, b) => b.score - a.score)
@@ -150,7 +168,7 @@ export function extract(content: string, question: string, options: { sentences?
   for (const row of rows) chosen.add(row.position);
   return [...chosen]
     .sort((a, b) => a - b)
-    .map((position) => sentences[position]!.text)
+    .map((position) => renderRow(sentences[position]!, asked))
     .join(' ');
 }
 
@@ -174,25 +192,32 @@ export function sentencesOf(content: string): PassageSentence[] {
       if (sentence.trim()) out.push({ text: sentence.trim(), kind: 'sentence' });
     prose = '';
   };
-  for (const line of content.split('\n')) {
+  const separator = /^\|?\s*:?-{3,}/;
+  const lines = content.split('\n');
+  let header: string[] | undefined;
+  for (const [index, line] of lines.entries()) {
     if (/^\s*(```|~~~)/.test(line)) {
       flush();
       inCode = !inCode;
       continue;
     }
-    if (inCode || /^\|?\s*:?-{3,}/.test(line) || /^#+\s/.test(line)) continue;
+    if (inCode || separator.test(line) || /^#+\s/.test(line)) continue;
     const row = line.match(/^\|(.+)\|\s*$/);
     const item = line.match(/^\s*(?:[-*+]|\d+[.)])\s+(.+)$/);
+    if (!row) header = undefined;
     if (row) {
       flush();
+      const cells = row[1]!.split('|').map((cell) => clean(cell));
+      // A row followed by the |---| line is its table's header: it names the columns, it states no fact.
+      if (separator.test(lines[index + 1] ?? '')) {
+        header = cells;
+        continue;
+      }
       out.push({
-        text: `${clean(
-          row[1]!
-            .split('|')
-            .map((cell) => cell.trim())
-            .join(': '),
-        )}.`,
+        text: `${cells.filter(Boolean).join(': ')}.`,
         kind: 'row',
+        cells,
+        ...(header ? { header } : {}),
       });
     } else if (item) {
       flush();
