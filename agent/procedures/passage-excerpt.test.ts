@@ -81,6 +81,10 @@ describe('extract', () => {
     expect(extract(limits, 'what is the rate limit on the pro plan')).toContain(
       'Pro — Requests per minute: 1,000.',
     );
+    // A passage of two units is quoted whole, its row still said with its header.
+    expect(
+      extract('| Plan | Seats |\n|---|---|\n| Pro | 10 |\n\nSeats are per workspace.', 'seats on pro'),
+    ).toBe('Pro — Seats: 10. Seats are per workspace.');
   });
 
   it('stays short when no lead-in is chosen', () => {

@@ -123,15 +123,16 @@ const aboutTheArticle = /^(this|the following) (article|page|guide|section)\b/i;
 /**
  * The answer: the passage's sentences that share most (rare) words with the question, in their
  * original order, up to ~500 characters — so "Frankfurt" or "HMAC" is said, not just the intro —
- * plus the table rows that name something the question asks about ("Pro: 1,000."). A chosen
+ * plus the table rows that name something the question asks about ("Pro — Requests per minute: 1,000."). A chosen
  * sentence that introduces a list ("To verify a request:") brings the list's items with it.
  * `sentences` caps the sentences (and rows) chosen: 3 by default.
  */
 export function extract(content: string, question: string, options: { sentences?: number } = {}): string {
   const limit = options.sentences ?? 3;
   const sentences = sentencesOf(content);
-  if (sentences.length <= Math.min(2, limit)) return sentences.map((item) => item.text).join(' ');
   const asked = new Set(words(question));
+  if (sentences.length <= Math.min(2, limit))
+    return sentences.map((item) => renderRow(item, asked)).join(' ');
   const present = sentences.map((item) => new Set(words(item.text)));
   const weight = (word: string) =>
     Math.log(1 + sentences.length / (1 + present.filter((set) => set.has(word)).length));
