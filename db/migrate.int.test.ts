@@ -1,9 +1,7 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDatabaseKind } from '../test/support/database.ts';
 import type { Database } from './database.ts';
-import { migrateToLatest, migrations, migrationsAreCurrent } from './migrate.ts';
+import { migrateTo, migrateToLatest, migrations, migrationsAreCurrent } from './migrate.ts';
 
 describe(`migrations on ${testDatabaseKind()}`, () => {
   let database: Database;
@@ -69,9 +67,6 @@ describe(`migrations on ${testDatabaseKind()}`, () => {
   });
 
   it('0007 gives existing chunks their article’s filters and an existing index its public partial index', async () => {
-    const borrowed = { connect: () => database.pool.connect(), end: async () => {} } as unknown as pg.Pool;
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: borrowed }) });
-    const migration = migrations['0007-knowledge-chunk-filters']!;
     const publicIndex = async () =>
       (
         await database.pool.query(
@@ -79,7 +74,7 @@ describe(`migrations on ${testDatabaseKind()}`, () => {
         )
       ).rowCount;
     try {
-      await migration.down!(db);
+      await migrateTo(database.pool, '0006-api-and-jobs');
       // A knowledge base indexed before 0007: an article, its chunk and the whole-index HNSW.
       await database.pool.query(`
         INSERT INTO kb_articles (slug, title, tags, visibility, body, content_hash)
@@ -89,7 +84,7 @@ describe(`migrations on ${testDatabaseKind()}`, () => {
         INSERT INTO kb_index (id, model, dimensions) VALUES (true, 'test-model', 3);
         CREATE INDEX kb_chunks_embedding_hnsw ON kb_chunks USING hnsw ((embedding::vector(3)) vector_cosine_ops);`);
       expect(await publicIndex()).toBe(0);
-      await migration.up(db);
+      expect(await migrateToLatest(database.pool)).toEqual(['0007-knowledge-chunk-filters']);
       const { rows } = await database.pool.query(
         "SELECT visibility, tags FROM kb_chunks WHERE article_slug = 'old-article'",
       );
@@ -99,7 +94,7 @@ describe(`migrations on ${testDatabaseKind()}`, () => {
       await database.pool.query(`
         DROP INDEX IF EXISTS kb_chunks_embedding_hnsw, kb_chunks_embedding_public_hnsw;
         DELETE FROM kb_index; DELETE FROM kb_articles WHERE slug = 'old-article';`);
-      await db.destroy();
+      await migrateToLatest(database.pool);
     }
     expect(await migrationsAreCurrent(database.pool)).toBe(true);
   });

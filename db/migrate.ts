@@ -27,6 +27,20 @@ function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown
   return { migrator, db };
 }
 
+/**
+ * Migrates up or down to `target` (a key of `migrations`), as an operator rolling back would; tests
+ * use it to exercise a migration on data written before it.
+ */
+export async function migrateTo(pool: pg.Pool, target: string): Promise<void> {
+  const { migrator, db } = createMigrator(pool);
+  try {
+    const outcome = await migrator.migrateTo(target);
+    if (outcome.error) throw new Error(`Migrating to ${target} failed: ${(outcome.error as Error).message}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** Applies pending migrations; throws with the failing migration's name and error. */
 export async function migrateToLatest(pool: pg.Pool): Promise<string[]> {
   const { migrator, db } = createMigrator(pool);

@@ -4,16 +4,16 @@ import type { Audience } from './audience.ts';
 import { vectorType } from './index-state.ts';
 import { type Candidate, textRelevance } from './passages.ts';
 import type { PreparedQuery } from './query.ts';
+import { visibleTo } from './vocabulary.ts';
 
 /**
  * The two retrieval methods' SQL: nearest chunks through the HNSW indexes, and ranked full-text
  * matches. Both return candidates (`passages.ts`) for the search to fuse.
  */
 
-/** What a search may see: the reader's audience (and its visibilities) and required tags. */
+/** What a search may see: the reader's audience and required tags. */
 export interface Filters {
   audience: Audience;
-  visibility: string[];
   tags: string[];
 }
 
@@ -71,7 +71,7 @@ export async function vectorCandidates(
      FROM kb_chunks c JOIN kb_articles a ON a.slug = c.article_slug
      WHERE c.embedding IS NOT NULL AND ${filterSql('$3', '$4')}
      ORDER BY (c.${distance}) + 0, c.id LIMIT $2`,
-    [pgvector.toSql(vector), count, filters.visibility, filters.tags],
+    [pgvector.toSql(vector), count, visibleTo(filters.audience), filters.tags],
   );
   return exact.rows;
 }
@@ -118,7 +118,7 @@ async function textMatches(
            ORDER BY text_score DESC, pre.id LIMIT $2) hit
      JOIN kb_chunks c ON c.id = hit.id JOIN kb_articles a ON a.slug = c.article_slug
      ORDER BY hit.text_score DESC, c.id`,
-    [query.tsquery, count, filters.visibility, filters.tags, [...query.stems.keys()], filter],
+    [query.tsquery, count, visibleTo(filters.audience), filters.tags, [...query.stems.keys()], filter],
   );
   return rows;
 }

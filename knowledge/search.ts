@@ -12,8 +12,6 @@ import { textCandidates, vectorCandidates } from './retrieval.ts';
 import { loadVocabulary, visibleTo } from './vocabulary.ts';
 
 export type { SearchMode } from './hybrid-ranking.ts';
-export type { Candidate, Passage } from './passages.ts';
-export { textRelevance, toPassage } from './passages.ts';
 
 /** Options of one search. */
 export interface SearchOptions {
@@ -98,7 +96,6 @@ export function createKnowledgeSearch(options: KnowledgeSearchOptions): Knowledg
     const limit = Math.min(Math.max(searchOptions.limit ?? 5, 1), 50);
     const filters = {
       audience,
-      visibility: visibleTo(audience),
       tags: (searchOptions.tags ?? []).map((tag) => tag.toLowerCase()),
     };
     const { info, vocabulary } = await indexState(audience);
