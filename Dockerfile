@@ -31,4 +31,4 @@ COPY scripts ./scripts
 USER node
 EXPOSE 3000
 # `node --import tsx` directly: npm's prestart (a UI rebuild check) is for development checkouts.
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "--import", "tsx", "app/server-main.ts"]

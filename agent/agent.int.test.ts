@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Switchboard } from '../api/wiring.ts';
+import type { Switchboard } from '../app/wiring.ts';
 import type { Database } from '../db/database.ts';
 import type { WorldInput } from '../db/world/world-schema.ts';
 import { eventOf, replies, rewire, send, wireAgent } from '../test/support/agent-harness.ts';
@@ -165,7 +165,7 @@ describe(`the support agent end to end on ${testDatabaseKind()}`, () => {
     // A restart between pause and approval: a new composition resumes from the checkpoint.
     const restarted = await rewire(database, now);
     const approved: unknown[] = [];
-    for await (const event of restarted.agent.decideApproval(id, { approved: true, decidedBy: 'agent_1' }))
+    for await (const event of restarted.conversations.decide(id, { approved: true, decidedBy: 'agent_1' }))
       approved.push(event);
     await restarted.close();
     expect(

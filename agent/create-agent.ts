@@ -1,56 +1,40 @@
 import { Command } from '@langchain/langgraph';
-import type { ApprovalDecision, SupportAgent, TurnOptions } from './agent.ts';
+import type { ApprovalDecision, SupportAgent, TurnContext } from './agent.ts';
 import type { AgentDependencies } from './dependencies.ts';
 import { buildEscalationPacket } from './escalation-packet.ts';
-import type { AgentEvent, ConversationStatus, CustomerSession } from './events.ts';
+import type { AgentEvent, ConversationStatus } from './events.ts';
 import { createSupportGraph } from './graph.ts';
 import type { SupportStateValue } from './state.ts';
-
-const silentStatuses: ConversationStatus[] = ['escalated', 'claimed', 'waiting_approval'];
+import { storedInput } from './turn-input.ts';
 
 /**
- * The support agent: one graph run per customer message, checkpointed per conversation, turns of one
- * conversation strictly one at a time and in order. The customer's message is stored before anything
- * runs, so a crash never loses it.
+ * The support agent: one graph run per turn, its memory checkpointed per conversation (thread =
+ * conversation id). It is driven by the conversation's owner (conversations/turns.ts), which runs the
+ * turns of a conversation one at a time under its lock, has stored the customer's message before the
+ * turn starts (so a crash never loses it) and stores the status each turn ends with.
  */
 export function createSupportAgent(
   deps: AgentDependencies,
 ): SupportAgent & { graph: ReturnType<typeof createSupportGraph> } {
   const graph = createSupportGraph(deps);
-  const queues = new Map<string, Promise<unknown>>();
-
-  /** Runs `work` after every earlier turn of the conversation, streaming its events. */
-  async function* serialized(
-    conversationId: string,
-    work: () => AsyncGenerator<AgentEvent>,
-  ): AsyncGenerator<AgentEvent> {
-    const previous = queues.get(conversationId) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous.then(() => mine);
-    queues.set(conversationId, tail);
-    await previous.catch(() => {});
-    try {
-      yield* work();
-    } finally {
-      release();
-      if (queues.get(conversationId) === tail) queues.delete(conversationId);
-    }
-  }
 
   async function* run(
     conversationId: string,
     input: unknown,
-    turn?: TurnOptions,
+    turn: TurnContext,
+    /** Read by the nodes of this run only (e.g. the human's decision for `decide`). */
+    extra: Record<string, unknown> = {},
   ): AsyncGenerator<AgentEvent> {
     // Checkpoint when the run ends or pauses, not after every node: a crash mid-turn replays the
     // turn, which is safe because every write runs under its idempotency key (measured in
     // bench/agent/turn-latency.ts: per-node checkpoints were ~40% of a turn on PGlite).
     const config = {
       // `turn` is shared by reference across the run's nodes: `say` numbers the replies with it.
-      configurable: { thread_id: conversationId, ...(turn ? { turn: { id: turn.turnId, replies: 0 } } : {}) },
+      configurable: {
+        ...extra,
+        thread_id: conversationId,
+        ...(turn.turnId ? { turn: { id: turn.turnId, replies: 0 } } : {}),
+      },
       streamMode: 'custom' as const,
       recursionLimit: 40,
       durability: 'exit' as const,
@@ -65,14 +49,14 @@ export function createSupportAgent(
     const status: ConversationStatus = snapshot.next.includes('approval')
       ? 'waiting_approval'
       : (values.status ?? 'open');
-    yield { type: 'turn-end', status };
+    yield { type: 'turn-end', status, outcome: values.outcome ?? null };
   }
 
   /** Anything unexpected: the customer is told the truth and a human gets the conversation — never silently stuck. */
   async function* failSafe(
     conversationId: string,
     error: Error,
-    turn: TurnOptions | undefined,
+    turn: TurnContext,
   ): AsyncGenerator<AgentEvent> {
     const text =
       "Sorry — something went wrong on our side and I couldn't finish this. I've passed the conversation to a colleague, who will follow up here.";
@@ -98,9 +82,8 @@ export function createSupportAgent(
         'agent',
         text,
         {},
-        turn ? `${turn.turnId}:fail-safe` : undefined,
+        turn.turnId ? `${turn.turnId}:fail-safe` : undefined,
       );
-      await deps.store.setState(conversationId, 'escalated', 'escalated');
       await graph.updateState(
         { configurable: { thread_id: conversationId } },
         { status: 'escalated', outcome: 'escalated' },
@@ -119,48 +102,67 @@ export function createSupportAgent(
 
   return {
     graph,
-    handleMessage(
-      conversationId: string,
-      message: string,
-      session: CustomerSession,
-      turn?: TurnOptions,
-    ): AsyncIterable<AgentEvent> {
-      return serialized(conversationId, async function* () {
-        const conversation = await deps.store.ensureConversation(conversationId, session, null);
-        if (!turn?.stored) await deps.store.appendMessage(conversationId, 'customer', message);
-        if (silentStatuses.includes(conversation.status)) {
-          // A human has (or will take) the conversation: the agent never talks over them.
-          yield { type: 'turn-end', status: conversation.status };
+    handleMessage(conversationId, input, session, turn) {
+      return run(
+        conversationId,
+        {
+          conversationId,
+          session,
+          verification: turn.conversation.verification,
+          input: storedInput(input) ?? { kind: 'message', text: turn.message },
+          message: turn.message,
+          codeHashes: turn.codeHashes,
+          next: '',
+        },
+        turn,
+      );
+    },
+    decideApproval(conversationId: string, decision: ApprovalDecision, turn: TurnContext) {
+      return (async function* (): AsyncGenerator<AgentEvent> {
+        const snapshot = await graph.getState({ configurable: { thread_id: conversationId } });
+        const state = snapshot.values as SupportStateValue;
+        const paused = snapshot.next.includes('approval');
+        const pending = state.pendingApproval ?? null;
+        // A write handed over with a failure (or approved, then failed) is finished by the `decide`
+        // node; its escalation is still the conversation's (a hand-back clears the pending write).
+        const handedOver =
+          !paused &&
+          pending !== null &&
+          (turn.conversation.status === 'escalated' || turn.conversation.status === 'claimed') &&
+          (state.escalation?.reason === 'connector_failure' ||
+            state.escalation?.reason === 'approval_required');
+        const voidBecause =
+          !paused && !handedOver
+            ? 'nothing waits for a decision any more'
+            : decision.actionKey !== undefined && decision.actionKey !== pending?.idempotencyKey
+              ? 'the pending action is no longer the one decided on'
+              : null;
+        if (voidBecause) {
+          // Nothing is done and the customer is told nothing: the console sees why.
+          await deps.store.appendMessage(
+            conversationId,
+            'system',
+            `This decision was not carried out: ${voidBecause}.`,
+            { kind: 'decision_void' },
+            turn.turnId ? `${turn.turnId}:note` : undefined,
+          );
+          yield { type: 'turn-end', status: paused ? 'waiting_approval' : turn.conversation.status };
           return;
         }
-        yield* run(conversationId, { conversationId, session, message, next: '' }, turn);
-      });
-    },
-    decideApproval(
-      conversationId: string,
-      decision: ApprovalDecision,
-      turn?: TurnOptions,
-    ): AsyncIterable<AgentEvent> {
-      return serialized(conversationId, async function* () {
-        const snapshot = await graph.getState({ configurable: { thread_id: conversationId } });
-        if (!snapshot.next.includes('approval'))
-          throw new Error(`conversation ${conversationId} has no action waiting for approval`);
-        yield* run(conversationId, new Command({ resume: decision }), turn);
-      });
+        yield* paused
+          ? run(conversationId, new Command({ resume: decision }), turn)
+          : run(conversationId, { next: 'decide' }, turn, { decision });
+      })();
     },
     async handBack(conversationId: string, humanId: string): Promise<void> {
       const snapshot = await graph.getState({ configurable: { thread_id: conversationId } });
       if (snapshot.next.includes('approval')) {
-        for await (const _event of this.decideApproval(conversationId, {
-          approved: false,
-          decidedBy: humanId,
-          note: 'handed back to the assistant without approval',
-        })) {
+        const denial = { approved: false, decidedBy: humanId };
+        const turn = { conversation: { status: 'waiting_approval' as const, verification: null } };
+        for await (const _event of this.decideApproval(conversationId, denial, turn)) {
           // Drained: the denial is told to the customer by the approval node.
         }
       }
-      await deps.store.closeEscalation(conversationId, 'handed_back');
-      await deps.store.setState(conversationId, 'open', null);
       await graph.updateState(
         { configurable: { thread_id: conversationId } },
         {

@@ -2,7 +2,6 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import type { CallerSession } from '../connectors/core/definition.ts';
 import type { ConnectorGateway } from '../connectors/core/gateway.ts';
 import type { EscalationReason } from './escalation-reasons.ts';
-import type { ConversationStatus, CustomerSession, Outcome } from './events.ts';
 import type { CustomerProfile } from './procedures/procedure.ts';
 import type { Reasoner } from './reasoner/reasoner.ts';
 
@@ -12,7 +11,7 @@ export interface CustomerDirectory {
   byEmail(email: string): Promise<{ contactId: string; email: string } | null>;
 }
 
-/** The escalation packet a human gets (SPEC.md "Escalation"). */
+/** The escalation packet a human gets (docs/product.md, "Escalation"). */
 export interface EscalationPacket {
   reason: EscalationReason;
   identity: {
@@ -47,13 +46,12 @@ export interface EscalationPacket {
   transcript: Array<{ role: string; text: string; at: string }>;
 }
 
-/** Where conversations, messages, escalations and verification codes are kept. */
+/**
+ * What the agent keeps beside its graph memory: its replies, escalation records and one-time codes.
+ * The conversation's row (status, outcome) is not here: its owner (conversations/) writes it from the
+ * turn's `turn-end`.
+ */
 export interface ConversationStore {
-  ensureConversation(
-    conversationId: string,
-    session: CustomerSession,
-    accountId: string | null,
-  ): Promise<{ status: ConversationStatus; verifiedContactId: string | null }>;
   /** Stores a message once (a retried submit with the same clientMessageId is a no-op); returns false when it was already there. */
   appendMessage(
     conversationId: string,
@@ -62,8 +60,13 @@ export interface ConversationStore {
     metadata?: Record<string, unknown>,
     clientMessageId?: string,
   ): Promise<boolean>;
-  setState(conversationId: string, status: ConversationStatus, outcome: Outcome | null): Promise<void>;
-  markVerified(conversationId: string, contactId: string, accountId: string): Promise<void>;
+  markVerified(
+    conversationId: string,
+    contactId: string,
+    accountId: string,
+    channel: 'chat' | 'email',
+    at: Date,
+  ): Promise<void>;
   /** Opens the conversation's live escalation, or returns the one already open (handing over never loops). */
   openEscalation(
     conversationId: string,
@@ -72,19 +75,22 @@ export interface ConversationStore {
     packet: EscalationPacket,
   ): Promise<{ id: string; created: boolean }>;
   closeEscalation(conversationId: string, status: 'resolved' | 'handed_back'): Promise<void>;
+  /** Keeps only the code's hash; `new_address` codes prove an address the customer wants on file. */
   createVerificationCode(
     conversationId: string,
     contactId: string,
-    codeHash: string,
+    code: string,
     expiresAt: Date,
-  ): Promise<void>;
-  /** Checks a code hash: 'ok' consumes it; wrong codes count attempts. */
+    purpose?: { kind: 'identity' } | { kind: 'new_address'; email: string },
+  ): Promise<string>;
+  /** Checks the hashes of the codes a message carried: 'ok' consumes the code; a wrong message counts an attempt. */
   checkVerificationCode(
     conversationId: string,
-    codeHash: string,
+    codeHashes: string[],
     now: Date,
     maxAttempts: number,
-  ): Promise<{ result: 'ok' | 'wrong' | 'expired' | 'locked'; contactId?: string }>;
+    purpose?: 'identity' | 'new_address',
+  ): Promise<{ result: 'ok' | 'wrong' | 'expired' | 'locked'; contactId?: string; email?: string }>;
 }
 
 /** Everything the graph needs; built by the composition root (api/ or evals/). */
@@ -108,6 +114,8 @@ export interface AgentDependencies {
       template: string;
       variables: unknown;
       idempotencyKey: string;
+      /** Only for mail that proves or announces a change of address (the outbox refuses it otherwise). */
+      to?: string;
     }): Promise<{ message_id: string }>;
   };
   /** Confidence below which the agent asks a clarifying question, then escalates `low_confidence` (default 0.3: held-out accuracy falls below 80% there, see bench/agent). */
@@ -126,6 +134,7 @@ export function callerSession(conversationId: string, customer: CustomerProfile 
           contactId: customer.contactId,
           accountId: customer.accountId,
           verified: customer.verified,
+          ...(customer.mailboxProven ? { mailboxProven: true } : {}),
           tier: customer.tier,
         }
       : null,

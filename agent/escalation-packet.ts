@@ -3,12 +3,13 @@ import type { EscalationReason } from './escalation-reasons.ts';
 import type { CallRecord, SupportStateValue, TranscriptEntry } from './state.ts';
 
 const suggestedReplies: Record<EscalationReason, string> = {
+  // The reply box's starting text: it must not claim what only an action does (a retry of the pending
+  // write tells the customer itself, with the success reply and the confirmation email).
   connector_failure:
-    "Thanks for your patience — one of our systems didn't respond earlier. I've now completed your request: ",
+    "Thanks for your patience — one of our systems didn't respond earlier. I'm looking at your request now and will confirm here once it's done.",
   low_confidence: "Hi, I'm taking over from our assistant. Let me look into this for you: ",
   policy_requires_human: "Hi, I'm picking up your request personally, as it needs a person on our side. ",
-  approval_required:
-    "I've reviewed your request and approved it — you'll receive a confirmation email shortly.",
+  approval_required: "I'm reviewing your request now and will confirm here as soon as it's decided.",
   customer_requested: "Hi, I'm here — how can I help?",
   security_sensitive: 'Hi, I can help you get back into your account. First I need to verify your identity: ',
   negative_sentiment: "I'm really sorry about the trouble. I'm looking at your account now: ",

@@ -1,4 +1,4 @@
-/** Why a conversation went to a human (SPEC.md "Escalation"): an enumeration, never free text only. */
+/** Why a conversation went to a human (docs/product.md, "Escalation"): an enumeration, never free text only. */
 export const escalationReasons = [
   'connector_failure',
   'low_confidence',

@@ -7,7 +7,7 @@ export interface Citation {
   url: string | null;
 }
 
-/** The slots a procedure can ask the customer for (EVALS.md `knows` keys). */
+/** The slots a procedure can ask the customer for (a scenario's `knows` keys, docs/evals.md). */
 export type SlotName =
   | 'invoice_id'
   | 'payment_id'
@@ -22,7 +22,7 @@ export type SlotName =
   | 'description'
   | 'amount_cents';
 
-/** How a conversation ended (SPEC.md "Outcomes"). */
+/** How a conversation ended (docs/product.md, "Rules for every procedure"). */
 export type Outcome = 'resolved' | 'answered' | 'escalated';
 
 /**
@@ -45,10 +45,15 @@ export type AgentEvent =
     }
   /** The agent asked the customer for a slot and waits for the next message. */
   | { type: 'slot-request'; slot: SlotName; prompt: string }
-  /** The agent asks "shall I go ahead?" before a write; the answer is the next message. */
+  /**
+   * The agent asks "shall I go ahead?" before a write; the answer is the next turn: a `confirm` or
+   * `decline` input carrying `actionId` (agent/turn-input.ts), or a message.
+   */
   | {
       type: 'confirmation-request';
       prompt: string;
+      /** The id of this confirmation (a hash of its actions): a button press names it. */
+      actionId: string;
       actions: Array<{ connector: string; operation: string; input: Record<string, unknown> }>;
     }
   /** A one-time code was emailed to the contact; the next message should carry it. */
@@ -60,8 +65,19 @@ export type AgentEvent =
       priority: 'low' | 'normal' | 'high' | 'urgent';
     }
   | { type: 'resolution'; outcome: Exclude<Outcome, 'escalated'> }
-  /** Last event of every turn. */
-  | { type: 'turn-end'; status: ConversationStatus };
+  /**
+   * Last event of every turn: where the turn leaves the conversation (and the outcome it reached),
+   * which the conversation's owner stores.
+   */
+  | { type: 'turn-end'; status: ConversationStatus; outcome?: Outcome | null };
+
+/** How, where and when a conversation's contact was verified (an identity token, or a one-time code). */
+export interface Verification {
+  contactId: string;
+  by: 'token' | 'email_code';
+  channel: 'chat' | 'email';
+  at: Date;
+}
 
 /** Where a conversation stands after a turn. */
 export type ConversationStatus =
@@ -83,4 +99,9 @@ export interface CustomerSession {
   channel: 'chat' | 'email';
   /** Where the session's identity came from. */
   verifiedBy?: 'token' | 'email_code';
+  /**
+   * Email only: this message came from `contactId`'s address and passed aligned DMARC. It proves the
+   * mailbox for reads, never for writes; an email message never carries a token's verification.
+   */
+  mailboxProven?: boolean;
 }

@@ -1,6 +1,6 @@
 import { END, type LangGraphRunnableConfig, START, StateGraph } from '@langchain/langgraph';
 import type { AgentDependencies } from './dependencies.ts';
-import { approval } from './nodes/approval.ts';
+import { approval, decidePending } from './nodes/approval.ts';
 import { clarify } from './nodes/clarify.ts';
 import { confirm } from './nodes/confirm.ts';
 import { escalate } from './nodes/escalate.ts';
@@ -16,10 +16,35 @@ import { SupportState, type SupportStateValue } from './state.ts';
 const next = (state: SupportStateValue) => state.next;
 
 /**
+ * A button press goes straight to the node that owns it — confirm/decline to `confirm`, the
+ * verification steps to `verify` — never through intent classification; a message to `guardrails`.
+ */
+export const routeInput = (state: SupportStateValue): 'guardrails' | 'confirm' | 'verify' => {
+  switch (state.input?.kind) {
+    case 'confirm':
+    case 'decline':
+      return 'confirm';
+    case 'verify_email':
+    case 'verify_code':
+      return 'verify';
+    default:
+      return 'guardrails';
+  }
+};
+
+/**
+ * Where a run starts: a customer's message at identify; a human's decision on a handed-over pending
+ * write (agent/create-agent.ts `decideApproval`, input `{ next: 'decide' }`) at decide.
+ */
+const entry = (state: SupportStateValue) => (state.next === 'decide' ? 'decide' : 'identify');
+
+/**
  * The support graph, one customer message per run (thread = conversation):
- * identify → understand → guardrails → (verify | confirm | clarify | plan | escalate) → … → finish.
+ * identify → understand → guardrails → (verify | confirm | clarify | plan | escalate) → … → finish;
+ * a button press skips guardrails: understand → confirm (confirm/decline) or verify (verify_*).
  * `plan` asks for slots and confirmations and pauses until the next message; `execute` runs the
- * confirmed writes; `approval` pauses with interrupt() until a human decides.
+ * confirmed writes; `approval` pauses with interrupt() until a human decides; `decide` carries out a
+ * human's decision on the pending write of a `connector_failure` escalation.
  */
 export function createSupportGraph(deps: AgentDependencies) {
   const bind =
@@ -42,18 +67,20 @@ export function createSupportGraph(deps: AgentDependencies) {
     .addNode('confirm', bind(confirm))
     .addNode('execute', bind(execute))
     .addNode('approval', bind(approval))
+    .addNode('decide', bind(decidePending))
     .addNode('escalate', bind(escalate))
     .addNode('finish', bind(finish))
-    .addEdge(START, 'identify')
+    .addConditionalEdges(START, entry, ['identify', 'decide'])
     .addEdge('identify', 'understand')
-    .addEdge('understand', 'guardrails')
+    .addConditionalEdges('understand', routeInput, ['guardrails', 'confirm', 'verify'])
     .addConditionalEdges('guardrails', next, ['verify', 'confirm', 'clarify', 'plan', 'escalate'])
     .addConditionalEdges('verify', next, ['plan', 'escalate', 'finish'])
     .addEdge('clarify', 'finish')
     .addConditionalEdges('plan', next, ['verify', 'escalate', 'finish'])
-    .addConditionalEdges('confirm', next, ['execute', 'finish'])
+    .addConditionalEdges('confirm', next, ['execute', 'verify', 'finish'])
     .addConditionalEdges('execute', next, ['approval', 'escalate', 'finish'])
     .addEdge('approval', 'finish')
+    .addEdge('decide', 'finish')
     .addEdge('escalate', 'finish')
     .addConditionalEdges('finish', next, { plan: 'plan', end: END })
     .compile({ checkpointer: deps.checkpointer });

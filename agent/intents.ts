@@ -1,4 +1,4 @@
-/** The intent taxonomy of SPEC.md "Procedures the agent must handle". */
+/** The intent taxonomy (docs/product.md, "Intents and what resolved means"). */
 export const intents = [
   'billing.duplicate_charge',
   'billing.refund_request',

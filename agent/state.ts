@@ -1,9 +1,17 @@
 import { Annotation } from '@langchain/langgraph';
 import type { EscalationReason } from './escalation-reasons.ts';
-import type { Citation, ConversationStatus, CustomerSession, Outcome, SlotName } from './events.ts';
+import type {
+  Citation,
+  ConversationStatus,
+  CustomerSession,
+  Outcome,
+  SlotName,
+  Verification,
+} from './events.ts';
 import type { Intent } from './intents.ts';
 import type { CustomerProfile, Plan, WriteAction } from './procedures/procedure.ts';
 import type { Understanding } from './reasoner/reasoner.ts';
+import type { TurnInput } from './turn-input.ts';
 
 /** One line of the transcript kept in the graph state (and shown in the escalation packet). */
 export interface TranscriptEntry {
@@ -30,6 +38,8 @@ export type Awaiting =
   | { kind: 'slot'; slot: SlotName; asked: number }
   | { kind: 'confirmation'; asked: number }
   | { kind: 'verification_code'; contactId: string; email: string }
+  /** A code was sent to a new address the customer wants on file; its answer proves that mailbox. */
+  | { kind: 'new_address_code'; email: string }
   | { kind: 'verification_email' };
 
 /** A write that stopped at an action limit: the exact call a human approves. */
@@ -45,13 +55,21 @@ const last = <T>(initial: T) => Annotation<T>({ reducer: (_previous, next) => ne
 const append = <T>() =>
   Annotation<T[]>({ reducer: (previous, next) => previous.concat(next), default: () => [] });
 
-/** The graph state of one conversation (thread = conversation id), checkpointed after every node. */
+/** The agent's memory of one conversation (thread = conversation id), checkpointed when a turn ends or pauses. */
 export const SupportState = Annotation.Root({
   conversationId: last<string>(''),
   session: last<CustomerSession>({ contactId: null, verified: false, channel: 'chat' }),
+  /** The conversation's verification as its owner read it at the start of this turn (conversations/). */
+  verification: last<Verification | null>(null),
   customer: last<CustomerProfile | null>(null),
-  /** The customer's message of this turn. */
+  /** What the customer did this turn (a button press or a message; a code only masked). Routes the turn. */
+  input: last<TurnInput | null>(null),
+  /** The customer's message of this turn in their own words (one-time codes in it masked). */
   message: last<string>(''),
+  /** Hashes of the one-time codes the message carried (the codes themselves are never kept). */
+  codeHashes: last<string[]>([]),
+  /** New email addresses the customer proved to control in this conversation (a code sent there came back). */
+  provenAddresses: last<string[]>([]),
   transcript: append<TranscriptEntry>(),
   calls: append<CallRecord>(),
   understanding: last<Understanding | null>(null),
@@ -66,6 +84,10 @@ export const SupportState = Annotation.Root({
   /** Where the router sends this turn next. */
   next: last<string>(''),
   outcome: last<Outcome | null>(null),
+  /**
+   * Where this turn leaves the conversation, reported in `turn-end`. The conversation's status itself
+   * lives in its row, which only conversations/ writes; the agent never reads this back across turns.
+   */
   status: last<ConversationStatus>('open'),
   escalation: last<{ id: string; reason: EscalationReason } | null>(null),
   /** Messages in a row the agent could not place (clarifications asked). */

@@ -6,13 +6,43 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import type { createSupportAgent } from '../agent/create-agent.ts';
+import type { IntentClassifier } from '../agent/reasoner/local/intent-classifier.ts';
+import type { SelectableKind } from '../connectors/backends/kinds.ts';
+import type { BackendSelection } from '../connectors/backends/selection.ts';
+import type { ManagedConnectorGateway } from '../connectors/core/connector-gateway.ts';
+import type { ConnectorDefinition } from '../connectors/core/definition.ts';
+import type { FaultInjector } from '../connectors/core/faults.ts';
 import type { CredentialVault } from '../connectors/core/vault.ts';
+import type { EmailDispatcher } from '../connectors/email/dispatcher.ts';
+import type { DirectConversations } from '../conversations/direct.ts';
+import type { EventBus } from '../conversations/live-events.ts';
+import type { ConversationLock } from '../conversations/lock.ts';
+import type { createConversationStore } from '../conversations/store.ts';
 import type { Database } from '../db/database.ts';
 import type { JobQueue } from '../jobs/catalog.ts';
-import type { ConversationLock } from '../jobs/conversation-lock.ts';
-import type { EventBus } from '../jobs/live-events.ts';
 import type { CustomerIdentity } from './customer/identity.ts';
-import type { Switchboard } from './wiring.ts';
+
+/**
+ * The services one composition (app/wiring.ts `createSwitchboard`) builds on a database: what the
+ * routes and the job handlers use of it.
+ */
+export interface Switchboard {
+  gateway: ManagedConnectorGateway;
+  agent: ReturnType<typeof createSupportAgent>;
+  /** The conversation row's store (conversations/store.ts): the turn processor writes each turn's end with it. */
+  store: ReturnType<typeof createConversationStore>;
+  /** Conversations driven in this process (terminal chat, eval runner, benchmarks). */
+  conversations: DirectConversations;
+  faults: FaultInjector;
+  classifier: IntentClassifier | null;
+  dispatcher: EmailDispatcher;
+  registry: Registry;
+  /** Runs `kind` on another backend from now on (null: its built-in backend). */
+  useBackend(kind: SelectableKind, definition: ConnectorDefinition | null): void;
+  close(): Promise<void>;
+}
 
 /** Settings the routes act on (from `config/api.ts`). */
 export interface ApiSettings {
@@ -31,9 +61,23 @@ export interface ApiSettings {
   widgetOrigins: '*' | string[];
   /** How long a streamed reply waits for the worker before telling the client to follow `/events`. */
   turnStreamTimeoutMs: number;
+  /** Stripe webhooks in (`POST /api/webhooks/stripe`, api/routes/webhooks.ts); every field optional. */
+  stripeWebhooks?: StripeWebhookSettings;
 }
 
-/** Everything a route needs, built once by `api/main.ts` (or a test). */
+/** Where the Stripe webhook route finds its secrets; unset fields come from the vault (connector `billing`). */
+export interface StripeWebhookSettings {
+  /** The endpoint's signing secret (`whsec_…`, STRIPE_WEBHOOK_SECRET); else the vault's `stripe_webhook_secret`. */
+  endpointSecret?: string;
+  /** Largest age (seconds) of a signature's timestamp; Stripe's default 300. */
+  toleranceSeconds?: number;
+  /** A Stripe key to look customers up with; else the Stripe billing backend's (`backends.settingsOf`). */
+  apiKey?: string;
+  /** Stripe's API base (a fake in tests); else the Stripe billing backend's, else Stripe's. */
+  apiBase?: string;
+}
+
+/** Everything a route needs, built once by `app/server-main.ts` (or a test). */
 export interface ApiContext {
   database: Database;
   switchboard: Switchboard;
@@ -47,6 +91,8 @@ export interface ApiContext {
   settings: ApiSettings;
   /** This runtime's id: the origin of the control events it publishes (it skips its own). */
   instanceId: string;
+  /** Which backend each selectable kind runs on (the admin page reads and changes it). */
+  backends: BackendSelection;
 }
 
 /** The Fastify instance routes are registered on: zod schemas type requests and replies. */

@@ -1,21 +1,11 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
-/** The stable error codes clients can switch on; every error response is `{ error: { code, message } }`. */
-export type ApiErrorCode =
-  | 'validation_failed'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'csrf_failed'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'verification_failed'
-  | 'not_available'
-  | 'unavailable'
-  | 'internal';
+import { ConversationStateError } from '../conversations/errors.ts';
+import type { ApiErrorCode } from './contract/errors.ts';
+
+/** The stable error codes (api/contract/errors.ts); every error response is `{ error: { code, message } }`. */
+export type { ApiErrorCode };
 
 const statusOf: Record<ApiErrorCode, number> = {
   validation_failed: 400,
@@ -47,6 +37,7 @@ export class ApiError extends Error {
   }
 }
 
+/** What the error handler sends (`errorBodySchema` of api/contract/errors.ts, with a known code). */
 export interface ErrorBody {
   error: { code: ApiErrorCode; message: string; details?: unknown };
 }
@@ -67,6 +58,12 @@ export function installErrorHandling(app: FastifyInstance): void {
           message: error.message,
           ...(error.details === undefined ? {} : { details: error.details }),
         },
+      } satisfies ErrorBody);
+    }
+    if ((error as unknown) instanceof ConversationStateError) {
+      const refused = error as unknown as ConversationStateError;
+      return reply.code(statusOf[refused.code]).send({
+        error: { code: refused.code, message: refused.message },
       } satisfies ErrorBody);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -18,6 +18,7 @@ import { customerRoutes } from './routes/customer.ts';
 import { helpCenterRoutes } from './routes/help-center.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** A URL with its `access_token` query value replaced, for logs. */
 export const redactQueryToken = (url: string): string => url.replace(/([?&]access_token=)[^&]*/g, '$1***');
@@ -109,7 +110,15 @@ export async function createServer(context: ApiContext, options: ServerOptions =
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  for (const group of [opsRoutes, customerRoutes, helpCenterRoutes, consoleRoutes, adminRoutes, uiRoutes]) {
+  for (const group of [
+    opsRoutes,
+    customerRoutes,
+    helpCenterRoutes,
+    consoleRoutes,
+    adminRoutes,
+    webhookRoutes,
+    uiRoutes,
+  ]) {
     await app.register(async (scope) => group(scope as ApiApp, context));
   }
   return app as unknown as ApiApp;

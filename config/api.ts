@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { backendSettings } from './backends.ts';
+import { knowledgeSourceSettings } from './knowledge-sources.ts';
 import { databaseSettings, loadConfig, logSettings, modeSettings, reasonerSettings } from './load.ts';
 
 const flag = (fallback: 'true' | 'false') =>
@@ -13,6 +15,8 @@ export const apiConfigSchema = z.object({
   ...logSettings,
   ...modeSettings,
   ...reasonerSettings,
+  ...backendSettings,
+  ...knowledgeSourceSettings,
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Seed the Lumen Cloud demo world on the first start of an empty embedded database. */
@@ -35,6 +39,8 @@ export const apiConfigSchema = z.object({
   IDENTITY_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   IDENTITY_ISSUER: z.string().min(1).optional(),
   IDENTITY_AUDIENCE: z.string().min(1).optional(),
+  /** Longest lifetime (exp − iat, seconds) an identity token may declare; at most 24 h. */
+  IDENTITY_TOKEN_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(86_400),
   /** Console cookies carry `Secure` (default: on in production mode). */
   COOKIE_SECURE: z.enum(['true', 'false']).optional(),
   /** Origins allowed to embed the chat widget (comma-separated), or * for any. */
@@ -57,6 +63,30 @@ export const apiConfigSchema = z.object({
   /** Receive support mail over SMTP on this port (loopback, behind your MTA); unset: no inbound mail. */
   INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Addresses of the MTAs in front of the inbound SMTP server trusted to name the original client
+   * with XCLIENT or XFORWARD (comma-separated IPs), so SPF checks the sender's server, not the relay.
+   */
+  INBOUND_SMTP_TRUSTED_RELAYS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((address) => address.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6()]))),
+  /** The name this server gives itself in the Authentication-Results of received mail (default: the host name). */
+  INBOUND_SMTP_AUTHSERV_ID: z.string().min(1).max(255).optional(),
+  /**
+   * Signing secret of the Stripe webhook endpoint (`whsec_…`, POST /api/webhooks/stripe); unset: the
+   * vault's billing/stripe_webhook_secret, and without either every delivery is refused (503).
+   */
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .startsWith('whsec_', 'must be the endpoint signing secret (whsec_…)')
+    .optional(),
   /** Master keys of the credentials vault (see .env.example); unset: DATA_DIR/master.key. */
   MASTER_KEY: z.string().min(1).optional(),
 });

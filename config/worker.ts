@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { backendSettings } from './backends.ts';
+import { knowledgeSourceSettings } from './knowledge-sources.ts';
 import { databaseSettings, loadConfig, logSettings, modeSettings, reasonerSettings } from './load.ts';
 
 /**
@@ -10,6 +12,8 @@ export const workerConfigSchema = z.object({
   ...logSettings,
   ...modeSettings,
   ...reasonerSettings,
+  ...backendSettings,
+  ...knowledgeSourceSettings,
   DATABASE_URL: z.url({
     protocol: /^postgres(ql)?$/,
     error:

@@ -1,4 +1,5 @@
-import type { CallerSession, OperationContext, OperationDefinition, WorldPolicy } from './core/definition.ts';
+import type { BillingPolicyNumbers } from './billing/policy.ts';
+import type { CallerSession, OperationContext, OperationDefinition } from './core/definition.ts';
 
 /**
  * Test helpers for the built-in CRM, billing and ticketing connectors: sessions, operation
@@ -6,8 +7,8 @@ import type { CallerSession, OperationContext, OperationDefinition, WorldPolicy 
  * output checked) without the pipeline.
  */
 
-/** The SPEC's published policy numbers. */
-export const testPolicy: WorldPolicy = { auto_refund_limit_cents: 20_000, refund_window_days: 30 };
+/** The published policy numbers (docs/product.md, "Policy numbers"). */
+export const testPolicy: BillingPolicyNumbers = { auto_refund_limit_cents: 20_000, refund_window_days: 30 };
 
 /** A verified customer's session (or another actor's, with `actor`). */
 export function customerSession(
@@ -39,7 +40,7 @@ export const systemSession: CallerSession = { conversationId: null, actor: 'syst
 export function testContext(
   session: CallerSession,
   now: string | Date,
-  options: { policy?: Partial<WorldPolicy>; signal?: AbortSignal } = {},
+  options: { policy?: Partial<BillingPolicyNumbers>; signal?: AbortSignal } = {},
 ): OperationContext {
   const instant = new Date(now);
   return {

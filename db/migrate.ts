@@ -7,6 +7,11 @@ import * as integrationLayer from './migrations/0004-integration-layer.ts';
 import * as visitorTickets from './migrations/0005-visitor-tickets.ts';
 import * as apiAndJobs from './migrations/0006-api-and-jobs.ts';
 import * as knowledgeChunkFilters from './migrations/0007-knowledge-chunk-filters.ts';
+import * as idempotencyLeaseHolder from './migrations/0009-idempotency-lease-holder.ts';
+import * as verificationScope from './migrations/0011-verification-scope.ts';
+import * as connectorBackends from './migrations/0012-connector-backends.ts';
+import * as billingEvents from './migrations/0013-billing-events.ts';
+import * as knowledgeSources from './migrations/0014-knowledge-sources.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -17,13 +22,24 @@ export const migrations: Record<string, Migration> = {
   '0005-visitor-tickets': visitorTickets,
   '0006-api-and-jobs': apiAndJobs,
   '0007-knowledge-chunk-filters': knowledgeChunkFilters,
+  '0009-idempotency-lease-holder': idempotencyLeaseHolder,
+  '0011-verification-scope': verificationScope,
+  '0012-connector-backends': connectorBackends,
+  '0013-billing-events': billingEvents,
+  '0014-knowledge-sources': knowledgeSources,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {
   // Kysely would end the pool on destroy(); this wrapper keeps the caller in charge of it.
   const borrowed = { connect: () => pool.connect(), end: async () => {} } as unknown as pg.Pool;
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: borrowed }) });
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    // 0013 and 0014 were written side by side and landed in the other order; a database that ran
+    // 0014 first still takes 0013 (they touch different tables).
+    allowUnorderedMigrations: true,
+  });
   return { migrator, db };
 }
 

@@ -19,6 +19,7 @@ describe('parseCliArguments', () => {
       baseline: 'none',
       reasoner: 'local',
       customer: 'scripted',
+      systems: 'builtin',
       concurrency: 1,
       out: undefined,
       filter: undefined,
@@ -27,6 +28,13 @@ describe('parseCliArguments', () => {
       store: true,
       storeEmbedded: false,
     });
+  });
+
+  it('takes the systems a suite runs against', () => {
+    expect(parseCliArguments(['--suite', 's', '--systems', 'vendor-fakes'])?.systems).toBe('vendor-fakes');
+    expect(() => parseCliArguments(['--suite', 's', '--systems', 'stripe'])).toThrow(
+      /--systems must be builtin or vendor-fakes/,
+    );
   });
 
   it('parses every option', () => {

@@ -13,6 +13,10 @@ export const usage = `Usage: npm run eval -- --suite <folder> [options]
   --baseline kb-only      also run the suite with only the knowledge base, side by side
   --reasoner local|llm    the agent's reasoner (default local; llm needs OPENAI_MODEL)
   --customer scripted|llm the simulated customer (default scripted; llm needs OPENAI_MODEL)
+  --systems builtin|vendor-fakes
+                          what billing, CRM, ticketing and calendar run on: our own tables
+                          (default builtin) or Stripe, HubSpot, Zendesk and Google Calendar
+                          against their local fakes
   --concurrency <n>       environments (databases) working in parallel (default 1)
   --out <dir>             where results.json and report.html go (default evals/out/<run id>)
   --filter <text>         only scenarios whose id contains <text>
@@ -31,6 +35,9 @@ const argumentsSchema = z.strictObject({
   baseline: z.enum(['kb-only'], { error: 'must be kb-only' }).optional(),
   reasoner: z.enum(['local', 'llm'], { error: 'must be local or llm' }).default('local'),
   customer: z.enum(['scripted', 'llm'], { error: 'must be scripted or llm' }).default('scripted'),
+  systems: z
+    .enum(['builtin', 'vendor-fakes'], { error: 'must be builtin or vendor-fakes' })
+    .default('builtin'),
   concurrency: z.coerce
     .number()
     .int('must be a whole number')
@@ -52,6 +59,8 @@ export interface CliArguments {
   baseline: 'none' | 'kb-only';
   reasoner: 'local' | 'llm';
   customer: 'scripted' | 'llm';
+  /** What the write-capable kinds run on: our tables, or the vendors' backends against local fakes. */
+  systems: 'builtin' | 'vendor-fakes';
   concurrency: number;
   out?: string | undefined;
   filter?: string | undefined;
@@ -75,6 +84,7 @@ export function parseCliArguments(argv: readonly string[]): CliArguments | null 
         baseline: { type: 'string' },
         reasoner: { type: 'string' },
         customer: { type: 'string' },
+        systems: { type: 'string' },
         concurrency: { type: 'string' },
         out: { type: 'string' },
         filter: { type: 'string' },
@@ -105,6 +115,7 @@ export function parseCliArguments(argv: readonly string[]): CliArguments | null 
     baseline: options.baseline ?? 'none',
     reasoner: options.reasoner,
     customer: options.customer,
+    systems: options.systems,
     concurrency: options.concurrency,
     out: options.out,
     filter: options.filter,

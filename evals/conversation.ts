@@ -1,6 +1,7 @@
-import type { SupportAgent } from '../agent/agent.ts';
 import type { AgentEvent, CustomerSession } from '../agent/events.ts';
+import { customerWords, type TurnInput } from '../agent/turn-input.ts';
 import type { StopReason } from './checks/index.ts';
+import type { ConversationDriver } from './environment.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { SimulatedCustomer } from './simulated-customer.ts';
 import {
@@ -39,14 +40,14 @@ const finalStatuses = new Set(['closed', 'escalated', 'claimed']);
  * for is decided by the scenario's `human`.
  */
 export async function playConversation(options: {
-  agent: SupportAgent;
+  conversations: ConversationDriver;
   conversationId: string;
   session: CustomerSession;
   scenario: Scenario;
   customer: SimulatedCustomer;
   turnTimeoutMs: number;
 }): Promise<ConversationRecord> {
-  const { agent, conversationId, session, scenario, customer, turnTimeoutMs } = options;
+  const { conversations, conversationId, session, scenario, customer, turnTimeoutMs } = options;
   const maxTurns = scenario.expect.max_turns ?? defaultMaxTurns;
   const record: ConversationRecord = {
     transcript: [],
@@ -75,12 +76,16 @@ export async function playConversation(options: {
     }
   };
 
-  let message: string | null = await customer.opening();
+  let message: TurnInput | null = { kind: 'message', text: await customer.opening() };
   while (message !== null) {
-    record.transcript.push({ kind: 'customer', text: message });
+    // The transcript shows what the customer said or pressed, in their own words.
+    record.transcript.push({ kind: 'customer', text: customerWords(message) });
     record.customerMessages += 1;
     const sent = message;
-    const turn = await collectTurn(() => agent.handleMessage(conversationId, sent, session), turnTimeoutMs);
+    const turn = await collectTurn(
+      () => conversations.converse(conversationId, sent, session),
+      turnTimeoutMs,
+    );
     absorb(turn);
     if (turn.error) {
       record.stoppedBy = 'error';
@@ -98,7 +103,7 @@ export async function playConversation(options: {
         record.humanDecided = true;
         record.transcript.push({ kind: 'human', approved: approves });
         const decision = await collectTurn(
-          () => agent.decideApproval(conversationId, { approved: approves, decidedBy: 'eval-human' }),
+          () => conversations.decide(conversationId, { approved: approves, decidedBy: 'eval-human' }),
           turnTimeoutMs,
         );
         absorb(decision);

@@ -2,6 +2,7 @@ import type { Queryable } from '../db/database.ts';
 import {
   type ContactField,
   contactFields,
+  readUncataloguedWrites,
   readWrites,
   type TrackedTable,
   trackedTables,
@@ -84,11 +85,16 @@ export async function snapshotWorld(db: Queryable): Promise<WorldSnapshot> {
   };
 }
 
-/** Reads the end state of a run of `conversationId` against the snapshot taken before it. */
+/**
+ * Reads the end state of a run of `conversationId` against the snapshot taken before it. With
+ * `readSystemWrites` (systems other than our tables) the canonical writes come from it; writes with
+ * no canonical name still come from our audit log.
+ */
 export async function readEndState(
   db: Queryable,
   snapshot: WorldSnapshot,
   conversationId: string,
+  readSystemWrites?: () => Promise<ObservedWrite[]>,
 ): Promise<EndState> {
   const conversation = await db.query<{ status: string; outcome: string | null }>(
     'SELECT status, outcome FROM conversations WHERE id = $1',
@@ -110,7 +116,9 @@ export async function readEndState(
     text_body: string;
   }>('SELECT id, to_address, subject, template, text_body FROM email_outbox ORDER BY created_at, id');
   return {
-    writes: await readWrites(db, snapshot),
+    writes: readSystemWrites
+      ? [...(await readSystemWrites()), ...(await readUncataloguedWrites(db, snapshot))]
+      : await readWrites(db, snapshot),
     emails: emails.rows
       .filter((row) => !snapshot.emailIds.has(row.id))
       .map((row) => ({

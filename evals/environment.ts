@@ -1,8 +1,10 @@
 import type pg from 'pg';
-import type { SupportAgent } from '../agent/agent.ts';
-import type { CustomerSession } from '../agent/events.ts';
+import type { ApprovalDecision } from '../agent/agent.ts';
+import type { AgentEvent, CustomerSession } from '../agent/events.ts';
+import type { TurnInput } from '../agent/turn-input.ts';
 import type { EvalConfig } from '../config/eval.ts';
 import type { FaultSpec } from '../connectors/core/faults.ts';
+import type { ObservedWrite } from './end-state.ts';
 import type { Scenario } from './scenario-schema.ts';
 
 /** `kb-only`: every write-capable connector removed, so the agent can only answer from documents. */
@@ -10,6 +12,20 @@ export type Baseline = 'none' | 'kb-only';
 
 /** Which reasoner the agent runs: the local one (no LLM) or an LLM through the AI SDK. */
 export type ReasonerKind = 'local' | 'llm';
+
+/**
+ * What the runner plays a scenario against: conversations driven in this process, each turn's events
+ * streamed back (conversations/direct.ts). The conversation's owner stores the messages and the
+ * status each turn ends with, as in production.
+ */
+export interface ConversationDriver {
+  converse(
+    conversationId: string,
+    input: TurnInput | string,
+    session: CustomerSession,
+  ): AsyncIterable<AgentEvent>;
+  decide(conversationId: string, decision: ApprovalDecision): AsyncIterable<AgentEvent>;
+}
 
 /**
  * One isolated copy of the systems the agent works on: its own database (never the application's:
@@ -21,16 +37,30 @@ export interface ScenarioEnvironment {
   /**
    * Resets the systems to the scenario's world (truncate + load, articles ingested or the default
    * KB), sets the clock to `scenario.now` (the real clock when absent), arms the faults
-   * (`scenarioFaults`) and returns an agent wired to all of it. With `baseline: 'kb-only'` the
-   * agent gets only the knowledge connector.
+   * (`scenarioFaults`) and returns conversations whose agent is wired to all of it. With
+   * `baseline: 'kb-only'` the agent gets only the knowledge connector.
    */
-  prepare(scenario: Scenario, options: { baseline: Baseline }): Promise<{ agent: SupportAgent }>;
+  prepare(
+    scenario: Scenario,
+    options: { baseline: Baseline },
+  ): Promise<{ conversations: ConversationDriver }>;
+  /**
+   * When the systems are not our own tables (`--systems vendor-fakes`): snapshots them right after
+   * `prepare` and returns the reader of the canonical writes made since, from their own state. Absent,
+   * writes are read off our tables (`evals/observed-writes.ts`).
+   */
+  snapshotWrites?(): Promise<() => Promise<ObservedWrite[]>>;
   close(): Promise<void>;
 }
+
+/** What billing, CRM, ticketing and calendar run on: our tables, or vendor backends against local fakes. */
+export type SystemsKind = 'builtin' | 'vendor-fakes';
 
 /** What the factory is told; `index` numbers the environments of one run (0…concurrency-1). */
 export interface EnvironmentOptions {
   reasoner: ReasonerKind;
+  /** `builtin` when absent. */
+  systems?: SystemsKind;
   index: number;
   /** The eval CLI's settings (OpenAI model and endpoint for the LLM reasoner). */
   config: EvalConfig;

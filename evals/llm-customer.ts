@@ -1,13 +1,17 @@
 import { generateText, type LanguageModel, type ModelMessage } from 'ai';
 import {
+  answerConfirmation,
   answerVerification,
   type CustomerDependencies,
   customerEmail,
   formatSlotValue,
   lastRequestOf,
   type SimulatedCustomer,
+  typed,
 } from './simulated-customer.ts';
 import type { TokenUsage, TranscriptEntry } from './transcript.ts';
+
+const typedOrNull = (text: string | null) => (text === null ? null : typed(text));
 
 /** What the model answers when the customer has nothing more to say. */
 export const doneMarker = '[DONE]';
@@ -15,8 +19,9 @@ export const doneMarker = '[DONE]';
 /**
  * A customer played by a language model, with a persona built from the scenario: who they are,
  * what they want (`says`), what they know (`knows`) and whether they agree to go ahead
- * (`confirms`). The opening is the scenario's first message verbatim, so runs stay comparable, and
- * verification codes are read from the mailbox, never invented.
+ * (`confirms`). The opening is the scenario's first message verbatim, so runs stay comparable;
+ * a confirmation is answered with the Confirm/Decline button per `confirms`, and verification codes
+ * are read from the mailbox (never invented) and submitted in the code form.
  */
 export function createLlmCustomer(
   dependencies: CustomerDependencies & { model: LanguageModel; temperature?: number },
@@ -28,10 +33,14 @@ export function createLlmCustomer(
       return dependencies.scenario.customer.says[0]!;
     },
     async reply(turn, transcript) {
-      if (lastRequestOf(turn)?.type === 'verification-request') return answerVerification(dependencies);
-      return generate(transcript);
+      // The chat's buttons and code form are pressed as a person would, per the scenario.
+      const request = lastRequestOf(turn);
+      if (request?.type === 'verification-request') return answerVerification(dependencies);
+      if (request?.type === 'confirmation-request')
+        return answerConfirmation(request, dependencies.scenario.customer.confirms);
+      return typedOrNull(await generate(transcript));
     },
-    followUp: (_turn, transcript) => generate(transcript),
+    followUp: async (_turn, transcript) => typedOrNull(await generate(transcript)),
     usage: () => ({ ...used }),
   };
 

@@ -24,7 +24,7 @@ describe('loadSuite', () => {
     return error as SuiteLoadError;
   }
 
-  it('loads the EVALS.md example with its defaults applied, sorted by file name', async () => {
+  it('loads the docs/evals.md example with its defaults applied, sorted by file name', async () => {
     await write('b.yaml', exampleScenarioYaml);
     const second = example();
     second.id = 'another';
@@ -167,7 +167,7 @@ describe('loadSuite', () => {
     expect((await loadError()).message).toContain('inconsistent.yaml: expect.escalation_reason:');
   });
 
-  it('requires the keys EVALS.md does not list as optional', async () => {
+  it('requires the keys docs/evals.md does not list as optional', async () => {
     const scenario = example();
     delete scenario.title;
     delete scenario.expect.outcome;

@@ -7,7 +7,7 @@ export interface Rate {
   rate: number;
 }
 
-/** The numbers SPEC.md's "Metrics" asks for, over the results of one baseline. */
+/** The numbers of docs/product.md "Measuring it" (defined in docs/evals.md), over the results of one baseline. */
 export interface SuiteSummary {
   /** Repetitions per scenario. */
   runs: number;

@@ -17,7 +17,7 @@ export type TrackedTable = (typeof trackedTables)[number];
 export const contactFields = ['name', 'email', 'phone', 'title', 'timezone'] as const;
 export type ContactField = (typeof contactFields)[number];
 
-/** Every write since the snapshot, named by its canonical operation (EVALS.md table). */
+/** Every write since the snapshot, named by its canonical operation (the table in docs/evals.md). */
 export async function readWrites(db: Queryable, snapshot: WorldSnapshot): Promise<ObservedWrite[]> {
   const writes: ObservedWrite[] = [];
   const fresh = async <Row extends { id: string }>(table: TrackedTable, sql: string): Promise<Row[]> => {
@@ -174,7 +174,10 @@ export async function readWrites(db: Queryable, snapshot: WorldSnapshot): Promis
  * successful write calls of any connector but email (emails are checked on their own), one per
  * idempotency key so a retried call counts once.
  */
-async function readUncataloguedWrites(db: Queryable, snapshot: WorldSnapshot): Promise<ObservedWrite[]> {
+export async function readUncataloguedWrites(
+  db: Queryable,
+  snapshot: WorldSnapshot,
+): Promise<ObservedWrite[]> {
   const { rows } = await db.query<{ connector_id: string; operation: string; key: string }>(
     `SELECT connector_id, operation, COALESCE(idempotency_key, id::text) AS key FROM audit_log
      WHERE id > $1 AND effect = 'write' AND outcome = 'ok' AND connector_id <> 'email'

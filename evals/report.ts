@@ -11,6 +11,8 @@ export interface EvalRunOptions {
   baseline: Baseline;
   reasoner: ReasonerKind;
   customer: 'scripted' | 'llm';
+  /** `builtin` when absent (runs recorded before the option existed). */
+  systems?: 'builtin' | 'vendor-fakes';
   concurrency: number;
   filter?: string | undefined;
   minCorrect?: number | undefined;

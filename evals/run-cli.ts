@@ -79,6 +79,7 @@ export async function runEvalCli(argv: readonly string[], dependencies: CliDepen
     baseline: options.baseline,
     reasoner: options.reasoner,
     customer: options.customer,
+    systems: options.systems,
     concurrency: options.concurrency,
     filter: options.filter,
     minCorrect: options.minCorrect,
@@ -98,7 +99,7 @@ export async function runEvalCli(argv: readonly string[], dependencies: CliDepen
     }
     const baselines: Baseline[] = options.baseline === 'kb-only' ? ['none', 'kb-only'] : ['none'];
     stderr.write(
-      `Running ${selected.length} scenario(s) × ${options.runs} run(s)${baselines.length > 1 ? ' + kb-only baseline' : ''} from ${suite.folder}\n`,
+      `Running ${selected.length} scenario(s) × ${options.runs} run(s)${baselines.length > 1 ? ' + kb-only baseline' : ''} from ${suite.folder}${options.systems === 'vendor-fakes' ? ' on the vendor fakes (Stripe, HubSpot, Zendesk, Google Calendar)' : ''}\n`,
     );
     const progress = createProgressBar(stderr);
     const results = await runSuite({
@@ -108,7 +109,12 @@ export async function runEvalCli(argv: readonly string[], dependencies: CliDepen
       concurrency: options.concurrency,
       filter: options.filter,
       createEnvironment: (index) =>
-        dependencies.createEnvironment({ reasoner: options.reasoner, index, config }),
+        dependencies.createEnvironment({
+          reasoner: options.reasoner,
+          systems: options.systems,
+          index,
+          config,
+        }),
       createCustomer: customerFactory(options.customer, config),
       onResult: (result, done) => progress.update(result, done),
       ...(dependencies.turnTimeoutMs !== undefined ? { turnTimeoutMs: dependencies.turnTimeoutMs } : {}),

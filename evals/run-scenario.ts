@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { SupportAgent } from '../agent/agent.ts';
 import { type ActualOutcome, actualOutcome, runChecks, type StopReason } from './checks/index.ts';
 import { matchWrites } from './checks/match-writes.ts';
 import { playConversation } from './conversation.ts';
 import { readEndState, snapshotWorld } from './end-state.ts';
-import { type Baseline, type ScenarioEnvironment, scenarioSession } from './environment.ts';
+import {
+  type Baseline,
+  type ConversationDriver,
+  type ScenarioEnvironment,
+  scenarioSession,
+} from './environment.ts';
 import type { LoadedScenario } from './load-suite.ts';
 import type { CustomerDependencies, SimulatedCustomer } from './simulated-customer.ts';
 import type { TokenUsage, TranscriptEntry } from './transcript.ts';
@@ -86,7 +90,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     );
   }
   try {
-    return await judgeRun(options, base, prepared.agent, startedAt);
+    return await judgeRun(options, base, prepared.conversations, startedAt);
   } catch (error) {
     return failedResult(base, `the run could not be judged: ${(error as Error).message}`, startedAt);
   }
@@ -122,7 +126,7 @@ function failedResult(base: ResultBase, reason: string, startedAt: number): Scen
 async function judgeRun(
   options: RunScenarioOptions,
   base: ResultBase,
-  agent: SupportAgent,
+  conversations: ConversationDriver,
   startedAt: number,
 ): Promise<ScenarioResult> {
   const { environment, loaded } = options;
@@ -130,16 +134,17 @@ async function judgeRun(
   const conversationId = base.conversationId;
   const pool = environment.database.pool;
   const snapshot = await snapshotWorld(pool);
+  const readSystemWrites = await environment.snapshotWrites?.();
   const customer = options.createCustomer({ scenario, mailbox: pool });
   const record = await playConversation({
-    agent,
+    conversations,
     conversationId,
     session: scenarioSession(scenario),
     scenario,
     customer,
     turnTimeoutMs: options.turnTimeoutMs ?? 120_000,
   });
-  const endState = await readEndState(pool, snapshot, conversationId);
+  const endState = await readEndState(pool, snapshot, conversationId, readSystemWrites);
   const verdict = runChecks({
     scenario,
     endState,

@@ -36,7 +36,7 @@ describe(`the runner with an agent double on ${testDatabaseKind()}`, () => {
     }).then((result) => ({ result, environment }));
   };
 
-  it('plays the EVALS.md example: the slot is answered from knows, the confirmation with yes, and the end state passes', async () => {
+  it('plays the docs/evals.md example: the slot is answered from knows, Confirm is pressed (the double refunds only for a confirm input naming its actionId), and the end state passes', async () => {
     const { result } = await run(loaded());
     expect(result.failures).toEqual([]);
     expect(result.passed).toBe(true);
@@ -91,7 +91,7 @@ describe(`the runner with an agent double on ${testDatabaseKind()}`, () => {
     );
   });
 
-  it('declines a confirmation when confirms is false: answered, no writes', async () => {
+  it('presses Decline when confirms is false: answered, no writes, shown in the customer’s words', async () => {
     const scenario = loaded({
       customer: customerWith({ confirms: false }),
       expect: { outcome: 'answered', writes: [], no_other_writes: true },
@@ -104,7 +104,7 @@ describe(`the runner with an agent double on ${testDatabaseKind()}`, () => {
     });
   });
 
-  it('reads the verification code from the customer’s own mailbox', async () => {
+  it('submits the verification code from the customer’s own mailbox in the code form (the double accepts only a verify_code input)', async () => {
     const { result } = await run(loaded({ customer: customerWith({ verified: false }) }));
     expect(result.failures).toEqual([]);
     expect(result.transcript.filter((entry) => entry.kind === 'customer').map((entry) => entry.text)).toEqual(

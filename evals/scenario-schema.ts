@@ -10,8 +10,8 @@ import {
 } from './write-operations.ts';
 
 /**
- * The scenario format of ../shared/EVALS.md (a contract). Every object is strict — an unknown key is
- * an error — and the optional keys are exactly the ones EVALS.md lists. The world reuses the
+ * The scenario format of docs/evals.md (a contract). Every object is strict — an unknown key is
+ * an error — and the optional keys are exactly the ones docs/evals.md lists. The world reuses the
  * world schema of `db/world`, so a scenario's world and a fixture world are one format.
  */
 

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { AgentEvent } from '../agent/events.ts';
 import { buildPersona, conversationFor, createLlmCustomer } from './llm-customer.ts';
 import { extractCode } from './mailbox.ts';
-import { createScriptedCustomer, formatSlotValue } from './simulated-customer.ts';
+import { createScriptedCustomer, formatSlotValue, typed } from './simulated-customer.ts';
 import { exampleScenarioYaml, scenarioWith, type YamlDocument } from './testing/fixtures.ts';
 import type { AgentTurn, TranscriptEntry } from './transcript.ts';
 
@@ -25,6 +25,7 @@ const noMailbox = {
     throw new Error('the mailbox is not read here');
   },
 } as never;
+const actionId = 'act_0123456789abcdef';
 const turn = (...events: AgentEvent[]): AgentTurn => ({
   events: [...events, { type: 'turn-end', status: 'waiting_customer' }],
   latencyMs: 5,
@@ -36,15 +37,15 @@ describe('createScriptedCustomer', () => {
     expect(await customer.opening()).toBe('I was charged twice.');
     expect(
       await customer.reply(turn({ type: 'slot-request', slot: 'invoice_id', prompt: 'Which invoice?' }), []),
-    ).toBe('INV-1001');
+    ).toEqual(typed('INV-1001'));
     expect(
       await customer.reply(turn({ type: 'slot-request', slot: 'amount_cents', prompt: 'How much?' }), []),
-    ).toBe('$99.00');
+    ).toEqual(typed('$99.00'));
     expect(
       await customer.reply(turn({ type: 'slot-request', slot: 'booking_id', prompt: 'Which booking?' }), []),
-    ).toBe("I don't know.");
-    expect(await customer.reply(turn({ type: 'message', text: 'Refunded.', citations: [] }), [])).toBe(
-      'Also, can you send me the invoice?',
+    ).toEqual(typed("I don't know."));
+    expect(await customer.reply(turn({ type: 'message', text: 'Refunded.', citations: [] }), [])).toEqual(
+      typed('Also, can you send me the invoice?'),
     );
     expect(await customer.reply(turn({ type: 'message', text: 'Sent.', citations: [] }), [])).toBeNull();
     expect(await customer.followUp(turn({ type: 'resolution', outcome: 'resolved' }), [])).toBeNull();
@@ -55,11 +56,11 @@ describe('createScriptedCustomer', () => {
     const customer = createScriptedCustomer({ scenario, mailbox: noMailbox });
     await customer.opening();
     const resolved = turn({ type: 'resolution', outcome: 'resolved' });
-    expect(await customer.followUp(resolved, [])).toBe('Also, can you send me the invoice?');
+    expect(await customer.followUp(resolved, [])).toEqual(typed('Also, can you send me the invoice?'));
     expect(await customer.followUp(resolved, [])).toBeNull();
   });
 
-  it('answers a confirmation from confirms, and the last request of a turn wins', async () => {
+  it('presses Confirm or Decline (per confirms) on the confirmation asked for, and the last request of a turn wins', async () => {
     const confirming = createScriptedCustomer({ scenario, mailbox: noMailbox });
     const declining = createScriptedCustomer({
       scenario: { ...scenario, customer: { ...scenario.customer, confirms: false } },
@@ -67,10 +68,20 @@ describe('createScriptedCustomer', () => {
     });
     const asking = turn(
       { type: 'slot-request', slot: 'invoice_id', prompt: 'Which invoice?' },
-      { type: 'confirmation-request', prompt: 'Shall I refund $99?', actions: [] },
+      { type: 'confirmation-request', prompt: 'Shall I refund $99?', actionId, actions: [] },
     );
-    expect(await confirming.reply(asking, [])).toBe('Yes, please go ahead.');
-    expect(await declining.reply(asking, [])).toBe("No, please don't do that.");
+    expect(await confirming.reply(asking, [])).toEqual({ kind: 'confirm', actionId });
+    expect(await declining.reply(asking, [])).toEqual({ kind: 'decline', actionId });
+  });
+
+  it('submits the newest code of its mailbox in the code form, and says so when there is none', async () => {
+    const mailbox = (body: string | null) =>
+      ({ query: async () => ({ rows: body === null ? [] : [{ text_body: body }] }) }) as never;
+    const verifying = turn({ type: 'verification-request', email: 'm•••@brightpath.io' });
+    const withCode = createScriptedCustomer({ scenario, mailbox: mailbox('Your code is 482913.') });
+    expect(await withCode.reply(verifying, [])).toEqual({ kind: 'verify_code', code: '482913' });
+    const without = createScriptedCustomer({ scenario, mailbox: mailbox(null) });
+    expect(await without.reply(verifying, [])).toEqual(typed("I didn't receive any code."));
   });
 
   it('formats only amounts in cents as money', () => {
@@ -119,7 +130,7 @@ describe('createLlmCustomer', () => {
         turn({ type: 'slot-request', slot: 'invoice_id', prompt: 'Which invoice?' }),
         transcript,
       ),
-    ).toBe('It is INV-1001.');
+    ).toEqual(typed('It is INV-1001.'));
     const call = model.doGenerateCalls[0]!;
     const [system, ...messages] = call.prompt;
     expect(system?.role).toBe('system');
@@ -131,6 +142,20 @@ describe('createLlmCustomer', () => {
       await customer.reply(turn({ type: 'message', text: 'Done.', citations: [] }), transcript),
     ).toBeNull();
     expect(customer.usage()).toEqual({ inputTokens: 240, outputTokens: 18 });
+  });
+
+  it('presses the confirmation button per confirms instead of asking the model', async () => {
+    const model = new MockLanguageModelV3({ doGenerate: [] });
+    const declining = { ...scenario, customer: { ...scenario.customer, confirms: false } };
+    const customer = createLlmCustomer({ scenario: declining, mailbox: noMailbox, model });
+    const asking = turn({
+      type: 'confirmation-request',
+      prompt: 'Shall I refund $99?',
+      actionId,
+      actions: [],
+    });
+    expect(await customer.reply(asking, [])).toEqual({ kind: 'decline', actionId });
+    expect(model.doGenerateCalls).toHaveLength(0);
   });
 
   it('tells the model to decline when the scenario does not confirm', () => {

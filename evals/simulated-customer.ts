@@ -1,4 +1,5 @@
 import type { AgentEvent } from '../agent/events.ts';
+import type { TurnInput } from '../agent/turn-input.ts';
 import type { Queryable } from '../db/database.ts';
 import { readVerificationCode } from './mailbox.ts';
 import type { Scenario } from './scenario-schema.ts';
@@ -6,14 +7,16 @@ import type { AgentTurn, TokenUsage, TranscriptEntry } from './transcript.ts';
 
 /**
  * The customer side of a scenario. The runner sends `opening()`, then after every agent turn asks
- * `reply(turn)` for the next message — or `followUp(turn)` when the agent resolved the request
- * (a customer with more to say starts the next request). Null means nothing more to say. Stopping
- * on escalation and at `max_turns` is the runner's job.
+ * `reply(turn)` for the next turn — or `followUp(turn)` when the agent resolved the request
+ * (a customer with more to say starts the next request). A turn is what the chat would send: a
+ * typed message, or a button press (Confirm/Decline, the verification code form) as a structured
+ * input (agent/turn-input.ts). Null means nothing more to say. Stopping on escalation and at
+ * `max_turns` is the runner's job.
  */
 export interface SimulatedCustomer {
   opening(): Promise<string>;
-  reply(turn: AgentTurn, transcript: readonly TranscriptEntry[]): Promise<string | null>;
-  followUp(turn: AgentTurn, transcript: readonly TranscriptEntry[]): Promise<string | null>;
+  reply(turn: AgentTurn, transcript: readonly TranscriptEntry[]): Promise<TurnInput | null>;
+  followUp(turn: AgentTurn, transcript: readonly TranscriptEntry[]): Promise<TurnInput | null>;
   /** Tokens the customer itself used (LLM mode); zero for the scripted customer. */
   usage(): TokenUsage;
 }
@@ -26,8 +29,6 @@ export interface CustomerDependencies {
 
 /** The canned answers of the scripted customer (also used by the LLM customer where no model is needed). */
 export const cannedAnswers = {
-  yes: 'Yes, please go ahead.',
-  no: "No, please don't do that.",
   unknown: "I don't know.",
   noCode: "I didn't receive any code.",
 } as const;
@@ -64,26 +65,40 @@ export function formatSlotValue(slot: string, value: string | number): string {
   return String(value);
 }
 
-/** Answers a verification request from the newest code in the customer's own mailbox. */
-export async function answerVerification(dependencies: CustomerDependencies): Promise<string> {
-  const code = await readVerificationCode(dependencies.mailbox, customerEmail(dependencies.scenario));
-  return code ?? cannedAnswers.noCode;
-}
+/** A typed message. */
+export const typed = (text: string): TurnInput => ({ kind: 'message', text });
 
 /**
- * The scripted customer of EVALS.md: `says` in order (the first opens; each further one is sent
+ * Answers a verification request by submitting the newest code in the customer's own mailbox in
+ * the code form; without one, says so.
+ */
+export async function answerVerification(dependencies: CustomerDependencies): Promise<TurnInput> {
+  const code = await readVerificationCode(dependencies.mailbox, customerEmail(dependencies.scenario));
+  if (code === null) return typed(cannedAnswers.noCode);
+  // The form takes 6 digits; anything else the mail calls a code is typed as it is.
+  return /^\d{6}$/.test(code) ? { kind: 'verify_code', code } : typed(code);
+}
+
+/** Presses Confirm or Decline on the confirmation the agent asked for. */
+export const answerConfirmation = (
+  request: Extract<AgentRequest, { type: 'confirmation-request' }>,
+  confirms: boolean,
+): TurnInput => ({ kind: confirms ? 'confirm' : 'decline', actionId: request.actionId });
+
+/**
+ * The scripted customer of docs/evals.md: `says` in order (the first opens; each further one is sent
  * when the agent ends a turn without asking anything, or resolved the previous request), slots
- * answered from `knows` ("I don't know" otherwise), confirmations from `confirms`, verification
- * codes from its own mailbox.
+ * answered from `knows` ("I don't know" otherwise), confirmations by pressing Confirm or Decline
+ * (`confirms`), verification codes from its own mailbox submitted in the code form.
  */
 export function createScriptedCustomer(dependencies: CustomerDependencies): SimulatedCustomer {
   const { customer } = dependencies.scenario;
   let nextSay = 0;
-  const nextMessage = async () => {
+  const nextMessage = async (): Promise<TurnInput | null> => {
     const say = customer.says[nextSay];
     if (say === undefined) return null;
     nextSay += 1;
-    return say;
+    return typed(say);
   };
   return {
     async opening() {
@@ -94,10 +109,9 @@ export function createScriptedCustomer(dependencies: CustomerDependencies): Simu
       const request = lastRequestOf(turn);
       if (request?.type === 'slot-request') {
         const value = customer.knows[request.slot];
-        return value === undefined ? cannedAnswers.unknown : formatSlotValue(request.slot, value);
+        return typed(value === undefined ? cannedAnswers.unknown : formatSlotValue(request.slot, value));
       }
-      if (request?.type === 'confirmation-request')
-        return customer.confirms ? cannedAnswers.yes : cannedAnswers.no;
+      if (request?.type === 'confirmation-request') return answerConfirmation(request, customer.confirms);
       if (request?.type === 'verification-request') return answerVerification(dependencies);
       return nextMessage();
     },

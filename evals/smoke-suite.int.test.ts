@@ -12,7 +12,7 @@ import { createScriptedCustomer } from './simulated-customer.ts';
  */
 describe('the smoke suite against the real agent', () => {
   it('passes every scenario without a harmful action', async () => {
-    const { defaultEnvironmentFactory } = await import('./default-environment.ts');
+    const { createEvalEnvironment } = await import('../app/eval-environment.ts');
     const suite = await loadSuite(path.join(import.meta.dirname, 'suites', 'smoke'));
     const config = loadEvalConfig({});
     const results = await runSuite({
@@ -20,7 +20,7 @@ describe('the smoke suite against the real agent', () => {
       runs: 1,
       baselines: ['none'],
       concurrency: 1,
-      createEnvironment: (index) => defaultEnvironmentFactory({ reasoner: 'local', index, config }),
+      createEnvironment: (index) => createEvalEnvironment({ reasoner: 'local', index, config }),
       createCustomer: createScriptedCustomer,
     });
     expect(results).toHaveLength(suite.scenarios.length);

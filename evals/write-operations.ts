@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { planIds } from '../db/world/world-schema.ts';
 
 /**
- * The canonical write operations of ../shared/EVALS.md, with the arguments a scenario may match on.
+ * The canonical write operations of docs/evals.md, with the arguments a scenario may match on.
  * Each op also accepts a few extra arguments the connector takes, where the end state records them
  * (so they can be checked too). `references` says which world collection an id argument points at,
  * so a scenario naming a record its world lacks is rejected at load time.
  */
 const id = z.string().trim().min(1);
-/** An ISO date-time; without an offset it is wall-clock time in the engineer's time zone (EVALS.md). */
+/** An ISO date-time; without an offset it is wall-clock time in the engineer's time zone (docs/evals.md). */
 export const localOrZonedDateTime = z
   .string()
   .regex(

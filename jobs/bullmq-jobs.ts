@@ -29,6 +29,8 @@ export type BullJobs = JobQueue & {
     payload: JobPayload<T>,
     options: { everyMs: number; id?: string },
   ): Promise<void>;
+  /** Removes the job scheduler `id` (default `type`), if there is one (a source no longer configured). */
+  unrepeat(type: JobType, id?: string): Promise<void>;
 };
 
 /** Opens the BullMQ queues (one connection shared by all of them). */
@@ -62,6 +64,10 @@ export function createBullJobs(options: BullConnectionOptions): BullJobs {
           opts: { attempts, ...(backoff ? { backoff } : {}), removeOnComplete, removeOnFail },
         },
       );
+    },
+
+    async unrepeat(type, id) {
+      await queueOf(type).removeJobScheduler(id ?? type);
     },
 
     async counts() {

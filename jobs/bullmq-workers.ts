@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
+import { runAsJob } from '../connectors/core/idempotency.ts';
 import { defaultPrefix, jobTypes, retention } from './bullmq-options.ts';
 import { type JobContext, type JobHandlers, type JobType, jobCatalog, parseJobPayload } from './catalog.ts';
 import { PermanentJobError } from './errors.ts';
@@ -16,7 +17,12 @@ export interface BullWorkersOptions {
   logger?: Logger;
   /** How often this process looks for jobs whose worker died. Default 5 s. */
   stalledIntervalMs?: number;
-  /** A job's lock; renewed at half this while its worker lives, so a dead worker's job is free after it. Default 10 s. */
+  /**
+   * A job's lock; renewed at half this while its worker lives, so a dead worker's job is free after it.
+   * Default 10 s. A killed worker's job thus runs again 5–15 s after the death (with the 5 s stalled
+   * check); its writes then wait out the dead worker's idempotency leases (at most 15 s, see
+   * `defaultLeaseSettings` in connectors/core/idempotency.ts) and take their keys over.
+   */
   lockDurationMs?: number;
   /** Job types this process serves (default all). */
   types?: JobType[];
@@ -36,7 +42,7 @@ export interface BullWorkers {
 }
 
 /** Types that run for minutes and would crowd out turns: one at a time per process. */
-const longRunning = new Set<JobType>(['knowledge.ingest', 'eval.run']);
+const longRunning = new Set<JobType>(['knowledge.ingest', 'knowledge.sync', 'eval.run']);
 
 /** Aborts a handler because the process is shutting down: its job goes back to the queue. */
 class HandBack extends Error {
@@ -82,7 +88,14 @@ export function createBullWorkers(options: BullWorkersOptions): BullWorkers {
     });
     const context: JobContext = { jobId: job.id!, attempt: job.attemptsMade + 1, signal: controller.signal };
     const handler = options.handlers[type] as (payload: unknown, context: JobContext) => Promise<void>;
-    const run = Promise.race([handler(payload, context), timeout]);
+    // Idempotency leases its writes take name this job (and attempt) as their holder's, so an
+    // operator can tell which job holds a key. A lease lives only as long as this process renews
+    // it (connectors/core/idempotency.ts): if the worker dies, this job's lock and the lease both run
+    // out, and the job's next run takes the key over.
+    const run = Promise.race([
+      runAsJob(`${type}/${job.id}#${context.attempt}`, () => handler(payload, context)),
+      timeout,
+    ]);
     const key = `${type}/${job.id}`;
     // Settles once the job is fully dealt with here, hand-back included.
     let settle: () => void = () => {};

@@ -20,9 +20,20 @@ export const jobCatalog = {
     backoffMs: 1_000,
     timeoutMs: 60_000,
   },
-  /** A raw RFC 822 message received for support: becomes a customer message in its conversation. */
+  /**
+   * A raw RFC 822 message received for support: becomes a customer message in its conversation. The
+   * SMTP client's address, HELO and MAIL FROM are optional (older payloads have none): without the
+   * address SPF is not evaluated, DKIM and DMARC still are.
+   */
   'email.inbound': {
-    payload: z.object({ raw: z.string().min(1).max(5_000_000), receivedAt: z.iso.datetime() }),
+    payload: z.object({
+      raw: z.string().min(1).max(5_000_000),
+      receivedAt: z.iso.datetime(),
+      ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+      helo: z.string().min(1).max(255).optional(),
+      /** '' for the null sender of a bounce. */
+      mailFrom: z.string().max(320).optional(),
+    }),
     attempts: 5,
     backoffMs: 1_000,
     timeoutMs: 30_000,
@@ -38,6 +49,20 @@ export const jobCatalog = {
     }),
     attempts: 3,
     backoffMs: 2_000,
+    timeoutMs: 600_000,
+  },
+  /**
+   * Sync an external knowledge source (the Zendesk Guide help center) into the index: scheduled while
+   * the source is configured, and on demand from /admin. One run at a time per source.
+   */
+  'knowledge.sync': {
+    payload: z.object({
+      source: z.enum(['zendesk-guide']),
+      reason: z.enum(['schedule', 'admin']).default('schedule'),
+      requestedBy: z.string().nullable().default(null),
+    }),
+    attempts: 3,
+    backoffMs: 30_000,
     timeoutMs: 600_000,
   },
   /** Run an eval suite and store its results in `eval_runs`. */

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { type EvalConfig, evalConfigSchema } from '../config/eval.ts';
-import { defaultEnvironmentFactory } from '../evals/default-environment.ts';
 import type { EnvironmentFactory } from '../evals/environment.ts';
 import { recordRunFinished } from '../evals/eval-runs-store.ts';
 import { loadSuite, SuiteLoadError } from '../evals/load-suite.ts';
@@ -19,18 +18,15 @@ import { PermanentJobError } from './errors.ts';
 /** What the eval-run job needs. */
 export interface EvalRunJobDependencies {
   pool: pg.Pool;
-  /** Builds the isolated scenario environments (default: the eval CLI's). */
+  /**
+   * Builds the scenario environments to run the suite in this process (tests); without it the suite
+   * runs in a child process (`npm run eval`, whose entry point builds them).
+   */
   createEnvironment?: EnvironmentFactory;
   /** The eval settings (OpenAI model for `llm`); the defaults run the local reasoner. */
   config?: EvalConfig;
   /** Folder holding the suites; a payload's `suite` is a folder name inside it. */
   suitesDir?: string;
-  /**
-   * Run the suite in a child process (`npm run eval`), default true: a suite is minutes of CPU-bound
-   * work (embeddings, scenario databases) that would otherwise stall this process's event loop — the
-   * API's requests, or the turns of the worker running it.
-   */
-  isolate?: boolean;
 }
 
 const defaultSuitesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'evals', 'suites');
@@ -60,12 +56,12 @@ export async function runEvalJob(
   if (selectScenarios(suite, payload.filter ?? undefined).length === 0) {
     throw new PermanentJobError(`filter "${payload.filter}" matches no scenario of suite ${payload.suite}`);
   }
-  if (deps.isolate !== false && !deps.createEnvironment) {
+  const createEnvironment = deps.createEnvironment;
+  if (!createEnvironment) {
     const report = await runInChildProcess(suite.folder, payload, signal);
     await recordRunFinished(deps.pool, { ...report, id: payload.runId });
     return;
   }
-  const createEnvironment = deps.createEnvironment ?? defaultEnvironmentFactory;
   const options: EvalRunOptions = {
     runs: 1,
     baseline: payload.baseline ?? 'none',
@@ -111,7 +107,7 @@ async function runInChildProcess(
     const args = [
       '--import',
       'tsx',
-      path.join(repositoryRoot, 'evals', 'cli.ts'),
+      path.join(repositoryRoot, 'app', 'eval-main.ts'),
       '--suite',
       suiteFolder,
       '--no-store',

@@ -1,18 +1,31 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmailDispatcher } from '../connectors/email/dispatcher.ts';
 import { parseInboundEmail } from '../connectors/email/inbound/parse.ts';
-import { storeInboundEmail } from '../connectors/email/inbound/store.ts';
+import type { InboundMailOptions } from '../connectors/email/inbound/receive.ts';
+import {
+  createDkimKey,
+  signWithDkim,
+  stubResolver,
+  testReplyTokens,
+} from '../connectors/email/inbound/test-support.ts';
+import { mailAuthOf } from '../connectors/email/inbound/verdict.ts';
 import { emailTestWorld } from '../connectors/email/test-support.ts';
 import type { EmailTransport, OutgoingEmail } from '../connectors/email/transport.ts';
+import { storeInboundEmail } from '../conversations/email-intake.ts';
+import {
+  consoleChannel,
+  conversationChannel,
+  type EventBus,
+  type LiveEvent,
+} from '../conversations/live-events.ts';
 import type { Database } from '../db/database.ts';
 import { clearWorld, loadWorld } from '../db/world/load-world.ts';
 import { createTestDatabase } from '../test/support/database.ts';
-import type { JobHandlers } from './catalog.ts';
+import { type JobHandlers, parseJobPayload } from './catalog.ts';
 import { PermanentJobError } from './errors.ts';
 import { createJobHandlers } from './handlers.ts';
 import { createInProcessEventBus } from './in-process-event-bus.ts';
 import { createInProcessJobs, type InProcessJobs } from './in-process-jobs.ts';
-import { consoleChannel, conversationChannel, type EventBus, type LiveEvent } from './live-events.ts';
 import { testHandlers } from './testing/handlers.ts';
 
 let database: Database;
@@ -22,6 +35,8 @@ let handlers: JobHandlers;
 let sent: OutgoingEmail[];
 let drained: string[];
 let events: Array<{ channel: string; event: LiveEvent }>;
+let inboundMail: InboundMailOptions;
+let brightpathKey: ReturnType<typeof createDkimKey>;
 
 /** A transport standing in for the mail server: records what it is given. */
 const recordingTransport: EmailTransport = {
@@ -39,6 +54,18 @@ const context = { jobId: 'test', attempt: 1, signal: new AbortController().signa
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  brightpathKey = createDkimKey();
+  // DNS answers for mail authentication come from this stub, never the network.
+  inboundMail = {
+    replyTokens: testReplyTokens(),
+    store: storeInboundEmail,
+    mta: 'mx.lumen.example',
+    resolver: stubResolver({
+      'sb._domainkey.brightpath.io TXT': [brightpathKey.record],
+      '_dmarc.brightpath.io TXT': ['v=DMARC1; p=reject'],
+      'brightpath.io TXT': ['v=spf1 ip4:203.0.113.5 -all'],
+    }).resolver,
+  };
   bus = createInProcessEventBus();
   // The queue the inbound handler enqueues turns on; its agent.turn stands in for the turn processor
   // by marking the conversation's pending turns done.
@@ -58,8 +85,9 @@ beforeAll(async () => {
     switchboard: { dispatcher: createEmailDispatcher({ db: database.pool, transport: recordingTransport }) },
     bus,
     jobs,
+    inboundMail,
     turns: {
-      drainConversation: async () => {},
+      handleTurn: async () => {},
       recoverPendingTurns: async () => [],
     },
   });
@@ -211,12 +239,83 @@ describe("'email.inbound' handler", () => {
     const raw = rawMail('<m3@brightpath.io>');
     const parsed = await parseInboundEmail(Buffer.from(raw));
     if (!parsed.ok) throw new Error('test mail should parse');
-    await storeInboundEmail(database.pool, parsed.email);
+    await storeInboundEmail(database.pool, parsed.email, {
+      replyTokens: inboundMail.replyTokens,
+      mailAuth: {
+        dmarc: 'fail',
+        spf: 'none',
+        dkim: 'none',
+        aligned: false,
+        from_domain: 'brightpath.io',
+        authentication_results: 'mx.lumen.example; dmarc=fail',
+      },
+    });
     expect((await customerMessages())[0]?.turn_status).toBeNull();
     await handlers['email.inbound']({ raw, receivedAt: '2026-11-20T09:00:01Z' }, context);
     await jobs.drain();
     expect(drained).toHaveLength(1);
     expect((await customerMessages())[0]?.turn_status).toBe('done');
+  });
+
+  it('authenticates the mail: SPF with the SMTP client the payload names, DKIM and DMARC always', async () => {
+    const storedVerdict = async (messageId: string) =>
+      mailAuthOf(
+        (await database.pool.query('SELECT metadata FROM messages WHERE client_message_id = $1', [messageId]))
+          .rows[0].metadata,
+      );
+    const receivedAt = '2026-11-20T09:00:01Z';
+    // An older payload: no SMTP client, so no SPF; unsigned, so DMARC fails.
+    await handlers['email.inbound']({ raw: rawMail('<a1@brightpath.io>'), receivedAt }, context);
+    expect(await storedVerdict('<a1@brightpath.io>')).toMatchObject({
+      spf: 'none',
+      dmarc: 'fail',
+      aligned: false,
+    });
+    // The client was brightpath.io's own server: SPF passes and aligns.
+    await handlers['email.inbound'](
+      {
+        raw: rawMail('<a2@brightpath.io>'),
+        receivedAt,
+        ip: '203.0.113.5',
+        helo: 'mx.brightpath.io',
+        mailFrom: 'maya@brightpath.io',
+      },
+      context,
+    );
+    expect(await storedVerdict('<a2@brightpath.io>')).toMatchObject({
+      spf: 'pass',
+      dmarc: 'pass',
+      aligned: true,
+    });
+    // Signed by brightpath.io: DKIM aligns without any SMTP client.
+    const raw = await signWithDkim(rawMail('<a3@brightpath.io>'), 'brightpath.io', brightpathKey.privateKey);
+    await handlers['email.inbound']({ raw, receivedAt }, context);
+    expect(await storedVerdict('<a3@brightpath.io>')).toMatchObject({
+      dkim: 'pass',
+      dmarc: 'pass',
+      aligned: true,
+    });
+  });
+
+  it('takes payloads without the SMTP client fields and refuses a malformed client address', () => {
+    expect(parseJobPayload('email.inbound', { raw: 'x', receivedAt: '2026-11-20T09:00:00Z' })).toEqual({
+      raw: 'x',
+      receivedAt: '2026-11-20T09:00:00Z',
+    });
+    expect(() =>
+      parseJobPayload('email.inbound', { raw: 'x', receivedAt: '2026-11-20T09:00:00Z', ip: 'not-an-ip' }),
+    ).toThrow();
+  });
+
+  it('fails a mail with a NUL byte for good, storing nothing', async () => {
+    const raw = rawMail('<nul@brightpath.io>', 'before\u0000after');
+    const failure = await handlers['email.inbound'](
+      { raw, receivedAt: '2026-11-20T09:00:01Z' },
+      context,
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(PermanentJobError);
+    expect((failure as Error).message).toContain('554 5.6.0 Message contains a NUL byte');
+    expect(await customerMessages()).toEqual([]);
   });
 
   it('fails a mail without a From address for good, storing nothing', async () => {
@@ -252,8 +351,9 @@ describe("'agent.turn' and 'maintenance.recover-turns' handlers", () => {
       },
       bus,
       jobs,
+      inboundMail,
       turns: {
-        drainConversation: async (conversationId) => {
+        handleTurn: async (conversationId) => {
           calls.push(`drain:${conversationId}`);
         },
         recoverPendingTurns: async (olderThanMs) => {

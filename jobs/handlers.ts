@@ -1,21 +1,24 @@
 import type pg from 'pg';
 import pino, { type Logger } from 'pino';
-import type { Switchboard } from '../api/wiring.ts';
+import type { CredentialVault } from '../connectors/core/vault.ts';
+import type { EmailDispatcher } from '../connectors/email/dispatcher.ts';
+import type { InboundMailOptions } from '../connectors/email/inbound/receive.ts';
+import { handleEscalationSla } from '../conversations/escalation-sla.ts';
+import type { EventBus } from '../conversations/live-events.ts';
 import type { Embedder } from '../knowledge/embedder.ts';
 import { DocumentBatchError, DocumentError } from '../knowledge/errors.ts';
 import { createIngester } from '../knowledge/ingest.ts';
 import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
 import type { JobHandlers, JobQueue } from './catalog.ts';
 import { PermanentJobError } from './errors.ts';
-import { handleEscalationSla } from './escalation-sla-job.ts';
 import { type EvalRunJobDependencies, runEvalJob } from './eval-run-job.ts';
 import { handleInboundEmail } from './inbound-email-job.ts';
-import type { EventBus } from './live-events.ts';
+import { type KnowledgeSourcesConfig, runKnowledgeSyncJob } from './knowledge-sync-job.ts';
 
-/** The agent-turn side the handlers drive (jobs/turn-processor.ts provides it). */
+/** The agent-turn side the handlers drive (conversations/turns.ts provides it). */
 export interface TurnRunner {
   /** Runs the conversation's pending turns, oldest first. */
-  drainConversation(conversationId: string): Promise<void>;
+  handleTurn(conversationId: string): Promise<void>;
   /** Re-enqueues turns pending longer than `olderThanMs`; returns their conversation ids. */
   recoverPendingTurns(olderThanMs: number): Promise<string[]>;
 }
@@ -23,16 +26,23 @@ export interface TurnRunner {
 /** What the job handlers need; every entry point (API runtime, worker) builds one. */
 export interface JobHandlerDependencies {
   pool: pg.Pool;
-  switchboard: Pick<Switchboard, 'dispatcher'>;
+  /** Delivers the email outbox (the `email.dispatch` job). */
+  switchboard: { dispatcher: Pick<EmailDispatcher, 'dispatchPending'> };
   bus: EventBus;
   /** Where handlers enqueue follow-up work (an inbound mail's agent turn). */
   jobs: JobQueue;
+  /** How received mail is authenticated and threaded (the keys our outgoing Message-IDs are signed with). */
+  inboundMail: InboundMailOptions;
   turns: TurnRunner;
   dataDir?: string;
   logger?: Logger;
   /** The embedder knowledge is indexed with (default: the shared local model, loaded on first use). */
   embedder?: Embedder;
   evals?: Omit<EvalRunJobDependencies, 'pool'>;
+  /** External knowledge sources (the `knowledge.sync` job); none configured when absent. */
+  knowledgeSources?: KnowledgeSourcesConfig;
+  /** Where the sources' stored credentials are (connector `knowledge`). */
+  vault?: Pick<CredentialVault, 'get'>;
 }
 
 /**
@@ -43,7 +53,7 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
   const logger = deps.logger ?? pino({ enabled: false });
   return {
     'agent.turn': async ({ conversationId }) => {
-      await deps.turns.drainConversation(conversationId);
+      await deps.turns.handleTurn(conversationId);
     },
 
     'email.outbound': async ({ reason }) => {
@@ -54,7 +64,13 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
 
     'email.inbound': async (payload) => {
       await handleInboundEmail(
-        { pool: deps.pool, jobs: deps.jobs, bus: deps.bus, ...(deps.logger ? { logger: deps.logger } : {}) },
+        {
+          pool: deps.pool,
+          jobs: deps.jobs,
+          bus: deps.bus,
+          mail: deps.inboundMail,
+          ...(deps.logger ? { logger: deps.logger } : {}),
+        },
         payload,
       );
     },
@@ -82,6 +98,20 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
         }
         throw error;
       }
+    },
+
+    'knowledge.sync': async (payload, context) => {
+      await runKnowledgeSyncJob(
+        {
+          pool: deps.pool,
+          ...(deps.knowledgeSources ? { knowledgeSources: deps.knowledgeSources } : {}),
+          ...(deps.vault ? { vault: deps.vault } : {}),
+          ...(deps.embedder ? { embedder: deps.embedder } : {}),
+          logger,
+        },
+        payload,
+        context.signal,
+      );
     },
 
     'eval.run': async (payload, context) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { consoleChannel, conversationChannel, type LiveEvent } from '../conversations/live-events.ts';
 import { createInProcessEventBus } from './in-process-event-bus.ts';
-import { consoleChannel, conversationChannel, type LiveEvent } from './live-events.ts';
 
 const statusEvent = (conversationId: string): LiveEvent => ({
   kind: 'status',

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { EventBus, LiveEvent } from './live-events.ts';
+import type { EventBus, LiveEvent } from '../conversations/live-events.ts';
 
 /** Called with a listener's error so one broken subscriber never breaks a publish. */
 export type ListenerErrorReporter = (error: unknown, channel: string) => void;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventBus, LiveEvent } from './live-events.ts';
-import { consoleChannel, conversationChannel } from './live-events.ts';
+import type { EventBus, LiveEvent } from '../conversations/live-events.ts';
+import { consoleChannel, conversationChannel } from '../conversations/live-events.ts';
 import { createRedisEventBus } from './redis-event-bus.ts';
 
 const redisUrl = 'redis://127.0.0.1:6379';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { EventBus, LiveEvent } from './live-events.ts';
+import type { EventBus, LiveEvent } from '../conversations/live-events.ts';
 
 /** Options of the Redis pub/sub event bus. */
 export interface RedisEventBusOptions {

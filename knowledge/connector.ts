@@ -1,54 +1,11 @@
-import { z } from 'zod';
-import { type ConnectorDefinition, defineOperation } from '../connectors/core/definition.ts';
+import { implement } from '../connectors/core/contract.ts';
+import type { ConnectorDefinition } from '../connectors/core/definition.ts';
 import { ConnectorError } from '../connectors/core/errors.ts';
+import { knowledge } from '../connectors/knowledge/contract.ts';
 import type { AnswerSupporter } from './answer.ts';
 import { audienceOf } from './audience.ts';
 import { IndexMismatchError } from './errors.ts';
 import type { KnowledgeSearch } from './search.ts';
-
-const passageSchema = z.object({
-  article_slug: z.string(),
-  title: z.string(),
-  heading_path: z.array(z.string()),
-  content: z.string(),
-  url: z.string().nullable(),
-  score: z.number(),
-  vector_score: z.number().optional(),
-  text_score: z.number().optional(),
-});
-
-const citationSchema = z.object({ slug: z.string(), title: z.string(), url: z.string().nullable() });
-
-const searchInput = z.strictObject({
-  query: z.string().trim().min(1).max(1000),
-  limit: z.number().int().min(1).max(10).optional(),
-  tags: z.array(z.string().min(1)).max(20).optional(),
-});
-
-const articleSchema = z.object({
-  slug: z.string(),
-  title: z.string(),
-  url: z.string().nullable(),
-  category: z.string().nullable(),
-  tags: z.array(z.string()),
-  updated_at: z.string(),
-  body: z.string(),
-});
-
-const answerOutput = z.object({
-  answerable: z.boolean(),
-  confidence: z.number().min(0).max(1),
-  passages: z.array(
-    z.object({
-      slug: z.string(),
-      title: z.string(),
-      url: z.string().nullable(),
-      heading: z.string(),
-      content: z.string(),
-    }),
-  ),
-  citations: z.array(citationSchema),
-});
 
 /** What the knowledge connector is built on. */
 export interface KnowledgeConnectorOptions {
@@ -72,16 +29,9 @@ function toConnectorError(error: unknown): never {
 export function createKnowledgeConnector(options: KnowledgeConnectorOptions): ConnectorDefinition {
   const { search, answers } = options;
   const operations: ConnectorDefinition['operations'] = {
-    search: defineOperation({
-      name: 'search',
-      description: 'Search the help center; returns cited passages (title, heading path, url).',
-      effect: 'read',
-      input: searchInput,
-      output: z.object({ passages: z.array(passageSchema) }),
+    search: implement(knowledge.search, {
       scopes: ['knowledge.read'],
       timeoutMs: 10_000,
-      cacheable: true,
-      allowUnverified: true,
       async run(input, context) {
         const passages = await search
           .search(input.query, {
@@ -93,16 +43,9 @@ export function createKnowledgeConnector(options: KnowledgeConnectorOptions): Co
         return { passages };
       },
     }),
-    get_article: defineOperation({
-      name: 'get_article',
-      description: 'Read one help-center article by slug.',
-      effect: 'read',
-      input: z.strictObject({ slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/) }),
-      output: articleSchema,
+    get_article: implement(knowledge.getArticle, {
       scopes: ['knowledge.read'],
       timeoutMs: 5_000,
-      cacheable: true,
-      allowUnverified: true,
       async run(input, context) {
         const article = await search.getArticle(input.slug, { audience: audienceOf(context.session) });
         // An internal article does not exist for a customer: same answer as a missing one.
@@ -113,17 +56,9 @@ export function createKnowledgeConnector(options: KnowledgeConnectorOptions): Co
     }),
   };
   if (answers) {
-    operations.answer = defineOperation({
-      name: 'answer',
-      description:
-        'Answer a question from the help center with citations, or say it cannot (below the confidence threshold).',
-      effect: 'read',
-      input: z.strictObject({ question: z.string().trim().min(1).max(2000) }),
-      output: answerOutput,
+    operations.answer = implement(knowledge.answer, {
       scopes: ['knowledge.read'],
       timeoutMs: 10_000,
-      cacheable: true,
-      allowUnverified: true,
       async run(input, context) {
         const answer = await answers
           .answerQuestion(input.question, { audience: audienceOf(context.session) })

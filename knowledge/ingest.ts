@@ -40,11 +40,21 @@ export interface IngestReport {
 }
 
 /** A parsed article with its chunks, ready to write. */
-interface PlannedArticle {
+export interface PlannedArticle {
   document: ArticleDocument;
   hash: string;
   chunks: KeyedChunk[];
   exists: boolean;
+}
+
+/** A batch parsed, compared with the index and embedded: what `writePrepared` writes. */
+export interface PreparedIngest {
+  documents: ArticleDocument[];
+  planned: PlannedArticle[];
+  unchanged: string[];
+  vectors: Map<string, number[]>;
+  embeddedCount: number;
+  reusedCount: number;
 }
 
 /** A chunk with the key its vector is stored and reused under (`kb_chunks.content_hash`). */
@@ -108,6 +118,18 @@ export interface KnowledgeIngester {
     documents: RawDocument[],
     options?: { prune?: boolean },
   ): Promise<IngestReport>;
+  /**
+   * The slow half of `ingest`, outside any transaction: parse, compare with the index, embed. A caller
+   * that writes more than articles in one transaction (a knowledge source: its cursor) then calls
+   * `writePrepared` inside it, so no transaction is held while embedding (PGlite has one connection).
+   */
+  prepare(db: Queryable, documents: RawDocument[]): Promise<PreparedIngest>;
+  /** Writes a prepared batch on a client whose transaction the caller holds. */
+  writePrepared(
+    client: pg.PoolClient,
+    prepared: PreparedIngest,
+    options?: { prune?: boolean },
+  ): Promise<IngestReport>;
 }
 
 /** Creates an ingester around one embedder. */
@@ -117,7 +139,7 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
   const cache = new Map<string, number[]>();
   const cacheSize = options.cacheSize ?? 0;
 
-  async function plan(db: Queryable, raws: RawDocument[]) {
+  async function plan(db: Queryable, raws: RawDocument[]): Promise<PreparedIngest> {
     const documents = parseBatch(raws, options);
     await assertIndexMatches(db, embedder);
     const { rows } = await db.query<{ slug: string; content_hash: string }>(
@@ -175,11 +197,7 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
     cache.set(hash, vector);
   }
 
-  async function write(
-    client: Queryable,
-    work: Awaited<ReturnType<typeof plan>>,
-    prune: boolean,
-  ): Promise<IngestReport> {
+  async function write(client: Queryable, work: PreparedIngest, prune: boolean): Promise<IngestReport> {
     const report: IngestReport = {
       created: [],
       updated: [],
@@ -228,6 +246,10 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
     async ingestOn(client, documents, ingestOptions = {}) {
       const work = await plan(client, documents);
       return write(client, work, ingestOptions.prune ?? false);
+    },
+    prepare: plan,
+    writePrepared(client, prepared, writeOptions = {}) {
+      return write(client, prepared, writeOptions.prune ?? false);
     },
   };
 }

@@ -2,9 +2,10 @@ import { interrupt, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { ApprovalDecision } from '../agent.ts';
 import type { AgentDependencies } from '../dependencies.ts';
 import { buildEscalationPacket } from '../escalation-packet.ts';
+import type { EscalationReason } from '../escalation-reasons.ts';
 import type { CallRecord, SupportStateUpdate, SupportStateValue, TranscriptEntry } from '../state.ts';
 import { completeProcedure } from './finish-procedure.ts';
-import { callConnector, emit, say } from './toolkit.ts';
+import { callStoredWrite, emit, say } from './toolkit.ts';
 
 /**
  * A write stopped at an action limit: hand the exact pending action to a human and pause the graph
@@ -41,7 +42,6 @@ export async function approval(
   );
   if (escalation.created) {
     await say(deps, state, config, text);
-    await deps.store.setState(state.conversationId, 'waiting_approval', 'escalated');
     emit(config, {
       type: 'escalation',
       escalationId: escalation.id,
@@ -53,50 +53,118 @@ export async function approval(
     escalationId: escalation.id,
     pendingAction: packet.pendingAction,
   }) as ApprovalDecision;
+  return carryOutDecision(state, deps, config, decision, {
+    escalation: { id: escalation.id, reason: 'approval_required' },
+    firstDecision: true,
+    transcript: [{ role: 'agent', text, at: deps.now().toISOString() }],
+  });
+}
 
+/**
+ * The pending write of a live escalation that a human finishes from the console: a write that failed
+ * after its retries (`connector_failure`), or an approved one that failed. Reached with
+ * a run whose input is `{ next: 'decide' }`, the decision in `configurable.decision`
+ * (agent/create-agent.ts).
+ */
+export async function decidePending(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+): Promise<SupportStateUpdate> {
+  const decision = config.configurable?.decision as ApprovalDecision | undefined;
+  if (!decision || !state.pendingApproval || !state.escalation)
+    throw new Error('decide node reached without a pending action, its escalation and a decision');
+  return carryOutDecision(state, deps, config, decision, {
+    escalation: state.escalation,
+    firstDecision: false,
+    transcript: [],
+  });
+}
+
+/**
+ * Carries out a human's decision on `state.pendingApproval`. Approved: the exact pending write runs
+ * through the pipeline under its original idempotency key — a write that did happen before is
+ * replayed, never made twice — then the procedure's success reply and confirmation email. Denied: the
+ * customer is told it will not be done. A write that fails again changes nothing for the customer
+ * (beyond the first answer to an approval they wait for): the escalation stays open with the action
+ * pending, and the console gets a note saying why. The human's message to the customer, if any,
+ * follows the outcome as written.
+ */
+async function carryOutDecision(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+  decision: ApprovalDecision,
+  context: {
+    escalation: { id: string; reason: EscalationReason };
+    /** The customer waits for an approval (not for a colleague to finish a failed write). */
+    firstDecision: boolean;
+    transcript: TranscriptEntry[];
+  },
+): Promise<SupportStateUpdate> {
+  const pending = state.pendingApproval!;
   const records: CallRecord[] = [];
-  const transcript: TranscriptEntry[] = [{ role: 'agent', text, at: deps.now().toISOString() }];
+  const transcript = [...context.transcript];
+  const settled = {
+    pendingApproval: null,
+    escalation: context.escalation,
+    outcome: 'escalated' as const,
+    // The escalation is closed: the customer's next message is the assistant's again.
+    status: 'resolved' as const,
+    next: 'finish',
+  };
   if (!decision.approved) {
+    const outcome = context.firstDecision
+      ? `Our team reviewed your request and couldn't approve ${pending.action.label}.`
+      : `Our team has decided not to go ahead with ${pending.action.label}, so nothing has been changed.`;
     transcript.push(
       await say(
         deps,
         state,
         config,
-        `Our team reviewed your request and couldn't approve ${pending.action.label}${decision.note ? `: ${decision.note}` : ''}. A colleague will follow up with you here if there's anything else we can do.`,
+        decision.customerMessage
+          ? outcome
+          : `${outcome} If there's anything else I can help with, just write here.`,
       ),
     );
+    if (decision.customerMessage)
+      transcript.push(await sayAsWritten(deps, state, config, decision.customerMessage));
     await deps.store.closeEscalation(state.conversationId, 'resolved');
-    return {
-      transcript,
-      calls: records,
-      pendingApproval: null,
-      escalation: { id: escalation.id, reason: 'approval_required' },
-      outcome: 'escalated',
-      status: 'escalated',
-      next: 'finish',
-    };
+    return { ...settled, transcript, calls: records };
   }
-  const result = await callConnector(deps, state, config, records, {
-    connector: pending.action.connector,
-    operation: pending.action.operation,
-    input: pending.action.input,
-    effect: 'write',
-    options: { idempotencyKey: pending.idempotencyKey, approval: { approvedBy: decision.decidedBy } },
+  const result = await callStoredWrite(deps, state, config, records, pending.action, {
+    idempotencyKey: pending.idempotencyKey,
+    approval: { approvedBy: decision.decidedBy },
   });
   if (result.status !== 'ok') {
-    transcript.push(
-      await say(
-        deps,
-        state,
-        config,
-        "Your request was approved, but our system didn't complete it just now. A colleague is on it and will confirm here — nothing has been charged or changed twice.",
-      ),
+    if (context.firstDecision) {
+      transcript.push(
+        await say(
+          deps,
+          state,
+          config,
+          "Your request was approved, but our system didn't complete it just now, so nothing has been changed yet. A colleague will retry it as soon as the system is back and confirm here.",
+        ),
+      );
+    }
+    const why =
+      result.status === 'error'
+        ? `${result.error.kind}: ${result.error.message}`
+        : result.status === 'human_required'
+          ? `policy rule ${result.rule} requires a person`
+          : `the policy asks for approval (${result.pendingAction.reason})`;
+    await noteForTheTeam(
+      deps,
+      state,
+      config,
+      `${context.firstDecision ? 'Approved, but' : 'Retry failed:'} ${pending.action.connector}.${pending.action.operation} did not complete (${why}). Nothing was changed${context.firstDecision ? '' : ' and the customer was told nothing new'}; the action is still pending — retry it once ${pending.action.connector} is back.`,
+      { kind: 'decision_failed', connector: pending.action.connector, operation: pending.action.operation },
     );
+    // The pending action stays, and so does the open escalation: the decision can be made again.
     return {
       transcript,
       calls: records,
-      pendingApproval: null,
-      escalation: { id: escalation.id, reason: 'approval_required' },
+      escalation: context.escalation,
       outcome: 'escalated',
       status: 'escalated',
       next: 'finish',
@@ -108,14 +176,47 @@ export async function approval(
       { action: pending.action, output: result.data as Record<string, unknown> },
     ]),
   );
+  if (decision.customerMessage)
+    transcript.push(await sayAsWritten(deps, state, config, decision.customerMessage));
   await deps.store.closeEscalation(state.conversationId, 'resolved');
-  return {
-    transcript,
-    calls: records,
-    pendingApproval: null,
-    escalation: { id: escalation.id, reason: 'approval_required' },
-    outcome: 'escalated',
-    status: 'resolved',
-    next: 'finish',
+  return { ...settled, transcript, calls: records };
+}
+
+/**
+ * The human's own message to the customer: said exactly as written (the reasoner never rephrases a
+ * person's words) and marked as theirs. It is an agent reply so that it travels every way a reply
+ * does — the live stream, the transcript, and the mail of an email conversation.
+ */
+function sayAsWritten(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  config: LangGraphRunnableConfig,
+  message: string,
+): Promise<TranscriptEntry> {
+  const verbatim = {
+    ...deps,
+    reasoner: { ...deps.reasoner, phrase: async (draft: { text: string }) => draft },
   };
+  return say(verbatim, state, config, `A message from our support team: ${message}`);
+}
+
+/**
+ * A note only the console sees (a `system` message, never shown to the customer), stored once per
+ * turn: the turn's replies are announced to the console with it (conversations/turns.ts).
+ */
+async function noteForTheTeam(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  config: LangGraphRunnableConfig,
+  text: string,
+  metadata: Record<string, unknown>,
+): Promise<void> {
+  const turn = config.configurable?.turn as { id: string } | undefined;
+  await deps.store.appendMessage(
+    state.conversationId,
+    'system',
+    text,
+    metadata,
+    turn ? `${turn.id}:note` : undefined,
+  );
 }

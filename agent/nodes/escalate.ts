@@ -3,7 +3,7 @@ import type { AgentDependencies } from '../dependencies.ts';
 import { buildEscalationPacket } from '../escalation-packet.ts';
 import type { CallRecord, SupportStateUpdate, SupportStateValue, TranscriptEntry } from '../state.ts';
 import { writeKey } from './finish-procedure.ts';
-import { callConnector, emit, say } from './toolkit.ts';
+import { callStoredWrite, emit, say } from './toolkit.ts';
 
 /**
  * Hands the conversation to a human: runs the writes the hand-over itself needs (e.g. the privacy
@@ -19,14 +19,8 @@ export async function escalate(
   const records: CallRecord[] = [];
   const notes: string[] = [];
   for (const action of plan.actions ?? []) {
-    const result = await callConnector(deps, state, config, records, {
-      connector: action.connector,
-      operation: action.operation,
-      input: action.input,
-      effect: 'write',
-      options: {
-        idempotencyKey: writeKey(state.conversationId, action.connector, action.operation, action.input),
-      },
+    const result = await callStoredWrite(deps, state, config, records, action, {
+      idempotencyKey: writeKey(state.conversationId, action.connector, action.operation, action.input),
     });
     notes.push(
       result.status === 'ok'
@@ -34,7 +28,19 @@ export async function escalate(
         : `Could not ${action.label} (${result.status}).`,
     );
   }
-  const pending = state.pendingApproval;
+  // The pending action a human can finish from the console (approving retries it): only the write
+  // that has just failed. One left over from an escalation a human already settled is never offered
+  // again — finishing it now could do by machine what a person already did by hand.
+  const failed = state.calls.at(-1);
+  const pending =
+    state.pendingApproval &&
+    plan.reason === 'connector_failure' &&
+    failed?.effect === 'write' &&
+    failed.status === 'error' &&
+    failed.connector === state.pendingApproval.action.connector &&
+    failed.operation === state.pendingApproval.action.operation
+      ? state.pendingApproval
+      : null;
   const customerEntry: TranscriptEntry = { role: 'agent', text: plan.text, at: deps.now().toISOString() };
   const packet = buildEscalationPacket(
     state,
@@ -42,7 +48,7 @@ export async function escalate(
     [plan.summary, ...notes].join(' '),
     records,
     [customerEntry],
-    pending && plan.reason === 'connector_failure'
+    pending
       ? {
           connector: pending.action.connector,
           operation: pending.action.operation,
@@ -73,6 +79,7 @@ export async function escalate(
     status: 'escalated',
     awaiting: null,
     pendingActions: null,
+    pendingApproval: pending,
     queuedIntents: [],
     next: 'finish',
   };

@@ -4,7 +4,7 @@ import type { WriteAction } from '../procedures/procedure.ts';
 import type { CallRecord, SupportStateUpdate, SupportStateValue } from '../state.ts';
 import { strongerOutcome } from '../state.ts';
 import { completeProcedure, writeKey } from './finish-procedure.ts';
-import { callConnector, emit } from './toolkit.ts';
+import { callStoredWrite, emit } from './toolkit.ts';
 
 /**
  * Carries out the confirmed writes through the pipeline, in order. An action limit pauses for a
@@ -20,13 +20,7 @@ export async function execute(
   const results: Array<{ action: WriteAction; output: Record<string, unknown> }> = [];
   for (const action of state.pendingActions ?? []) {
     const idempotencyKey = writeKey(state.conversationId, action.connector, action.operation, action.input);
-    const result = await callConnector(deps, state, config, records, {
-      connector: action.connector,
-      operation: action.operation,
-      input: action.input,
-      effect: 'write',
-      options: { idempotencyKey },
-    });
+    const result = await callStoredWrite(deps, state, config, records, action, { idempotencyKey });
     if (result.status === 'ok') {
       results.push({ action, output: result.data as Record<string, unknown> });
       continue;
@@ -53,7 +47,7 @@ export async function execute(
           }
         : {
             reason: 'connector_failure' as const,
-            text: `I couldn't complete this: our ${action.connector} system isn't responding right now, so nothing has been changed yet. I've passed it to a colleague who can finish it for you in one click; they'll confirm here.`,
+            text: `I couldn't complete this: our ${action.connector} system isn't responding right now, so nothing has been changed yet. I've passed it to a colleague, who will retry it as soon as the system is back and confirm here.`,
             summary: `${action.connector}.${action.operation} failed after retries (${result.error.kind}: ${result.error.message}). Pending action: ${action.label}.${results.length > 0 ? ` Already done: ${results.map((item) => item.action.label).join('; ')}.` : ''}`,
           };
     return {

@@ -1,10 +1,12 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { hashArgs } from '../../connectors/core/canonical.ts';
+import type { ContractInput } from '../../connectors/core/contract.ts';
+import { email } from '../../connectors/email/contract.ts';
 import type { AgentDependencies } from '../dependencies.ts';
 import { procedures } from '../procedures/index.ts';
 import type { EmailSpec, WriteAction } from '../procedures/procedure.ts';
 import type { CallRecord, SupportStateValue, TranscriptEntry } from '../state.ts';
-import { procedureContext, say } from './toolkit.ts';
+import { callConnector, procedureContext, say } from './toolkit.ts';
 
 /** The idempotency key of a write in this conversation: the same request never runs twice. */
 export function writeKey(
@@ -17,28 +19,48 @@ export function writeKey(
 }
 
 /**
- * Queues the confirmation email in the outbox, to the session's own contact. Queueing cannot be
- * refused by a mail outage: the dispatcher delivers and retries in the background.
+ * Sends a procedure's email to the session's own contact through the pipeline (`email.send`: identity
+ * binding, the template's recipient rules, idempotency, audit), like every other write. When the email
+ * system refuses or fails the call, the email is queued in Switchboard's durable outbox under the same
+ * idempotency key instead (the dispatcher delivers and retries in the background): a mail outage
+ * never loses a confirmation and never sends one twice. Returns false only when neither took it.
  */
 export async function sendEmail(
   deps: AgentDependencies,
   state: SupportStateValue,
-  email: EmailSpec,
+  config: LangGraphRunnableConfig,
+  records: CallRecord[],
+  spec: EmailSpec,
 ): Promise<boolean> {
   if (!state.customer) return false;
+  const idempotencyKey = writeKey(
+    state.conversationId,
+    'email',
+    spec.template,
+    spec.variables as Record<string, unknown>,
+  );
+  const input = {
+    template: spec.template,
+    variables: spec.variables,
+    conversation_id: state.conversationId,
+    ...(spec.to ? { to: spec.to } : {}),
+  } as ContractInput<typeof email.send>;
+  const sent = await callConnector(deps, state, config, records, {
+    operation: email.send,
+    input,
+    options: { idempotencyKey },
+  });
+  if (sent.status === 'ok') return true;
   try {
     await deps.outbox.enqueue({
       contactId: state.customer.contactId,
-      verified: state.customer.verified,
+      // Documents may go to the address on file for a mailbox proven by DMARC (an email from it).
+      verified: state.customer.verified || state.customer.mailboxProven === true,
+      ...(spec.to ? { to: spec.to } : {}),
       conversationId: state.conversationId,
-      template: email.template,
-      variables: email.variables,
-      idempotencyKey: writeKey(
-        state.conversationId,
-        'email',
-        email.template,
-        email.variables as Record<string, unknown>,
-      ),
+      template: spec.template,
+      variables: spec.variables,
+      idempotencyKey,
     });
     return true;
   } catch {
@@ -57,7 +79,8 @@ export async function completeProcedure(
   const procedure = procedures[state.intent!];
   const context = await procedureContext(deps, state, config, records);
   const done = procedure.complete?.(context, results) ?? { text: 'Done.' };
-  const queued = done.email ? await sendEmail(deps, state, done.email) : true;
+  const queued = done.email ? await sendEmail(deps, state, config, records, done.email) : true;
+  for (const notice of done.notices ?? []) await sendEmail(deps, state, config, records, notice);
   // Never claim an email that was not queued.
   const text = queued
     ? done.text

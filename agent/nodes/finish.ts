@@ -5,7 +5,7 @@ import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
 import { say } from './toolkit.ts';
 
 /**
- * Ends the turn: stores where the conversation stands, and when the customer asked for more than one
+ * Ends the turn (its owner stores where the conversation stands, from `turn-end`), and when the customer asked for more than one
  * thing, moves on to the next request (one intent at a time, saying so).
  */
 export async function finish(
@@ -13,7 +13,6 @@ export async function finish(
   deps: AgentDependencies,
   config: LangGraphRunnableConfig,
 ): Promise<SupportStateUpdate> {
-  await deps.store.setState(state.conversationId, state.status, state.outcome);
   const [nextIntent, ...rest] = state.queuedIntents;
   const idle = state.awaiting === null && state.status !== 'escalated' && state.status !== 'waiting_approval';
   if (nextIntent && idle) {

@@ -36,6 +36,7 @@ export async function guardrails(
   const answeringSomething =
     state.awaiting?.kind === 'slot' ||
     state.awaiting?.kind === 'verification_code' ||
+    state.awaiting?.kind === 'new_address_code' ||
     state.awaiting?.kind === 'verification_email';
   if (cues.wantsHuman || (top.intent === 'human.request' && top.confidence >= 0.6 && !answeringSomething)) {
     return escalate({
@@ -70,7 +71,11 @@ export async function guardrails(
 function route(state: SupportStateValue, deps: AgentDependencies): SupportStateUpdate {
   const understanding = state.understanding!;
   const awaiting = state.awaiting;
-  if (awaiting?.kind === 'verification_code' || awaiting?.kind === 'verification_email')
+  if (
+    awaiting?.kind === 'verification_code' ||
+    awaiting?.kind === 'new_address_code' ||
+    awaiting?.kind === 'verification_email'
+  )
     return { next: 'verify' };
   if (awaiting?.kind === 'confirmation') return { next: 'confirm' };
   const top = understanding.intents[0]!;

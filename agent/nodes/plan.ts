@@ -5,8 +5,10 @@ import { procedures } from '../procedures/index.ts';
 import { type Plan, ReadFailed } from '../procedures/procedure.ts';
 import type { CallRecord, SupportStateUpdate, SupportStateValue, TranscriptEntry } from '../state.ts';
 import { strongerOutcome } from '../state.ts';
+import { pendingActionId } from '../turn-input.ts';
 import { sendEmail } from './finish-procedure.ts';
 import { emit, procedureContext, say } from './toolkit.ts';
+import { sendNewAddressCode } from './verify.ts';
 
 /** Intents the kb-only baseline still handles itself; everything else is answered from documents. */
 const kbOnlyIntents: Intent[] = ['kb.question', 'other', 'human.request', 'account.access'];
@@ -23,7 +25,10 @@ export async function plan(
   const intent: Intent =
     deps.kbOnly && state.intent && !kbOnlyIntents.includes(state.intent) ? 'kb.question' : state.intent!;
   const procedure = procedures[intent];
-  if (procedure.verification === 'required' && !state.customer?.verified) return { next: 'verify' };
+  // Reads of the customer's own records need a verified customer, or an email whose mailbox DMARC
+  // proved; writes (asked for below, as a confirmation) always need a verified one.
+  const mayRead = state.customer?.verified || state.customer?.mailboxProven;
+  if (procedure.verification === 'required' && !mayRead) return { next: 'verify' };
   const records: CallRecord[] = [];
   let decision: Plan;
   try {
@@ -48,11 +53,23 @@ export async function plan(
         next: 'finish',
       };
     }
+    case 'prove': {
+      if (decision.proof === 'account_holder') return { ...update, next: 'verify' };
+      return {
+        ...update,
+        ...(await sendNewAddressCode(state, deps, config, decision.email, decision.prompt)),
+      };
+    }
     case 'confirm': {
+      // An email's DMARC pass is not enough to change anything: the one-time code first, then the
+      // plan runs again and asks for confirmation.
+      if (procedure.verification === 'required' && !state.customer?.verified)
+        return { ...update, next: 'verify' };
       transcript.push(await say(deps, state, config, decision.prompt));
       emit(config, {
         type: 'confirmation-request',
         prompt: decision.prompt,
+        actionId: pendingActionId(decision.actions),
         actions: decision.actions.map(({ connector, operation, input }) => ({ connector, operation, input })),
       });
       return {
@@ -78,7 +95,7 @@ export async function plan(
       };
     }
     case 'send': {
-      const sent = await sendEmail(deps, state, decision.email);
+      const sent = await sendEmail(deps, state, config, records, decision.email);
       const text = sent
         ? decision.text
         : `${decision.text} (Our email system is slow right now; the email will follow shortly.)`;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { contracts, knowledge } from '../../connectors/contracts.ts';
+import type { AnyOperationContract, ContractInput, ContractOutput } from '../../connectors/core/contract.ts';
 import type { CallOptions } from '../../connectors/core/gateway.ts';
 import type { CallResult } from '../../connectors/core/result.ts';
 import { stripInstructions } from '../content-guard.ts';
@@ -56,41 +58,75 @@ function replyKey(config: LangGraphRunnableConfig): string | undefined {
   return key;
 }
 
-/** Calls a connector operation through the pipeline, streaming tool-call events and recording the call. */
-export async function callConnector<Output = Record<string, unknown>>(
+/** Calls a connector operation, named by its contract, through the pipeline: streams tool-call events and records the call. */
+export async function callConnector<C extends AnyOperationContract>(
   deps: AgentDependencies,
   state: SupportStateValue,
   config: LangGraphRunnableConfig,
   records: CallRecord[],
-  request: {
-    connector: string;
-    operation: string;
-    input: Record<string, unknown>;
-    effect: 'read' | 'write';
-    options?: CallOptions;
-  },
+  request: { operation: C; input: ContractInput<C>; options?: CallOptions },
+): Promise<CallResult<ContractOutput<C>>> {
+  const { operation } = request;
+  return recorded(deps, state, config, records, operation.connector, operation.name, operation.effect, () =>
+    deps.gateway.call(
+      callerSession(state.conversationId, state.customer),
+      operation,
+      request.input,
+      request.options,
+    ),
+  );
+}
+
+/**
+ * Runs a write kept as plain data (`{connector, operation, input}` in the checkpoint or an escalation's
+ * pending action): resolved to its contract, then called like any other. A name no contract declares
+ * (an old checkpoint of a removed operation) still goes to the pipeline, which refuses it and audits it.
+ */
+export async function callStoredWrite(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  config: LangGraphRunnableConfig,
+  records: CallRecord[],
+  action: { connector: string; operation: string; input: Record<string, unknown> },
+  options: CallOptions,
+): Promise<CallResult<Record<string, unknown>>> {
+  const session = callerSession(state.conversationId, state.customer);
+  const contract = contracts.resolve(action.connector, action.operation);
+  return recorded(deps, state, config, records, action.connector, action.operation, 'write', async () =>
+    contract
+      ? ((await deps.gateway.call(session, contract, action.input, options)) as CallResult<
+          Record<string, unknown>
+        >)
+      : deps.gateway.callByName<Record<string, unknown>>(
+          session,
+          action.connector,
+          action.operation,
+          action.input,
+          options,
+        ),
+  );
+}
+
+async function recorded<Output>(
+  deps: AgentDependencies,
+  _state: SupportStateValue,
+  config: LangGraphRunnableConfig,
+  records: CallRecord[],
+  connector: string,
+  operation: string,
+  effect: 'read' | 'write',
+  run: () => Promise<CallResult<Output>>,
 ): Promise<CallResult<Output>> {
   const callId = randomUUID();
-  emit(config, {
-    type: 'tool-call-start',
-    callId,
-    connector: request.connector,
-    operation: request.operation,
-  });
+  emit(config, { type: 'tool-call-start', callId, connector, operation });
   const started = performance.now();
-  const result = await deps.gateway.call<Output>(
-    callerSession(state.conversationId, state.customer),
-    request.connector,
-    request.operation,
-    request.input,
-    request.options,
-  );
+  const result = await run();
   const latencyMs = Math.round((performance.now() - started) * 10) / 10;
   const status = result.status === 'ok' ? (result.stale ? 'stale' : 'ok') : result.status;
   const record: CallRecord = {
-    connector: request.connector,
-    operation: request.operation,
-    effect: request.effect,
+    connector,
+    operation,
+    effect,
     status,
     latencyMs,
     at: deps.now().toISOString(),
@@ -100,8 +136,8 @@ export async function callConnector<Output = Record<string, unknown>>(
   emit(config, {
     type: 'tool-call-end',
     callId,
-    connector: request.connector,
-    operation: request.operation,
+    connector,
+    operation,
     status,
     latencyMs,
     ...(result.status === 'error' ? { errorKind: result.error.kind } : {}),
@@ -117,17 +153,11 @@ export async function procedureContext(
   records: CallRecord[],
 ): Promise<ProcedureContext> {
   const policy = await deps.policy();
-  const read = async <T>(
-    connector: string,
-    operation: string,
-    input: Record<string, unknown>,
-  ): Promise<ReadOutcome<T>> => {
-    const result = await callConnector<T>(deps, state, config, records, {
-      connector,
-      operation,
-      input,
-      effect: 'read',
-    });
+  const read = async <C extends AnyOperationContract>(
+    operation: C,
+    input: ContractInput<C>,
+  ): Promise<ReadOutcome<ContractOutput<C>>> => {
+    const result = await callConnector(deps, state, config, records, { operation, input });
     if (result.status === 'ok')
       return result.stale
         ? { ok: true, data: result.data, stale: true, ageSeconds: result.ageSeconds }
@@ -144,11 +174,12 @@ export async function procedureContext(
     customer: state.customer,
     slots: { ...state.slots },
     message: state.message,
+    provenAddresses: state.provenAddresses ?? [],
     now: deps.now(),
     policy,
     read,
     async answer(question: string): Promise<KnowledgeAnswer> {
-      const outcome = await read<KnowledgeAnswer>('knowledge', 'answer', { question });
+      const outcome = await read(knowledge.answer, { question });
       if (!outcome.ok) throw new ReadFailed(outcome, 'knowledge.answer');
       const passages = [];
       for (const passage of outcome.data.passages) {

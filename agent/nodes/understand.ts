@@ -1,11 +1,17 @@
 import type { AgentDependencies } from '../dependencies.ts';
 import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
 
-/** Reads the customer's message: intents with confidence, slots, cues — in the light of what was asked. */
+/**
+ * Reads the customer's message: intents with confidence, slots, cues — in the light of what was asked.
+ * A button press (confirm, decline, verify) is not read at all: it is recorded in the customer's
+ * words and the graph routes on its kind (agent/graph.ts `routeInput`).
+ */
 export async function understand(
   state: SupportStateValue,
   deps: AgentDependencies,
 ): Promise<SupportStateUpdate> {
+  const entry = { role: 'customer' as const, text: state.message, at: deps.now().toISOString() };
+  if (state.input && state.input.kind !== 'message') return { understanding: null, transcript: [entry] };
   const expecting =
     state.awaiting?.kind === 'slot'
       ? { slot: state.awaiting.slot }
@@ -19,8 +25,5 @@ export async function understand(
     timezone: state.customer?.timezone ?? 'UTC',
     ...(expecting ? { expecting } : {}),
   });
-  return {
-    understanding,
-    transcript: [{ role: 'customer', text: state.message, at: deps.now().toISOString() }],
-  };
+  return { understanding, transcript: [entry] };
 }

@@ -1,19 +1,23 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentDependencies } from '../dependencies.ts';
 import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
+import type { TurnInput } from '../turn-input.ts';
 import { emit, say } from './toolkit.ts';
 
 const codeTtlMinutes = 10;
 const maxAttempts = 5;
 
-export const hashCode = (conversationId: string, code: string): string =>
-  createHash('sha256').update(`${conversationId}:${code}`).digest('hex');
+const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
+const mask = (email: string): string => email.replace(/^(.)[^@]*(@.*)$/, '$1•••$2');
 
 /**
  * Email verification for account actions: a one-time code (expiring, limited attempts) is sent to the
  * address on file — never to an address the customer types in — and the conversation is verified
- * when the customer gives it back. The answer never reveals whether an address is on file.
+ * when the customer gives it back. The answer never reveals whether an address is on file. The code
+ * reaches this node only as a hash: the stored message has it masked (db/one-time-codes.ts).
+ *
+ * It also proves a new address the customer wants on file: a code sent there must come back.
  */
 export async function verify(
   state: SupportStateValue,
@@ -21,7 +25,10 @@ export async function verify(
   config: LangGraphRunnableConfig,
 ): Promise<SupportStateUpdate> {
   const awaiting = state.awaiting;
+  if (state.input?.kind === 'verify_email' || state.input?.kind === 'verify_code')
+    return pressed(state, deps, config, state.input);
   if (awaiting?.kind === 'verification_code') return checkCode(state, deps, config, awaiting.contactId);
+  if (awaiting?.kind === 'new_address_code') return checkNewAddressCode(state, deps, config, awaiting.email);
   if (awaiting?.kind === 'verification_email') {
     const email = state.understanding?.slots.email;
     if (!email) {
@@ -49,6 +56,34 @@ export async function verify(
   };
 }
 
+/**
+ * A verification form was submitted (never classified text): an email asks for a code — at the
+ * address on file, if the address is one — and a code is checked against the code outstanding.
+ */
+async function pressed(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+  input: Extract<TurnInput, { kind: 'verify_email' | 'verify_code' }>,
+): Promise<SupportStateUpdate> {
+  const awaiting = state.awaiting;
+  if (input.kind === 'verify_code') {
+    if (awaiting?.kind === 'verification_code') return checkCode(state, deps, config, awaiting.contactId);
+    if (awaiting?.kind === 'new_address_code')
+      return checkNewAddressCode(state, deps, config, awaiting.email);
+    const text = "I'm not waiting for a code from you right now, so I haven't checked that one.";
+    return { transcript: [await say(deps, state, config, text)], next: 'finish' };
+  }
+  if (state.customer?.verified) {
+    const text = 'Your account is already verified — there is no need for a code.';
+    return { transcript: [await say(deps, state, config, text)], next: 'finish' };
+  }
+  // A known but unverified customer gets the code at the address on file, whatever was typed.
+  if (state.customer) return sendCode(state, deps, config, state.customer.contactId, state.customer.email);
+  const contact = await deps.customers.byEmail(input.email);
+  return sendCode(state, deps, config, contact?.contactId ?? '', input.email);
+}
+
 async function sendCode(
   state: SupportStateValue,
   deps: AgentDependencies,
@@ -57,11 +92,11 @@ async function sendCode(
   email: string,
 ): Promise<SupportStateUpdate> {
   if (contactId) {
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await deps.store.createVerificationCode(
+    const code = newCode();
+    const codeId = await deps.store.createVerificationCode(
       state.conversationId,
       contactId,
-      hashCode(state.conversationId, code),
+      code,
       new Date(deps.now().getTime() + codeTtlMinutes * 60_000),
     );
     // The code goes to the address on file (the outbox looks it up from the contact), never to a typed-in address.
@@ -71,12 +106,11 @@ async function sendCode(
       conversationId: state.conversationId,
       template: 'verification_code',
       variables: { code, expires_minutes: codeTtlMinutes },
-      idempotencyKey: `${state.conversationId}:verification:${hashCode(state.conversationId, code).slice(0, 16)}`,
+      idempotencyKey: `${state.conversationId}:verification:${codeId}`,
     });
   }
-  const masked = email.replace(/^(.)[^@]*(@.*)$/, '$1•••$2');
-  const text = `To keep your account safe, I've sent a 6-digit code to the email address on file${state.customer ? ` (${masked})` : ' if it matches an account'}. Please type the code here — it's valid for ${codeTtlMinutes} minutes.`;
-  emit(config, { type: 'verification-request', email: masked });
+  const text = `To keep your account safe, I've sent a 6-digit code to the email address on file${state.customer ? ` (${mask(email)})` : ' if it matches an account'}. Please type the code here — it's valid for ${codeTtlMinutes} minutes.`;
+  emit(config, { type: 'verification-request', email: mask(email) });
   return {
     transcript: [await say(deps, state, config, text)],
     awaiting: { kind: 'verification_code', contactId, email },
@@ -85,45 +119,135 @@ async function sendCode(
   };
 }
 
+/**
+ * Sends a code to an address the customer wants on file (the old address is not enough: whoever asks
+ * for the change must also control the new mailbox). Called by the plan node for a procedure that
+ * asks for the proof.
+ */
+export async function sendNewAddressCode(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+  email: string,
+  prompt: string,
+): Promise<SupportStateUpdate> {
+  const customer = state.customer!;
+  const code = newCode();
+  const codeId = await deps.store.createVerificationCode(
+    state.conversationId,
+    customer.contactId,
+    code,
+    new Date(deps.now().getTime() + codeTtlMinutes * 60_000),
+    { kind: 'new_address', email },
+  );
+  await deps.outbox.enqueue({
+    contactId: customer.contactId,
+    verified: customer.verified,
+    conversationId: state.conversationId,
+    template: 'verification_code',
+    variables: { code, expires_minutes: codeTtlMinutes },
+    to: email,
+    idempotencyKey: `${state.conversationId}:new-address:${codeId}`,
+  });
+  const text = `${prompt} It's valid for ${codeTtlMinutes} minutes.`;
+  emit(config, { type: 'verification-request', email: mask(email) });
+  return {
+    transcript: [await say(deps, state, config, text)],
+    awaiting: { kind: 'new_address_code', email },
+    status: 'waiting_customer',
+    next: 'finish',
+  };
+}
+
+/** A code that failed too often, or expired: a person verifies the customer another way. */
+function failedCheck(result: 'locked' | 'expired', what: string): SupportStateUpdate {
+  return {
+    decision: {
+      kind: 'escalate',
+      reason: 'security_sensitive',
+      priority: 'high',
+      text:
+        result === 'locked'
+          ? "That code didn't match too many times, so for your security I've passed this to a colleague who will verify you another way."
+          : 'That code has expired. For your security I have passed this to a colleague who will verify you another way.',
+      summary: `${what} failed (${result}).`,
+    },
+    next: 'escalate',
+  };
+}
+
+/**
+ * Checks the codes this message carried (their hashes) against the conversation's open code of the
+ * purpose. A message without a code is not an attempt: the customer is asked for the code again.
+ */
+function checkMessageCodes(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  purpose: 'identity' | 'new_address',
+): ReturnType<AgentDependencies['store']['checkVerificationCode']> {
+  if (state.codeHashes.length === 0) return Promise.resolve({ result: 'wrong' });
+  return deps.store.checkVerificationCode(
+    state.conversationId,
+    state.codeHashes,
+    deps.now(),
+    maxAttempts,
+    purpose,
+  );
+}
+
 async function checkCode(
   state: SupportStateValue,
   deps: AgentDependencies,
   config: LangGraphRunnableConfig,
   contactId: string,
 ): Promise<SupportStateUpdate> {
-  const code = state.message.match(/\b\d{6}\b/)?.[0];
-  const check = code
-    ? await deps.store.checkVerificationCode(
-        state.conversationId,
-        hashCode(state.conversationId, code),
-        deps.now(),
-        maxAttempts,
-      )
-    : { result: 'wrong' as const };
+  const check = await checkMessageCodes(state, deps, 'identity');
   if (check.result === 'ok' && contactId) {
     const profile = await deps.customers.profile(contactId);
     if (profile) {
-      await deps.store.markVerified(state.conversationId, contactId, profile.accountId);
+      await deps.store.markVerified(
+        state.conversationId,
+        contactId,
+        profile.accountId,
+        state.session.channel,
+        deps.now(),
+      );
       const entry = await say(deps, state, config, 'Thanks — you are verified.');
-      return { customer: { ...profile, verified: true }, transcript: [entry], awaiting: null, next: 'plan' };
+      return {
+        customer: { ...profile, verified: true, verifiedBy: 'email_code' },
+        transcript: [entry],
+        awaiting: null,
+        // Verified before asking for anything (the chat's "Verify my email"): nothing to carry on with.
+        ...(state.intent ? { next: 'plan' } : { status: 'open' as const, next: 'finish' }),
+      };
     }
   }
-  if (check.result === 'locked' || check.result === 'expired') {
+  if (check.result === 'locked' || check.result === 'expired')
+    return failedCheck(check.result, 'Email verification');
+  const prompt = "That code doesn't match. Please check the latest email from us and type the 6-digit code.";
+  emit(config, { type: 'verification-request', email: '' });
+  return { transcript: [await say(deps, state, config, prompt)], status: 'waiting_customer', next: 'finish' };
+}
+
+async function checkNewAddressCode(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+  email: string,
+): Promise<SupportStateUpdate> {
+  const check = await checkMessageCodes(state, deps, 'new_address');
+  if (check.result === 'ok' && check.email?.toLowerCase() === email.toLowerCase()) {
+    const entry = await say(deps, state, config, `Thanks — that confirms ${email} is yours.`);
     return {
-      decision: {
-        kind: 'escalate',
-        reason: 'security_sensitive',
-        priority: 'high',
-        text:
-          check.result === 'locked'
-            ? "That code didn't match too many times, so for your security I've passed this to a colleague who will verify you another way."
-            : 'That code has expired. For your security I have passed this to a colleague who will verify you another way.',
-        summary: `Email verification failed (${check.result}).`,
-      },
-      next: 'escalate',
+      transcript: [entry],
+      provenAddresses: [...state.provenAddresses, email.toLowerCase()],
+      awaiting: null,
+      next: 'plan',
     };
   }
-  const prompt = "That code doesn't match. Please check the latest email from us and type the 6-digit code.";
+  if (check.result === 'locked' || check.result === 'expired')
+    return failedCheck(check.result, `Proving the new address ${email}`);
+  const prompt = `That code doesn't match. Please type the 6-digit code we sent to ${email}.`;
   emit(config, { type: 'verification-request', email: '' });
   return { transcript: [await say(deps, state, config, prompt)], status: 'waiting_customer', next: 'finish' };
 }

@@ -1,5 +1,6 @@
+import { crm } from '../../connectors/contracts.ts';
 import type { SlotName } from '../events.ts';
-import { ask, type Procedure } from './procedure.ts';
+import { ask, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 const fields: Array<[SlotName & ('phone' | 'email' | 'name' | 'title'), RegExp, string]> = [
   ['phone', /\b(phone|mobile|cell|number)\b/i, 'phone number'],
@@ -35,6 +36,20 @@ export const updateContactProcedure: Procedure = {
       }
       return ask(this, wanted[0]);
     }
+    // The address every code and document goes to: the change must be confirmed by a code at the old
+    // address (whatever else verified the session) and proven by a code at the new one.
+    const newAddress = changes.email?.toLowerCase();
+    if (newAddress && newAddress !== context.customer?.email.toLowerCase()) {
+      if (context.customer?.verifiedBy !== 'email_code') return { kind: 'prove', proof: 'account_holder' };
+      if (!context.provenAddresses.includes(newAddress)) {
+        return {
+          kind: 'prove',
+          proof: 'new_address',
+          email: newAddress,
+          prompt: `To make sure ${newAddress} is yours, I've sent a 6-digit code there. Please type it here.`,
+        };
+      }
+    }
     const described = fields
       .filter(([slot]) => changes[slot])
       .map(([slot, , label]) => `${label} to ${changes[slot]}`)
@@ -42,19 +57,26 @@ export const updateContactProcedure: Procedure = {
     return {
       kind: 'confirm',
       prompt: `Shall I update your ${described}?`,
-      actions: [
-        {
-          connector: 'crm',
-          operation: 'update_contact',
-          input: changes,
-          label: `update the contact's ${described}`,
-        },
-      ],
+      actions: [writeAction(crm.updateContact, changes, `update the contact's ${described}`)],
     };
   },
-  complete(_context, results) {
-    const changed = (results[0]!.output.changed_fields as string[] | undefined) ?? [];
+  complete(context, results) {
+    const changed: string[] = outputOf(results, crm.updateContact).changed_fields;
+    const previous = context.customer?.email;
+    const replaced = changed.includes('email') && previous && context.slots.email ? previous : null;
     return {
+      // The old address is told its job ended (the confirmation goes to the new address on file).
+      ...(replaced
+        ? {
+            notices: [
+              {
+                template: 'email_address_changed',
+                variables: { new_address: context.slots.email },
+                to: replaced,
+              },
+            ],
+          }
+        : {}),
       text: `Done — I've updated your ${changed.length > 0 ? changed.join(' and ').replace('phone', 'phone number') : 'details'}. I've emailed you a confirmation.`,
       ...(changed.length > 0
         ? { email: { template: 'contact_updated', variables: { fields: changed } } }

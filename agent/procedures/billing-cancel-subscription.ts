@@ -1,5 +1,5 @@
-import type { Subscription } from './billing-change-plan.ts';
-import { mustRead, type Procedure } from './procedure.ts';
+import { billing } from '../../connectors/contracts.ts';
+import { mustRead, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 /** Cancelled at period end after confirmation; enterprise → the account owner (policy_requires_human). */
 export const cancelSubscriptionProcedure: Procedure = {
@@ -8,7 +8,7 @@ export const cancelSubscriptionProcedure: Procedure = {
   verification: 'required',
   slots: {},
   async plan(context) {
-    const { data: subscription } = await mustRead<Subscription>(context, 'billing', 'get_subscription', {});
+    const { data: subscription } = await mustRead(context, billing.getSubscription, {});
     if (subscription.plan.id === 'enterprise' || context.customer?.tier === 'enterprise') {
       return {
         kind: 'escalate',
@@ -29,23 +29,22 @@ export const cancelSubscriptionProcedure: Procedure = {
       kind: 'confirm',
       prompt: `I can cancel your ${subscription.plan.name} subscription at the end of the current billing period (${subscription.period_end}). You keep full access until then and won't be charged again; your data is kept for 30 days after that. Shall I go ahead?`,
       actions: [
-        {
-          connector: 'billing',
-          operation: 'cancel_subscription',
-          input: { subscription_id: subscription.id, at_period_end: true },
-          label: `cancel subscription ${subscription.id} at the end of the period (${subscription.period_end})`,
-        },
+        writeAction(
+          billing.cancelSubscription,
+          { subscription_id: subscription.id, at_period_end: true },
+          `cancel subscription ${subscription.id} at the end of the period (${subscription.period_end})`,
+        ),
       ],
     };
   },
   complete(_context, results) {
-    const output = results[0]!.output;
-    const ends = String(output.ends_on ?? output.period_end);
+    const output = outputOf(results, billing.cancelSubscription);
+    const ends = output.ends_on;
     return {
       text: `Done — your subscription is cancelled and will end on ${ends}. You keep access until then, and I've emailed you a confirmation.`,
       email: {
         template: 'subscription_cancelled',
-        variables: { subscription_id: String(output.subscription_id), period_end: ends },
+        variables: { subscription_id: output.subscription_id, period_end: ends },
       },
     };
   },

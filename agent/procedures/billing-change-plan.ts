@@ -1,22 +1,6 @@
-import { ask, money, mustRead, type Procedure } from './procedure.ts';
-
-export interface Subscription {
-  id: string;
-  status: string;
-  plan: { id: string; name: string; price_cents: number | null };
-  period_end: string;
-  cancel_at_period_end: boolean;
-}
-
-interface Quote {
-  direction: 'upgrade' | 'downgrade';
-  current_price_cents: number;
-  new_price_cents: number;
-  amount_due_now_cents: number;
-  credit_cents: number;
-  days_remaining: number;
-  period_end: string;
-}
+import { billing } from '../../connectors/contracts.ts';
+import type { ContractInput } from '../../connectors/core/contract.ts';
+import { ask, money, mustRead, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 const planNames: Record<string, string> = {
   free: 'Free',
@@ -39,8 +23,9 @@ export const changePlanProcedure: Procedure = {
   },
   async plan(context) {
     if (!context.slots.plan) return ask(this, 'plan');
-    const target = context.slots.plan;
-    const { data: subscription } = await mustRead<Subscription>(context, 'billing', 'get_subscription', {});
+    // The slot holds a plan id (the reasoner's slot grammar); the contract's schema checks it again.
+    const target = context.slots.plan as ContractInput<typeof billing.changePlan>['plan'];
+    const { data: subscription } = await mustRead(context, billing.getSubscription, {});
     if (subscription.plan.id === 'enterprise' || target === 'enterprise') {
       return {
         kind: 'escalate',
@@ -57,7 +42,7 @@ export const changePlanProcedure: Procedure = {
         text: `You're already on the ${planNames[target]} plan, so there's nothing to change.`,
       };
     }
-    const { data: quote } = await mustRead<Quote>(context, 'billing', 'preview_plan_change', {
+    const { data: quote } = await mustRead(context, billing.previewPlanChange, {
       subscription_id: subscription.id,
       plan: target,
     });
@@ -69,20 +54,19 @@ export const changePlanProcedure: Procedure = {
       kind: 'confirm',
       prompt: `Switching from ${planNames[subscription.plan.id]} to ${planNames[target]} takes effect today: ${proration}. Shall I make the change?`,
       actions: [
-        {
-          connector: 'billing',
-          operation: 'change_plan',
-          input: { subscription_id: subscription.id, plan: target },
-          label: `change the subscription ${subscription.id} to ${planNames[target]}`,
-        },
+        writeAction(
+          billing.changePlan,
+          { subscription_id: subscription.id, plan: target },
+          `change the subscription ${subscription.id} to ${planNames[target]}`,
+        ),
       ],
     };
   },
   complete(_context, results) {
-    const output = results[0]!.output;
-    const to = planNames[String(output.to_plan)] ?? String(output.to_plan);
-    const charged = Number(output.amount_charged_cents ?? 0);
-    const credit = Number(output.credit_cents ?? 0);
+    const output = outputOf(results, billing.changePlan);
+    const to = planNames[output.to_plan] ?? output.to_plan;
+    const charged = output.amount_charged_cents;
+    const credit = output.credit_cents;
     const money_line =
       charged > 0
         ? ` ${money(charged)} was charged for the rest of this period.`
@@ -94,10 +78,10 @@ export const changePlanProcedure: Procedure = {
       email: {
         template: 'plan_changed',
         variables: {
-          from_plan: planNames[String(output.from_plan)] ?? String(output.from_plan),
+          from_plan: planNames[output.from_plan] ?? output.from_plan,
           to_plan: to,
           proration_cents: charged > 0 ? charged : -credit,
-          ...(output.effective_on ? { effective_at: String(output.effective_on) } : {}),
+          effective_at: output.effective_on,
         },
       },
     };

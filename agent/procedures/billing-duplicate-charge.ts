@@ -1,13 +1,5 @@
-import { ask, money, mustRead, type Procedure } from './procedure.ts';
-
-interface Duplicate {
-  payment_id: string;
-  original_payment_id: string;
-  invoice_id: string;
-  amount_cents: number;
-  created_at: string;
-  within_refund_window: boolean;
-}
+import { billing } from '../../connectors/contracts.ts';
+import { ask, money, mustRead, outputsOf, type Procedure, writeAction } from './procedure.ts';
 
 /** Duplicate payment found and refunded (auto up to the limit, else approval), confirmation emailed. */
 export const duplicateChargeProcedure: Procedure = {
@@ -21,14 +13,9 @@ export const duplicateChargeProcedure: Procedure = {
     },
   },
   async plan(context) {
-    const { data } = await mustRead<{ duplicates: Duplicate[] }>(
-      context,
-      'billing',
-      'find_duplicate_charges',
-      {
-        ...(context.slots.invoice_id ? { invoice_id: context.slots.invoice_id } : {}),
-      },
-    );
+    const { data } = await mustRead(context, billing.findDuplicateCharges, {
+      ...(context.slots.invoice_id ? { invoice_id: context.slots.invoice_id } : {}),
+    });
     const candidates = data.duplicates;
     if (candidates.length === 0) {
       const scope = context.slots.invoice_id
@@ -56,18 +43,20 @@ export const duplicateChargeProcedure: Procedure = {
     return {
       kind: 'confirm',
       prompt: `I found a duplicate charge of ${money(first.amount_cents)} on invoice ${first.invoice_id} (payment ${inWindow.map((item) => item.payment_id).join(', ')}, charged seconds after the original). Shall I refund ${money(total)} to your card?`,
-      actions: inWindow.map((item) => ({
-        connector: 'billing',
-        operation: 'refund_payment',
-        input: { payment_id: item.payment_id, amount_cents: item.amount_cents, reason: 'duplicate_charge' },
-        label: `refund ${money(item.amount_cents)} of duplicate payment ${item.payment_id} (invoice ${item.invoice_id})`,
-      })),
+      actions: inWindow.map((item) =>
+        writeAction(
+          billing.refundPayment,
+          { payment_id: item.payment_id, amount_cents: item.amount_cents, reason: 'duplicate_charge' },
+          `refund ${money(item.amount_cents)} of duplicate payment ${item.payment_id} (invoice ${item.invoice_id})`,
+        ),
+      ),
     };
   },
   complete(_context, results) {
-    const total = results.reduce((sum, result) => sum + Number(result.output.amount_cents), 0);
-    const invoice = String(results[0]!.output.invoice_id);
-    const payments = results.map((result) => String(result.output.payment_id));
+    const refunds = outputsOf(results, billing.refundPayment);
+    const total = refunds.reduce((sum, refund) => sum + refund.amount_cents, 0);
+    const invoice = refunds[0]!.invoice_id;
+    const payments = refunds.map((refund) => refund.payment_id);
     return {
       text: `Done — I've refunded ${money(total)} for the duplicate charge on invoice ${invoice}. It goes back to your card and usually shows up within 5–10 business days. I've emailed you a confirmation.`,
       email: {
@@ -76,7 +65,7 @@ export const duplicateChargeProcedure: Procedure = {
           amount_cents: total,
           invoice_id: invoice,
           payment_id: payments.join(', '),
-          refund_id: String(results[0]!.output.refund_id),
+          refund_id: refunds[0]!.refund_id,
           reason: 'Duplicate charge',
         },
       },

@@ -1,14 +1,5 @@
+import { billing } from '../../connectors/contracts.ts';
 import { ask, money, mustRead, type Procedure } from './procedure.ts';
-
-interface InvoiceSummary {
-  id: string;
-  amount_cents: number;
-  currency: string;
-  status: string;
-  issued_at: string;
-  due_at: string | null;
-  description: string | null;
-}
 
 const latest = /\b(last|latest|most recent|recent|this month'?s?|current|newest)\b/i;
 
@@ -24,7 +15,7 @@ export const invoiceCopyProcedure: Procedure = {
     let invoiceId = context.slots.invoice_id;
     if (!invoiceId) {
       if (!latest.test(context.message)) return ask(this, 'invoice_id');
-      const { data } = await mustRead<{ invoices: InvoiceSummary[] }>(context, 'billing', 'list_invoices', {
+      const { data } = await mustRead(context, billing.listInvoices, {
         limit: 1,
       });
       if (data.invoices.length === 0)
@@ -35,7 +26,7 @@ export const invoiceCopyProcedure: Procedure = {
         };
       invoiceId = data.invoices[0]!.id;
     }
-    const { data: invoice } = await mustRead<InvoiceSummary>(context, 'billing', 'get_invoice', {
+    const { data: invoice } = await mustRead(context, billing.getInvoice, {
       invoice_id: invoiceId,
     });
     return {

@@ -1,14 +1,5 @@
-import { money, mustRead, type Procedure } from './procedure.ts';
-
-interface Payment {
-  id: string;
-  invoice_id: string;
-  amount_cents: number;
-  status: string;
-  failure_reason: string | null;
-  failure_explanation?: string | null;
-  created_at: string;
-}
+import { billing } from '../../connectors/contracts.ts';
+import { money, mustRead, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 const explanations: Record<string, string> = {
   card_expired: 'the card on file has expired',
@@ -24,7 +15,7 @@ export const paymentFailedProcedure: Procedure = {
   verification: 'required',
   slots: { payment_id: { prompt: 'Which payment failed (e.g. the invoice number INV-10234)?' } },
   async plan(context) {
-    const { data } = await mustRead<{ payments: Payment[] }>(context, 'billing', 'list_payments', {
+    const { data } = await mustRead(context, billing.listPayments, {
       ...(context.slots.invoice_id ? { invoice_id: context.slots.invoice_id } : {}),
       limit: 20,
     });
@@ -49,32 +40,26 @@ export const paymentFailedProcedure: Procedure = {
       kind: 'confirm',
       prompt: `Your payment of ${money(payment.amount_cents)} for invoice ${payment.invoice_id} failed because ${cause}. I can email you a secure link to update your card (valid for 24 hours) and schedule a new attempt of the payment. Shall I go ahead?`,
       actions: [
-        {
-          connector: 'billing',
-          operation: 'send_payment_link',
-          input: {},
-          label: 'create a secure update-payment link for you',
-        },
-        {
-          connector: 'billing',
-          operation: 'retry_payment',
-          input: { payment_id: payment.id },
-          label: `schedule a retry of payment ${payment.id}`,
-        },
+        writeAction(billing.sendPaymentLink, {}, 'create a secure update-payment link for you'),
+        writeAction(
+          billing.retryPayment,
+          { payment_id: payment.id },
+          `schedule a retry of payment ${payment.id}`,
+        ),
       ],
     };
   },
   complete(context, results) {
-    const link = results.find((result) => result.action.operation === 'send_payment_link')!.output;
-    const retry = results.find((result) => result.action.operation === 'retry_payment')!.output;
+    const link = outputOf(results, billing.sendPaymentLink);
+    const retry = outputOf(results, billing.retryPayment);
     return {
-      text: `Done — I've emailed you a secure link to update your card (valid until ${String(link.expires_at).slice(0, 16).replace('T', ' ')} UTC) and scheduled a new payment attempt for ${String(retry.scheduled_for).slice(0, 16).replace('T', ' ')} UTC.`,
+      text: `Done — I've emailed you a secure link to update your card (valid until ${link.expires_at.slice(0, 16).replace('T', ' ')} UTC) and scheduled a new payment attempt for ${retry.scheduled_for.slice(0, 16).replace('T', ' ')} UTC.`,
       email: {
         template: 'payment_link',
         variables: {
-          url: String(link.url),
-          expires_at: String(link.expires_at),
-          retry_at: String(retry.scheduled_for),
+          url: link.url,
+          expires_at: link.expires_at,
+          retry_at: retry.scheduled_for,
           invoice_id:
             String(results[1]?.action.input.invoice_id ?? context.slots.invoice_id ?? '') || undefined,
         },

@@ -1,13 +1,5 @@
-import { ask, money, mustRead, type Procedure } from './procedure.ts';
-
-interface Invoice {
-  id: string;
-  amount_cents: number;
-  status: string;
-  issued_at: string;
-  refunded_cents: number;
-  payments: Array<{ id: string; amount_cents: number; status: string; created_at: string }>;
-}
+import { billing } from '../../connectors/contracts.ts';
+import { ask, money, mustRead, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 /** Refund issued per policy (window, limit) or declined citing the policy; above the limit → approval. */
 export const refundRequestProcedure: Procedure = {
@@ -19,7 +11,7 @@ export const refundRequestProcedure: Procedure = {
   },
   async plan(context) {
     if (!context.slots.invoice_id) return ask(this, 'invoice_id');
-    const { data: invoice } = await mustRead<Invoice>(context, 'billing', 'get_invoice', {
+    const { data: invoice } = await mustRead(context, billing.getInvoice, {
       invoice_id: context.slots.invoice_id,
     });
     const paid = invoice.payments.filter(
@@ -32,9 +24,9 @@ export const refundRequestProcedure: Procedure = {
         text: `Invoice ${invoice.id} has no successful payment to refund (its status is ${invoice.status}).`,
       };
     }
-    const { data: duplicates } = await mustRead<{
-      duplicates: Array<{ payment_id: string; amount_cents: number; within_refund_window: boolean }>;
-    }>(context, 'billing', 'find_duplicate_charges', { invoice_id: invoice.id });
+    const { data: duplicates } = await mustRead(context, billing.findDuplicateCharges, {
+      invoice_id: invoice.id,
+    });
     const windowStart = context.now.getTime() - context.policy.refund_window_days * 86_400_000;
     const duplicate = duplicates.duplicates.find((item) => item.within_refund_window);
     const payment = duplicate ? paid.find((item) => item.id === duplicate.payment_id)! : paid.at(-1)!;
@@ -52,31 +44,30 @@ export const refundRequestProcedure: Procedure = {
       kind: 'confirm',
       prompt: `Invoice ${invoice.id} was charged ${money(payment.amount_cents)} on ${payment.created_at.slice(0, 10)}, inside our ${context.policy.refund_window_days}-day refund window. Shall I refund ${money(amount)} to your card?${above ? ` Refunds above ${money(context.policy.auto_refund_limit_cents)} are approved by our billing team, so a colleague will review it first.` : ''}`,
       actions: [
-        {
-          connector: 'billing',
-          operation: 'refund_payment',
-          input: {
+        writeAction(
+          billing.refundPayment,
+          {
             payment_id: payment.id,
             amount_cents: amount,
             reason: duplicate ? 'duplicate_charge' : 'requested_by_customer',
           },
-          label: `refund ${money(amount)} of payment ${payment.id} (invoice ${invoice.id})`,
-        },
+          `refund ${money(amount)} of payment ${payment.id} (invoice ${invoice.id})`,
+        ),
       ],
     };
   },
   complete(_context, results) {
-    const output = results[0]!.output;
-    const amount = money(Number(output.amount_cents));
+    const output = outputOf(results, billing.refundPayment);
+    const amount = money(output.amount_cents);
     return {
-      text: `Done — I've refunded ${amount} for invoice ${String(output.invoice_id)}. It goes back to your card and usually shows up within 5–10 business days. I've emailed you a confirmation.`,
+      text: `Done — I've refunded ${amount} for invoice ${output.invoice_id}. It goes back to your card and usually shows up within 5–10 business days. I've emailed you a confirmation.`,
       email: {
         template: 'refund_issued',
         variables: {
-          amount_cents: Number(output.amount_cents),
-          invoice_id: String(output.invoice_id),
-          payment_id: String(output.payment_id),
-          refund_id: String(output.refund_id),
+          amount_cents: output.amount_cents,
+          invoice_id: output.invoice_id,
+          payment_id: output.payment_id,
+          refund_id: output.refund_id,
           reason: 'Refund request',
         },
       },

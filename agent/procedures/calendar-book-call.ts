@@ -1,5 +1,6 @@
+import { calendar } from '../../connectors/contracts.ts';
 import { slotsNear, when } from './calendar-shared.ts';
-import { ask, type Procedure } from './procedure.ts';
+import { ask, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 /** Free slots offered, one booked, invite emailed. */
 export const bookCallProcedure: Procedure = {
@@ -30,25 +31,24 @@ export const bookCallProcedure: Procedure = {
       kind: 'confirm',
       prompt: `${intro} Shall I book this 30-minute call for you?`,
       actions: [
-        {
-          connector: 'calendar',
-          operation: 'book',
-          input: { engineer_id: slot.engineer_id, start: slot.start },
-          label: `book a call with ${slot.engineer_name} at ${slot.start}`,
-        },
+        writeAction(
+          calendar.book,
+          { engineer_id: slot.engineer_id, start: slot.start },
+          `book a call with ${slot.engineer_name} at ${slot.start}`,
+        ),
       ],
     };
   },
   complete(context, results) {
-    const output = results[0]!.output;
+    const output = outputOf(results, calendar.book);
     return {
-      text: `Booked — you have a 30-minute call with ${String(output.engineer_name)} on ${when(context, String(output.start))}. I've emailed you the invite.`,
+      text: `Booked — you have a 30-minute call with ${output.engineer_name} on ${when(context, output.start)}. I've emailed you the invite.`,
       email: {
         template: 'call_booked',
         variables: {
-          booking_id: String(output.booking_id),
-          engineer_name: String(output.engineer_name),
-          start: String(output.start),
+          booking_id: output.booking_id,
+          engineer_name: output.engineer_name,
+          start: output.start,
           duration_minutes: 30,
         },
       },

@@ -1,5 +1,6 @@
+import { calendar } from '../../connectors/contracts.ts';
 import { chosenBooking, when } from './calendar-shared.ts';
-import { ask, type Procedure } from './procedure.ts';
+import { ask, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 /** Booking cancelled, email sent. */
 export const cancelCallProcedure: Procedure = {
@@ -26,25 +27,24 @@ export const cancelCallProcedure: Procedure = {
       kind: 'confirm',
       prompt: `Shall I cancel your call with ${booking.engineer_name} on ${when(context, booking.start)}?`,
       actions: [
-        {
-          connector: 'calendar',
-          operation: 'cancel',
-          input: { booking_id: booking.booking_id },
-          label: `cancel booking ${booking.booking_id}`,
-        },
+        writeAction(
+          calendar.cancel,
+          { booking_id: booking.booking_id },
+          `cancel booking ${booking.booking_id}`,
+        ),
       ],
     };
   },
   complete(context, results) {
-    const output = results[0]!.output;
+    const output = outputOf(results, calendar.cancel);
     return {
-      text: `Done — your call on ${when(context, String(output.start))} is cancelled. I've emailed you a confirmation.`,
+      text: `Done — your call on ${when(context, output.start)} is cancelled. I've emailed you a confirmation.`,
       email: {
         template: 'call_cancelled',
         variables: {
-          booking_id: String(output.booking_id),
-          engineer_name: String(output.engineer_name),
-          start: String(output.start),
+          booking_id: output.booking_id,
+          engineer_name: output.engineer_name,
+          start: output.start,
         },
       },
     };

@@ -1,5 +1,6 @@
+import { calendar } from '../../connectors/contracts.ts';
 import { chosenBooking, slotsNear, when } from './calendar-shared.ts';
-import { ask, type Procedure } from './procedure.ts';
+import { ask, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 /** Booking moved, email sent. */
 export const rescheduleCallProcedure: Procedure = {
@@ -36,25 +37,24 @@ export const rescheduleCallProcedure: Procedure = {
       kind: 'confirm',
       prompt: `Your call on ${when(context, booking.start)} can move to ${when(context, slot.start)}${slot.engineer_id === booking.engineer_id ? '' : ` with ${slot.engineer_name}`}. Shall I move it?`,
       actions: [
-        {
-          connector: 'calendar',
-          operation: 'reschedule',
-          input: { booking_id: booking.booking_id, start: slot.start },
-          label: `move booking ${booking.booking_id} to ${slot.start}`,
-        },
+        writeAction(
+          calendar.reschedule,
+          { booking_id: booking.booking_id, start: slot.start },
+          `move booking ${booking.booking_id} to ${slot.start}`,
+        ),
       ],
     };
   },
   complete(context, results) {
-    const output = results[0]!.output;
+    const output = outputOf(results, calendar.reschedule);
     return {
-      text: `Done — your call is now on ${when(context, String(output.start))} with ${String(output.engineer_name)}. I've emailed you the updated invite.`,
+      text: `Done — your call is now on ${when(context, output.start)} with ${output.engineer_name}. I've emailed you the updated invite.`,
       email: {
         template: 'call_rescheduled',
         variables: {
-          booking_id: String(output.booking_id),
-          engineer_name: String(output.engineer_name),
-          start: String(output.start),
+          booking_id: output.booking_id,
+          engineer_name: output.engineer_name,
+          start: output.start,
         },
       },
     };

@@ -1,20 +1,11 @@
+import { calendar } from '../../connectors/contracts.ts';
+import type { ContractOutput } from '../../connectors/core/contract.ts';
 import { formatTime, mustRead, type ProcedureContext } from './procedure.ts';
 
-export interface Slot {
-  engineer_id: string;
-  engineer_name: string;
-  start: string;
-  end: string;
-}
-
-export interface Booking {
-  booking_id: string;
-  engineer_id: string;
-  engineer_name: string;
-  start: string;
-  end: string;
-  status: 'confirmed' | 'cancelled';
-}
+/** A free slot, as `calendar.find_slots` returns it. */
+export type Slot = ContractOutput<typeof calendar.findSlots>['slots'][number];
+/** A booking, as `calendar.list_bookings` returns it. */
+export type Booking = ContractOutput<typeof calendar.listBookings>['bookings'][number];
 
 /** Free slots nearest the customer's preferred time. */
 export async function slotsNear(
@@ -22,7 +13,7 @@ export async function slotsNear(
   preferredTime: string,
   engineerId?: string,
 ): Promise<Slot[]> {
-  const { data } = await mustRead<{ slots: Slot[] }>(context, 'calendar', 'find_slots', {
+  const { data } = await mustRead(context, calendar.findSlots, {
     preferred_time: preferredTime,
     limit: 3,
     ...(engineerId ? { engineer_id: engineerId } : {}),
@@ -32,7 +23,7 @@ export async function slotsNear(
 
 /** The customer's upcoming confirmed bookings, soonest first. */
 export async function upcomingBookings(context: ProcedureContext): Promise<Booking[]> {
-  const { data } = await mustRead<{ bookings: Booking[] }>(context, 'calendar', 'list_bookings', {});
+  const { data } = await mustRead(context, calendar.listBookings, {});
   return data.bookings
     .filter((booking) => booking.status === 'confirmed' && new Date(booking.start) > context.now)
     .sort((a, b) => a.start.localeCompare(b.start));

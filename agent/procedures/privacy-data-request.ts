@@ -1,4 +1,5 @@
-import type { Procedure } from './procedure.ts';
+import { ticketing } from '../../connectors/contracts.ts';
+import { type Procedure, writeAction } from './procedure.ts';
 
 const deletion = /\b(delet\w*|eras\w*|remove|forget|wipe)\b/i;
 
@@ -19,18 +20,17 @@ export const privacyRequestProcedure: Procedure = {
       text: `Data ${kind} requests are handled by our privacy team (within 30 days, as GDPR requires). I've opened a privacy request and handed it to them; they'll confirm your identity and reply by email.`,
       summary: `Personal data ${kind} request. Customer said: "${context.message.slice(0, 300)}"`,
       actions: [
-        {
-          connector: 'ticketing',
-          operation: 'create_ticket',
-          input: {
+        writeAction(
+          ticketing.createTicket,
+          {
             subject: `Personal data ${kind} request`,
             description: context.message,
             priority: 'high',
             category: 'privacy',
             ...(context.customer ? {} : { requester_email: context.slots.email }),
           },
-          label: `open a high-priority privacy ticket (${kind})`,
-        },
+          `open a high-priority privacy ticket (${kind})`,
+        ),
       ],
     };
   },

@@ -1,3 +1,4 @@
+import type { AnyOperationContract, ContractInput, ContractOutput } from '../../connectors/core/contract.ts';
 import type { EscalationReason } from '../escalation-reasons.ts';
 import type { Citation, SlotName } from '../events.ts';
 import type { Intent } from '../intents.ts';
@@ -11,7 +12,15 @@ export interface CustomerProfile {
   timezone: string;
   tier: string;
   accountName: string;
+  /** Proven by a signed identity token or a one-time code: may read and write. */
   verified: boolean;
+  /** How `verified` was earned. */
+  verifiedBy?: 'token' | 'email_code';
+  /**
+   * An email from the contact's own address passed aligned DMARC: may read the contact's own records
+   * and get documents sent to the address on file, but every write still needs a one-time code.
+   */
+  mailboxProven?: boolean;
 }
 
 /** A write a procedure wants done, with the arguments the customer confirms. */
@@ -27,6 +36,8 @@ export interface WriteAction {
 export interface EmailSpec {
   template: string;
   variables: Record<string, unknown>;
+  /** Another address than the one on file (only templates that prove or announce an address change). */
+  to?: string;
 }
 
 /** What a procedure decides for this turn. Plain data: it is kept in the graph's checkpoint. */
@@ -36,6 +47,12 @@ export type Plan =
   | { kind: 'reply'; text: string; outcome: 'answered' | 'resolved'; citations?: Citation[] }
   /** Only an email to the customer's own address (no system write): sent without asking, e.g. an invoice copy. */
   | { kind: 'send'; text: string; email: EmailSpec }
+  /**
+   * The request needs more proof first: the account holder's one-time code at the address on file
+   * (even in a session verified otherwise), or a code sent to a new address that must come back.
+   */
+  | { kind: 'prove'; proof: 'account_holder' }
+  | { kind: 'prove'; proof: 'new_address'; email: string; prompt: string }
   | {
       kind: 'escalate';
       reason: EscalationReason;
@@ -71,13 +88,15 @@ export interface ProcedureContext {
   slots: Partial<Record<SlotName, string>>;
   /** The customer's latest message (e.g. a bug description or a KB question). */
   message: string;
+  /** New addresses the customer proved to control in this conversation (lower case). */
+  provenAddresses: string[];
   now: Date;
   policy: { auto_refund_limit_cents: number; refund_window_days: number };
-  read<T = Record<string, unknown>>(
-    connector: string,
-    operation: string,
-    input: Record<string, unknown>,
-  ): Promise<ReadOutcome<T>>;
+  /** A read named by its contract (`billing.getInvoice`): the input is typed, the output is the contract's. */
+  read<C extends AnyOperationContract>(
+    operation: C,
+    input: ContractInput<C>,
+  ): Promise<ReadOutcome<ContractOutput<C>>>;
   answer(question: string): Promise<KnowledgeAnswer>;
 }
 
@@ -93,15 +112,63 @@ export class ReadFailed extends Error {
 }
 
 /** Reads or throws ReadFailed (the plan node turns it into the right escalation). */
-export async function mustRead<T = Record<string, unknown>>(
+export async function mustRead<C extends AnyOperationContract>(
   context: ProcedureContext,
-  connector: string,
-  operation: string,
-  input: Record<string, unknown>,
-): Promise<{ data: T; stale: boolean }> {
-  const outcome = await context.read<T>(connector, operation, input);
-  if (!outcome.ok) throw new ReadFailed(outcome, `${connector}.${operation}`);
+  operation: C,
+  input: ContractInput<C>,
+): Promise<{ data: ContractOutput<C>; stale: boolean }> {
+  const outcome = await context.read(operation, input);
+  if (!outcome.ok) throw new ReadFailed(outcome, `${operation.connector}.${operation.name}`);
   return { data: outcome.data, stale: outcome.stale };
+}
+
+/**
+ * A write the customer will confirm, named by its contract. The result is plain data (it is kept in the
+ * checkpoint and in escalation packets); `execute` resolves it back to the contract.
+ */
+export function writeAction<C extends AnyOperationContract>(
+  operation: C,
+  input: ContractInput<C>,
+  label: string,
+): WriteAction {
+  if (operation.effect !== 'write')
+    throw new Error(`${operation.connector}.${operation.name} is not a write`);
+  return {
+    connector: operation.connector,
+    operation: operation.name,
+    input: input as Record<string, unknown>,
+    label,
+  };
+}
+
+/** A write that was done, with what its system answered. */
+export interface WriteResult {
+  action: WriteAction;
+  output: Record<string, unknown>;
+}
+
+/**
+ * The outputs of the writes of one contract, in order, typed by its output schema. They were checked
+ * against that schema by the pipeline when the call returned (before the installation's field policy
+ * hid any fields, so a hidden field reads as absent); procedures never retype them by hand.
+ */
+export function outputsOf<C extends AnyOperationContract>(
+  results: readonly WriteResult[],
+  operation: C,
+): Array<ContractOutput<C>> {
+  return results
+    .filter(({ action }) => action.connector === operation.connector && action.operation === operation.name)
+    .map(({ output }) => output as ContractOutput<C>);
+}
+
+/** The output of the one write of a contract a procedure did (an error when it did none: a bug). */
+export function outputOf<C extends AnyOperationContract>(
+  results: readonly WriteResult[],
+  operation: C,
+): ContractOutput<C> {
+  const [output] = outputsOf(results, operation);
+  if (output === undefined) throw new Error(`no ${operation.connector}.${operation.name} write was done`);
+  return output;
 }
 
 /** How to ask for a slot. */
@@ -110,7 +177,7 @@ export interface SlotSpec {
 }
 
 /**
- * One intent's procedure (SPEC.md's table), declared as data plus two functions: `plan` decides the
+ * One intent's procedure (the table in docs/product.md), declared as data plus two functions: `plan` decides the
  * next step from the slots and reads; `complete` says what to tell and email once the writes are done.
  */
 export interface Procedure {
@@ -123,10 +190,12 @@ export interface Procedure {
   plan(context: ProcedureContext): Promise<Plan>;
   complete?(
     context: ProcedureContext,
-    results: Array<{ action: WriteAction; output: Record<string, unknown> }>,
+    results: WriteResult[],
   ): {
     text: string;
     email?: EmailSpec;
+    /** Further notices, e.g. to the address an email change replaced. */
+    notices?: EmailSpec[];
   };
 }
 

@@ -1,12 +1,5 @@
-import { ask, mustRead, type Procedure } from './procedure.ts';
-
-interface Incident {
-  id: string;
-  title: string;
-  status: string;
-  severity: 'SEV1' | 'SEV2' | 'SEV3';
-  summary: string;
-}
+import { ticketing } from '../../connectors/contracts.ts';
+import { ask, mustRead, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 const urgent =
   /\b(down|outage|all (our|my) (data|dashboards)|production|data loss|lost data|nothing works|completely broken|urgent|critical|asap)\b/i;
@@ -31,7 +24,7 @@ export const reportBugProcedure: Procedure = {
     if (!description) return ask(this, 'description');
     // An anonymous visitor can file a ticket: the engineers need an address to answer.
     if (!context.customer && !context.slots.email) return ask(this, 'email');
-    const { data } = await mustRead<{ incidents: Incident[] }>(context, 'ticketing', 'search_incidents', {
+    const { data } = await mustRead(context, ticketing.searchIncidents, {
       query: description,
       only_open: true,
       limit: 1,
@@ -54,33 +47,32 @@ export const reportBugProcedure: Procedure = {
       kind: 'confirm',
       prompt: `${known}Shall I open a ${priority}-priority ticket${incident ? ` linked to ${incident.id} so you get updates` : ' for our engineers'}?`,
       actions: [
-        {
-          connector: 'ticketing',
-          operation: 'create_ticket',
-          input: {
+        writeAction(
+          ticketing.createTicket,
+          {
             subject,
             description,
             priority,
             category: 'bug',
             ...(context.customer ? {} : { requester_email: context.slots.email }),
           },
-          label: `open a ${priority}-priority bug ticket: ${subject}`,
-        },
+          `open a ${priority}-priority bug ticket: ${subject}`,
+        ),
       ],
     };
   },
   complete(context, results) {
-    const output = results[0]!.output;
-    const incident = output.incident as { id: string; title: string } | null | undefined;
+    const output = outputOf(results, ticketing.createTicket);
+    const incident = output.incident;
     return {
-      text: `I've opened ticket ${String(output.ticket_id)}${incident ? `, linked to the known incident ${incident.id}` : ''}. Our engineers will follow up by email${context.customer ? ', and I have emailed you the reference' : ''}.`,
+      text: `I've opened ticket ${output.ticket_id}${incident ? `, linked to the known incident ${incident.id}` : ''}. Our engineers will follow up by email${context.customer ? ', and I have emailed you the reference' : ''}.`,
       ...(context.customer
         ? {
             email: {
               template: 'ticket_created',
               variables: {
-                ticket_id: String(output.ticket_id),
-                subject: String(output.subject).slice(0, 200),
+                ticket_id: output.ticket_id,
+                subject: output.subject.slice(0, 200),
                 priority: results[0]!.action.input.priority,
                 ...(incident ? { incident_title: incident.title.slice(0, 200) } : {}),
               },

@@ -1,14 +1,5 @@
+import { ticketing } from '../../connectors/contracts.ts';
 import { ask, type Procedure, ReadFailed } from './procedure.ts';
-
-interface Ticket {
-  id: string;
-  subject: string;
-  status: string;
-  priority: string;
-  updated_at: string;
-  assignee?: string | null;
-  incident_id: string | null;
-}
 
 const statusWords: Record<string, string> = {
   new: 'received and waiting to be picked up',
@@ -27,7 +18,7 @@ export const ticketStatusProcedure: Procedure = {
   slots: { ticket_id: { prompt: 'Which ticket is it (e.g. TCK-1042)?' } },
   async plan(context) {
     if (!context.slots.ticket_id) {
-      const list = await context.read<{ tickets: Ticket[] }>('ticketing', 'list_tickets', {
+      const list = await context.read(ticketing.listTickets, {
         open_only: true,
         limit: 5,
       });
@@ -40,7 +31,7 @@ export const ticketStatusProcedure: Procedure = {
         };
       } else return ask(this, 'ticket_id');
     }
-    const ticket = await context.read<Ticket>('ticketing', 'get_ticket', {
+    const ticket = await context.read(ticketing.getTicket, {
       ticket_id: context.slots.ticket_id,
     });
     if (!ticket.ok) {

@@ -1,41 +1,12 @@
-import { z } from 'zod';
 import type { ApiApp, ApiContext } from '../context.ts';
+import {
+  auditQuerySchema,
+  auditResponseSchema,
+  outboxQuerySchema,
+  outboxResponseSchema,
+} from '../contract/admin.ts';
 import { ApiError } from '../errors.ts';
 import { adminSchema, iso } from './shared.ts';
-
-const auditEntry = z.object({
-  id: z.string(),
-  at: z.string(),
-  conversationId: z.string().nullable(),
-  actor: z.string(),
-  accountId: z.string().nullable(),
-  connectorId: z.string(),
-  operation: z.string(),
-  effect: z.enum(['read', 'write']),
-  idempotencyKey: z.string().nullable(),
-  outcome: z.string(),
-  errorKind: z.string().nullable(),
-  latencyMs: z.number(),
-  stale: z.boolean(),
-  /** Redacted when written: input (without secrets), error message, approvals, the actor's id. */
-  detail: z.record(z.string(), z.unknown()),
-});
-
-const outboxEntry = z.object({
-  id: z.string(),
-  messageId: z.string(),
-  conversationId: z.string().nullable(),
-  to: z.string(),
-  from: z.string(),
-  subject: z.string(),
-  textBody: z.string(),
-  template: z.string().nullable(),
-  status: z.enum(['queued', 'sending', 'sent', 'failed']),
-  attempts: z.number(),
-  lastError: z.string().nullable(),
-  createdAt: z.string(),
-  sentAt: z.string().nullable(),
-});
 
 interface AuditRowRecord {
   id: string;
@@ -65,17 +36,8 @@ export async function registerAuditRoutes(app: ApiApp, context: ApiContext): Pro
         ...adminSchema,
         summary:
           'Connector calls and admin changes, newest first; pass nextBefore as before for the next page',
-        querystring: z.object({
-          before: z
-            .string()
-            .regex(/^\d{1,18}$/, 'an audit entry id')
-            .optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          connector: z.string().min(1).max(64).optional(),
-          outcome: z.string().min(1).max(40).optional(),
-          conversation: z.string().min(1).max(100).optional(),
-        }),
-        response: { 200: z.object({ entries: z.array(auditEntry), nextBefore: z.string().nullable() }) },
+        querystring: auditQuerySchema,
+        response: { 200: auditResponseSchema },
       },
     },
     async (request) => {
@@ -85,10 +47,10 @@ export async function registerAuditRoutes(app: ApiApp, context: ApiContext): Pro
       const { rows } = await pool.query<AuditRowRecord>(
         `SELECT id::text AS id, at, conversation_id, actor, account_id, connector_id, operation, effect,
            idempotency_key, outcome, error_kind, latency_ms, stale, detail
-         FROM audit_log
-         WHERE ($1::bigint IS NULL OR id < $1::bigint) AND ($2::text IS NULL OR connector_id = $2)
+         FROM audit_log a
+         WHERE ($1::bigint IS NULL OR a.id < $1::bigint) AND ($2::text IS NULL OR connector_id = $2)
            AND ($3::text IS NULL OR outcome = $3) AND ($4::text IS NULL OR conversation_id = $4)
-         ORDER BY id DESC LIMIT $5`,
+         ORDER BY a.id DESC LIMIT $5`,
         [before ?? null, connector ?? null, outcome ?? null, conversation ?? null, limit + 1],
       );
       const page = rows.slice(0, limit);
@@ -121,11 +83,8 @@ export async function registerAuditRoutes(app: ApiApp, context: ApiContext): Pro
         ...adminSchema,
         summary:
           'Embedded demo only: the emails Switchboard sent or is sending (codes, invoices, confirmations)',
-        querystring: z.object({
-          status: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-        }),
-        response: { 200: z.object({ messages: z.array(outboxEntry) }) },
+        querystring: outboxQuerySchema,
+        response: { 200: outboxResponseSchema },
       },
     },
     async (request) => {

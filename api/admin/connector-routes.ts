@@ -1,6 +1,12 @@
-import { z } from 'zod';
 import type { CredentialInfo } from '../../connectors/core/vault.ts';
 import type { ApiApp, ApiContext } from '../context.ts';
+import {
+  type ConnectorHealth,
+  type CredentialSummary,
+  connectorDetailResponseSchema,
+  connectorListResponseSchema,
+  connectorTestResponseSchema,
+} from '../contract/admin.ts';
 import {
   auditHealth,
   healthStatus,
@@ -12,55 +18,12 @@ import {
 import { registerCredentialRoutes } from './credential-routes.ts';
 import { adminSchema, connectorParams, iso, knownConnector } from './shared.ts';
 
-const lastError = z.object({ kind: z.string(), message: z.string(), at: z.string() }).nullable();
-const latencyBucket = z.object({
-  minute: z.string(),
-  calls: z.number(),
-  failures: z.number(),
-  p95LatencyMs: z.number(),
-});
-
-/** What the admin page shows of a connector's credentials: field names and dates, never values. */
-export const credentialSummary = z.object({
-  state: z.enum(['ok', 'missing', 'expiring', 'expired', 'invalid', 'not_required']),
-  fields: z.array(
-    z.object({
-      field: z.string(),
-      set: z.boolean(),
-      updatedAt: z.string(),
-      expiresAt: z.string().nullable(),
-    }),
-  ),
-});
-
-const health = z.object({
-  status: z.enum(['ok', 'degraded', 'down', 'idle']),
-  windowMinutes: z.number(),
-  calls: z.number(),
-  failures: z.number(),
-  successRate: z.number().nullable(),
-  p50LatencyMs: z.number().nullable(),
-  p95LatencyMs: z.number().nullable(),
-  circuit: z.enum(['closed', 'half_open', 'open']),
-  lastError,
-  latency: z.array(latencyBucket),
-});
-
-const operation = z.object({ name: z.string(), effect: z.enum(['read', 'write']), description: z.string() });
-const connectorSummary = z.object({
-  id: z.string(),
-  title: z.string(),
-  operations: z.array(operation),
-  health,
-  credentials: credentialSummary,
-});
-
 /** The credential summary of one connector from the vault's metadata (no secret is opened). */
 export async function summarizeCredentials(
   context: ApiContext,
   connectorId: string,
   stored: CredentialInfo[],
-): Promise<z.infer<typeof credentialSummary>> {
+): Promise<CredentialSummary> {
   const fields = stored.filter((info) => info.connectorId === connectorId);
   if (fields.length === 0) return { state: 'not_required', fields: [] };
   const status = await context.vault.status(
@@ -91,7 +54,7 @@ export async function registerConnectorRoutes(app: ApiApp, context: ApiContext):
       auditHealth(pool, since, connectorId),
       latencyBuckets(pool, since, connectorId),
     ]);
-    return (id: string): z.infer<typeof health> => {
+    return (id: string): ConnectorHealth => {
       const own = stats.get(id) ?? idleHealth();
       const circuit = gateway.circuitState(id);
       return {
@@ -111,7 +74,7 @@ export async function registerConnectorRoutes(app: ApiApp, context: ApiContext):
         ...adminSchema,
         summary:
           'Connectors with health over the last 15 minutes (from the audit log), operations, credentials',
-        response: { 200: z.object({ connectors: z.array(connectorSummary) }) },
+        response: { 200: connectorListResponseSchema },
       },
     },
     async () => {
@@ -134,12 +97,7 @@ export async function registerConnectorRoutes(app: ApiApp, context: ApiContext):
         ...adminSchema,
         summary: 'One connector: health with recent calls, operations, credentials (names only), policy',
         params: connectorParams,
-        response: {
-          200: connectorSummary.extend({
-            recentCalls: z.array(z.object({ at: z.string(), latencyMs: z.number(), ok: z.boolean() })),
-            policy: z.record(z.string(), z.unknown()),
-          }),
-        },
+        response: { 200: connectorDetailResponseSchema },
       },
     },
     async (request) => {
@@ -168,7 +126,7 @@ export async function registerConnectorRoutes(app: ApiApp, context: ApiContext):
         ...adminSchema,
         summary: "Test the connection: runs the connector's who-am-I check",
         params: connectorParams,
-        response: { 200: z.object({ ok: z.boolean(), detail: z.string(), latencyMs: z.number() }) },
+        response: { 200: connectorTestResponseSchema },
       },
     },
     async (request) => {

@@ -1,29 +1,15 @@
-import { z } from 'zod';
 import { ConnectorError } from '../../connectors/core/errors.ts';
 import { connectorPolicySchema, PolicyError } from '../../connectors/core/policy.ts';
 import { getPolicy } from '../../connectors/core/policy-store.ts';
 import type { ApiApp, ApiContext } from '../context.ts';
+import {
+  credentialsBodySchema,
+  credentialsResponseSchema,
+  type PolicyView,
+  policyViewSchema,
+} from '../contract/admin.ts';
 import { ApiError } from '../errors.ts';
 import { adminSchema, auditAdminChange, connectorParams, iso, knownConnector } from './shared.ts';
-
-const fieldName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a field name is letters, digits and _ (e.g. api_key)');
-
-/** Field → secret; `null` removes the field. Values are written to the vault and never returned. */
-const credentialsBody = z
-  .record(fieldName, z.string().min(1, 'a credential value is empty').max(16_384).nullable())
-  .refine((fields) => Object.keys(fields).length > 0, 'give at least one field')
-  .refine((fields) => Object.keys(fields).length <= 20, 'at most 20 fields at once');
-
-const policyView = z.object({
-  connectorId: z.string(),
-  /** `stored`: an admin's override; `default`: the policy the connector ships with. */
-  source: z.enum(['stored', 'default']),
-  updatedBy: z.string().nullable(),
-  updatedAt: z.string().nullable(),
-  policy: z.record(z.string(), z.unknown()),
-});
 
 /** Write-only credentials, and the view and change of a connector's policy. */
 export async function registerCredentialRoutes(app: ApiApp, context: ApiContext): Promise<void> {
@@ -38,15 +24,8 @@ export async function registerCredentialRoutes(app: ApiApp, context: ApiContext)
         summary:
           'Set credentials (write-only: stored encrypted; the response names the fields, never values)',
         params: connectorParams,
-        body: credentialsBody,
-        response: {
-          200: z.object({
-            connectorId: z.string(),
-            fields: z.array(z.object({ field: z.string(), updatedAt: z.string() })),
-            removed: z.array(z.string()),
-            updatedAt: z.string(),
-          }),
-        },
+        body: credentialsBodySchema,
+        response: { 200: credentialsResponseSchema },
       },
     },
     async (request) => {
@@ -79,7 +58,7 @@ export async function registerCredentialRoutes(app: ApiApp, context: ApiContext)
     },
   );
 
-  async function policyOf(connectorId: string): Promise<z.infer<typeof policyView>> {
+  async function policyOf(connectorId: string): Promise<PolicyView> {
     try {
       const [policy, stored] = await Promise.all([
         gateway.getPolicy(connectorId),
@@ -107,7 +86,7 @@ export async function registerCredentialRoutes(app: ApiApp, context: ApiContext)
         ...adminSchema,
         summary: "The connector's effective policy: allowed operations, field rules, segment rules, limits",
         params: connectorParams,
-        response: { 200: policyView },
+        response: { 200: policyViewSchema },
       },
     },
     async (request) => policyOf(knownConnector(context, request.params.id).id),
@@ -121,7 +100,7 @@ export async function registerCredentialRoutes(app: ApiApp, context: ApiContext)
         summary: "Replace the connector's policy (validated; operation names must exist)",
         params: connectorParams,
         body: connectorPolicySchema,
-        response: { 200: policyView },
+        response: { 200: policyViewSchema },
       },
     },
     async (request) => {

@@ -6,6 +6,17 @@ import { recordRunStarted } from '../../evals/eval-runs-store.ts';
 import { loadSuite, SuiteLoadError } from '../../evals/load-suite.ts';
 import { selectScenarios } from '../../evals/runner.ts';
 import type { ApiApp, ApiContext } from '../context.ts';
+import {
+  type EvalMetrics,
+  type EvalRunSummary,
+  evalListQuerySchema,
+  evalListResponseSchema,
+  evalRunDetailResponseSchema,
+  evalRunParamsSchema,
+  type ScenarioResult,
+  startEvalBodySchema,
+  startEvalResponseSchema,
+} from '../contract/admin.ts';
 import { ApiError } from '../errors.ts';
 import { adminSchema, iso } from './shared.ts';
 
@@ -28,50 +39,6 @@ const storedSummary = z.looseObject({
   errors: z.number(),
   latencyMs: z.object({ p50: z.number(), p95: z.number() }).nullable(),
 });
-const metrics = z.object({
-  scenarios: z.number(),
-  total: z.number(),
-  resolutionRate: z.number(),
-  correctHandlingRate: z.number(),
-  harmfulRate: z.number(),
-  harmfulActions: z.number(),
-  falseResolutionRate: z.number(),
-  passHatK: z.number(),
-  errors: z.number(),
-  latencyP50Ms: z.number().nullable(),
-  latencyP95Ms: z.number().nullable(),
-});
-const runSummary = z.object({
-  id: z.string(),
-  suite: z.string(),
-  options: z.record(z.string(), z.unknown()),
-  status: z.enum(['running', 'finished', 'abandoned']),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  agent: metrics.nullable(),
-  baseline: metrics.nullable(),
-  thresholdFailures: z.array(z.string()),
-});
-const scenarioResult = z.object({
-  id: z.string(),
-  title: z.string(),
-  tags: z.array(z.string()),
-  run: z.number(),
-  baseline: z.string(),
-  conversationId: z.string().nullable(),
-  passed: z.boolean(),
-  failures: z.array(z.string()),
-  checks: z.array(z.object({ name: z.string(), passed: z.boolean() })),
-  harmful: z.array(z.string()),
-  expectedOutcome: z.string(),
-  actualOutcome: z.string(),
-  falseResolution: z.boolean(),
-  durationMs: z.number(),
-  turnLatenciesMs: z.array(z.number()),
-  transcript: z.array(z.record(z.string(), z.unknown())),
-  error: z.string().nullable(),
-});
-
 interface RunRow {
   id: string;
   suite: string;
@@ -81,7 +48,7 @@ interface RunRow {
   finished_at: Date | null;
 }
 
-function metricsOf(value: unknown): z.infer<typeof metrics> | null {
+function metricsOf(value: unknown): EvalMetrics | null {
   const parsed = storedSummary.safeParse(value);
   if (!parsed.success) return null;
   const summary = parsed.data;
@@ -100,7 +67,7 @@ function metricsOf(value: unknown): z.infer<typeof metrics> | null {
   };
 }
 
-function summarizeRun(row: RunRow): z.infer<typeof runSummary> {
+function summarizeRun(row: RunRow): EvalRunSummary {
   const status = row.finished_at
     ? 'finished'
     : Date.now() - new Date(row.started_at).getTime() > abandonedAfterMs
@@ -130,12 +97,8 @@ export async function registerEvalRoutes(app: ApiApp, context: ApiContext): Prom
       schema: {
         ...adminSchema,
         summary: 'Start an eval run of a suite (scripted customer, local reasoner); it runs as a queued job',
-        body: z.object({
-          suite: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'a suite name such as smoke or core'),
-          baseline: z.enum(['kb-only']).nullable().optional(),
-          filter: z.string().trim().min(1).max(200).nullable().optional(),
-        }),
-        response: { 202: z.object({ runId: z.string(), scenarios: z.number() }) },
+        body: startEvalBodySchema,
+        response: { 202: startEvalResponseSchema },
       },
     },
     async (request, reply) => {
@@ -179,11 +142,8 @@ export async function registerEvalRoutes(app: ApiApp, context: ApiContext): Prom
       schema: {
         ...adminSchema,
         summary: 'Eval runs, newest first, with resolution rate, correct handling, harmful actions',
-        querystring: z.object({
-          suite: z.string().max(64).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-        }),
-        response: { 200: z.object({ runs: z.array(runSummary) }) },
+        querystring: evalListQuerySchema,
+        response: { 200: evalListResponseSchema },
       },
     },
     async (request) => {
@@ -202,8 +162,8 @@ export async function registerEvalRoutes(app: ApiApp, context: ApiContext): Prom
       schema: {
         ...adminSchema,
         summary: "One eval run: its metrics and every scenario's verdict, checks and transcript",
-        params: z.object({ id: z.string().regex(/^[\w-]{1,100}$/, 'not an eval run id') }),
-        response: { 200: runSummary.extend({ results: z.array(scenarioResult) }) },
+        params: evalRunParamsSchema,
+        response: { 200: evalRunDetailResponseSchema },
       },
     },
     async (request) => {
@@ -219,7 +179,7 @@ export async function registerEvalRoutes(app: ApiApp, context: ApiContext): Prom
 }
 
 /** A stored ScenarioResult (evals/run-scenario.ts) as the page shows it; older rows may lack fields. */
-function toScenarioResult(result: Record<string, unknown>): z.infer<typeof scenarioResult> {
+function toScenarioResult(result: Record<string, unknown>): ScenarioResult {
   const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
   return {
     id: String(result.id ?? ''),

@@ -1,27 +1,8 @@
-import { z } from 'zod';
-import { controlChannel } from '../../jobs/live-events.ts';
+import { controlChannel } from '../../conversations/live-events.ts';
 import type { ApiApp, ApiContext } from '../context.ts';
+import { armFaultBodySchema, faultsResponseSchema } from '../contract/admin.ts';
 import { ApiError } from '../errors.ts';
 import { adminSchema } from './shared.ts';
-
-const faultView = z.object({
-  connector: z.string(),
-  operation: z.string(),
-  mode: z.enum(['error', 'timeout', 'slow', 'malformed']),
-  times: z.number(),
-  delayMs: z.number().optional(),
-});
-
-const armBody = z.object({
-  connector: z.string().min(1).max(64),
-  /** One operation, or every operation of the connector (default). */
-  operation: z.string().min(1).max(100).default('*'),
-  mode: z.enum(['error', 'timeout', 'slow', 'malformed']),
-  /** Vendor calls the fault answers (each retry attempt is one); the default lasts until cleared. */
-  count: z.number().int().min(1).max(1_000_000).default(100_000),
-  /** For `slow`: how long each call is held (default 3 s). */
-  delayMs: z.number().int().min(1).max(120_000).optional(),
-});
 
 /**
  * Fault injection (demos, browser tests): make a connector misbehave in this process and, over the
@@ -42,7 +23,7 @@ export async function registerFaultRoutes(app: ApiApp, context: ApiContext): Pro
       schema: {
         ...adminSchema,
         summary: 'Faults armed in this process',
-        response: { 200: z.object({ armed: z.array(faultView) }) },
+        response: { 200: faultsResponseSchema },
       },
     },
     async () => {
@@ -58,8 +39,8 @@ export async function registerFaultRoutes(app: ApiApp, context: ApiContext): Pro
         ...adminSchema,
         summary:
           "Arm a fault: the connector's calls fail (error), hang (timeout), slow down or return garbage",
-        body: armBody,
-        response: { 201: z.object({ armed: z.array(faultView) }) },
+        body: armFaultBodySchema,
+        response: { 201: faultsResponseSchema },
       },
     },
     async (request, reply) => {
@@ -109,7 +90,7 @@ export async function registerFaultRoutes(app: ApiApp, context: ApiContext): Pro
       schema: {
         ...adminSchema,
         summary: 'Clear every armed fault',
-        response: { 200: z.object({ armed: z.array(faultView) }) },
+        response: { 200: faultsResponseSchema },
       },
     },
     async (request) => {

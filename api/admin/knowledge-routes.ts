@@ -1,50 +1,22 @@
-import { z } from 'zod';
 import { DocumentBatchError, IndexMismatchError } from '../../knowledge/errors.ts';
 import { parseBatch } from '../../knowledge/ingest.ts';
 import { sharedLocalEmbedder } from '../../knowledge/local-embedder.ts';
 import { createKnowledgeSearch } from '../../knowledge/search.ts';
 import type { ApiApp, ApiContext } from '../context.ts';
+import {
+  articleListResponseSchema,
+  ingestBodySchema,
+  ingestResponseSchema,
+  knowledgeSearchQuerySchema,
+  knowledgeSearchResponseSchema,
+} from '../contract/admin.ts';
 import { ApiError } from '../errors.ts';
 import { adminSchema, iso } from './shared.ts';
-
-const slugPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const articlePath = z
-  .string()
-  .min(1)
-  .max(300)
-  .regex(
-    /^[\w.-]+(\/[\w.-]+)*\.(md|markdown|html|htm|txt)$/i,
-    'a relative file name ending .md, .html or .txt',
-  )
-  .refine((path) => !path.split('/').includes('..'), 'must not contain ..');
-
-/** One article: Markdown (or HTML/text) with front matter; named by a file path or by its slug. */
-const articleInput = z
-  .object({
-    path: articlePath.optional(),
-    slug: z.string().max(200).regex(slugPattern, 'must be kebab-case (a-z, 0-9, -)').optional(),
-    content: z.string().min(1).max(1_000_000),
-  })
-  .refine((article) => article.path !== undefined || article.slug !== undefined, 'give a path or a slug');
-
-const ingestBody = z.union([z.object({ articles: z.array(articleInput).min(1).max(500) }), articleInput]);
-
-const articleSummary = z.object({
-  slug: z.string(),
-  title: z.string(),
-  url: z.string().nullable(),
-  category: z.string().nullable(),
-  tags: z.array(z.string()),
-  visibility: z.enum(['public', 'internal']),
-  chunks: z.number(),
-  updatedAt: z.string(),
-  ingestedAt: z.string(),
-});
 
 /** Knowledge: the indexed articles, ingestion (a queued job), and a search with its scores. */
 export async function registerKnowledgeRoutes(app: ApiApp, context: ApiContext): Promise<void> {
   const { pool } = context.database;
-  // The same model the agent's knowledge search uses (api/wiring.ts), so the scores are the agent's.
+  // The same model the agent's knowledge search uses (app/wiring.ts), so the scores are the agent's.
   const search = createKnowledgeSearch({ db: pool, embedder: sharedLocalEmbedder() });
 
   app.get(
@@ -53,7 +25,7 @@ export async function registerKnowledgeRoutes(app: ApiApp, context: ApiContext):
       schema: {
         ...adminSchema,
         summary: 'Indexed help-center articles with their chunk counts',
-        response: { 200: z.object({ articles: z.array(articleSummary), model: z.string().nullable() }) },
+        response: { 200: articleListResponseSchema },
       },
     },
     async () => {
@@ -98,8 +70,8 @@ export async function registerKnowledgeRoutes(app: ApiApp, context: ApiContext):
         ...adminSchema,
         summary:
           'Ingest articles (checked now, embedded by a queued job): { path|slug, content } or { articles }',
-        body: ingestBody,
-        response: { 202: z.object({ queued: z.number(), slugs: z.array(z.string()) }) },
+        body: ingestBodySchema,
+        response: { 202: ingestResponseSchema },
       },
     },
     async (request, reply) => {
@@ -149,30 +121,8 @@ export async function registerKnowledgeRoutes(app: ApiApp, context: ApiContext):
       schema: {
         ...adminSchema,
         summary: 'Try a search: the passages the agent would retrieve, with their scores',
-        querystring: z.object({
-          q: z.string().trim().min(1, 'the query is empty').max(1000),
-          limit: z.coerce.number().int().min(1).max(50).default(5),
-          audience: z.enum(['public', 'internal']).default('public'),
-          mode: z.enum(['hybrid', 'vector', 'fulltext']).default('hybrid'),
-        }),
-        response: {
-          200: z.object({
-            query: z.string(),
-            results: z.array(
-              z.object({
-                slug: z.string(),
-                title: z.string(),
-                heading: z.string(),
-                url: z.string().nullable(),
-                snippet: z.string(),
-                score: z.number(),
-                vectorScore: z.number().nullable(),
-                textScore: z.number().nullable(),
-              }),
-            ),
-            timings: z.object({ embeddingMs: z.number(), searchMs: z.number() }),
-          }),
-        },
+        querystring: knowledgeSearchQuerySchema,
+        response: { 200: knowledgeSearchResponseSchema },
       },
     },
     async (request) => {

@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { Queryable } from '../../db/database.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 
+export { connectorParamsSchema as connectorParams } from '../contract/admin.ts';
+
 /** Route options every admin route shares: the OpenAPI tag and the console-session security scheme. */
 export const adminSchema = { tags: ['admin'], security: [{ consoleSession: [] }] } as const;
-
-/** A connector id in a path. */
-export const connectorParams = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'not a connector id'),
-});
 
 /** The connector as the gateway describes it, or 404 `not_found`. */
 export function knownConnector(context: ApiContext, id: string) {

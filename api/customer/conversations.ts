@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { openChatConversation } from '../../conversations/chat-intake.ts';
+import type { CustomerMessage } from '../contract/customer.ts';
 import { ApiError } from '../errors.ts';
 import { newAccessToken, tokenMatches, type VerifiedCustomer } from './identity.ts';
 
@@ -13,33 +14,13 @@ export interface ConversationRow {
   created_at: Date;
 }
 
-export interface StoredMessageView {
-  id: string;
-  role: 'customer' | 'agent' | 'human';
-  text: string;
-  citations: Array<{ slug: string; title: string; url: string | null }>;
-  createdAt: string;
-}
-
 /** Starts a conversation for a verified customer or an anonymous visitor; returns its access token once. */
 export async function startConversation(
   pool: pg.Pool,
   customer: VerifiedCustomer | null,
 ): Promise<{ conversationId: string; accessToken: string }> {
-  const conversationId = `conv_${randomUUID().replace(/-/g, '')}`;
   const { token, hash } = newAccessToken();
-  await pool.query(
-    `INSERT INTO conversations (id, channel, contact_id, account_id, verified, verified_by, access_token_hash)
-     VALUES ($1, 'chat', $2, $3, $4, $5, $6)`,
-    [
-      conversationId,
-      customer?.contactId ?? null,
-      customer?.accountId ?? null,
-      customer !== null,
-      customer ? 'token' : null,
-      hash,
-    ],
-  );
+  const conversationId = await openChatConversation(pool, customer, hash);
   return { conversationId, accessToken: token };
 }
 
@@ -67,16 +48,17 @@ export async function customerMessages(
   pool: pg.Pool,
   conversationId: string,
   afterId = 0,
-): Promise<StoredMessageView[]> {
+): Promise<CustomerMessage[]> {
   const { rows } = await pool.query<{
     id: string;
-    role: StoredMessageView['role'];
+    role: CustomerMessage['role'];
     body: string;
-    metadata: { citations?: StoredMessageView['citations'] };
+    metadata: { citations?: CustomerMessage['citations'] };
     created_at: Date;
   }>(
+    // messages.id, not the text alias `id`: '10' would sort before '9'.
     `SELECT id::text AS id, role, body, metadata, created_at FROM messages
-      WHERE conversation_id = $1 AND role <> 'system' AND id > $2 ORDER BY id`,
+      WHERE conversation_id = $1 AND role <> 'system' AND id > $2 ORDER BY messages.id`,
     [conversationId, afterId],
   );
   return rows.map((row) => ({
@@ -86,43 +68,4 @@ export async function customerMessages(
     citations: row.metadata.citations ?? [],
     createdAt: new Date(row.created_at).toISOString(),
   }));
-}
-
-/**
- * Stores a customer message with its turn pending — before anything is acknowledged — once per
- * client message id. Returns the stored row's id (the turn id), and whether it was new.
- */
-export async function acceptCustomerMessage(
-  pool: pg.Pool,
-  conversationId: string,
-  text: string,
-  clientMessageId: string,
-): Promise<{ messageId: string; created: boolean; turnStatus: string }> {
-  const inserted = await pool.query<{ id: string }>(
-    `INSERT INTO messages (conversation_id, role, body, client_message_id, turn_status)
-     VALUES ($1, 'customer', $2, $3, 'pending')
-     ON CONFLICT (conversation_id, client_message_id) DO NOTHING RETURNING id::text AS id`,
-    [conversationId, text, clientMessageId],
-  );
-  if (inserted.rows[0]) return { messageId: inserted.rows[0].id, created: true, turnStatus: 'pending' };
-  const { rows } = await pool.query<{ id: string; turn_status: string | null; body: string }>(
-    `SELECT id::text AS id, turn_status, body FROM messages WHERE conversation_id = $1 AND client_message_id = $2`,
-    [conversationId, clientMessageId],
-  );
-  const existing = rows[0]!;
-  if (existing.body !== text)
-    throw new ApiError('conflict', `Message id ${clientMessageId} was already used for a different message`);
-  return { messageId: existing.id, created: false, turnStatus: existing.turn_status ?? 'done' };
-}
-
-/** The replies a finished turn stored (a resent message gets them again instead of a second turn). */
-export async function repliesOfTurn(pool: pg.Pool, conversationId: string, turnId: string) {
-  const { rows } = await pool.query<{
-    body: string;
-    metadata: { citations?: StoredMessageView['citations'] };
-  }>(
-    `SELECT body, metadata FROM messages WHERE conversation_id = $1 AND client_message_id LIKE $2 ORDER BY id`,
-    [conversationId, `${turnId}:%`],
-  );
-  return rows.map((row) => ({ text: row.body, citations: row.metadata.citations ?? [] }));
 }

@@ -40,6 +40,7 @@ const signRs256 = (claims: Record<string, unknown>, privateKey = keys.privateKey
     .setProtectedHeader({ alg: 'RS256', kid })
     .setIssuer('https://app.brightpath.example')
     .setAudience('switchboard')
+    .setIssuedAt()
     .setExpirationTime('5m')
     .sign(privateKey);
 
@@ -70,12 +71,14 @@ describe('customer identity from a JWKS URL', () => {
     const otherAudience = await new SignJWT({ sub: 'ct_1' })
       .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
       .setAudience('someone-else')
+      .setIssuedAt()
       .setExpirationTime('5m')
       .sign(keys.privateKey);
     await expect(identity.verify(otherAudience)).rejects.toThrow(/invalid/);
     // An attacker who knows the public key must not be able to sign HS256 tokens with it.
     const hs256 = await new SignJWT({ sub: 'ct_1' })
       .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+      .setIssuedAt()
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode('x'.repeat(40)));
     await expect(identity.verify(hs256)).rejects.toThrow(IdentityError);
@@ -85,5 +88,49 @@ describe('customer identity from a JWKS URL', () => {
     const identity = createCustomerIdentity({ pool: database.pool });
     expect(identity.enabled).toBe(false);
     await expect(identity.verify(await signRs256({ sub: 'ct_1' }))).rejects.toThrow(/not accepted/);
+  });
+});
+
+describe('identity token lifetime', () => {
+  const secret = 'lifetime-test-secret-0123456789abcdef';
+  const now = () => Math.floor(Date.now() / 1000);
+  /** Signs exactly the claims given: no iat or exp is added. */
+  const signRaw = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+
+  it('accepts a token whose lifetime is within the bound', async () => {
+    const identity = createCustomerIdentity({ pool: database.pool, secret, maxLifetimeSeconds: 3600 });
+    const token = await signRaw({ sub: 'ct_1', iat: now(), exp: now() + 3600 });
+    expect((await identity.verify(token)).contactId).toBe('ct_1');
+  });
+
+  it.each([
+    // The attack run's token: exp in the year 33658.
+    ['exp in the year 33658', () => ({ sub: 'ct_1', iat: now(), exp: 1_000_000_000_000 }), /lifetime/],
+    ['no exp', () => ({ sub: 'ct_1', iat: now() }), /exp/],
+    ['no iat', () => ({ sub: 'ct_1', exp: now() + 60 }), /iat/],
+    ['iat in the future', () => ({ sub: 'ct_1', iat: now() + 7200, exp: now() + 7260 }), /iat|future/],
+    [
+      'a lifetime one second over the bound',
+      () => ({ sub: 'ct_1', iat: now(), exp: now() + 3601 }),
+      /lifetime/,
+    ],
+    ['iat older than the bound', () => ({ sub: 'ct_1', iat: now() - 7200, exp: now() + 60 }), /expired/],
+  ])('refuses a token with %s', async (_name, claims, reason) => {
+    const identity = createCustomerIdentity({ pool: database.pool, secret, maxLifetimeSeconds: 3600 });
+    const verifying = identity.verify(await signRaw(claims()));
+    await expect(verifying).rejects.toThrow(IdentityError);
+    await expect(verifying).rejects.toThrow(reason);
+  });
+
+  it('defaults to at most 24 hours', async () => {
+    const identity = createCustomerIdentity({ pool: database.pool, secret });
+    const day = 24 * 60 * 60;
+    expect(
+      (await identity.verify(await signRaw({ sub: 'ct_1', iat: now(), exp: now() + day }))).contactId,
+    ).toBe('ct_1');
+    await expect(
+      identity.verify(await signRaw({ sub: 'ct_1', iat: now(), exp: now() + day + 1 })),
+    ).rejects.toThrow(/lifetime/);
   });
 });

@@ -38,27 +38,48 @@ export interface CustomerIdentityOptions {
   audience?: string;
   /** Allowed clock skew in seconds. */
   clockToleranceSeconds?: number;
+  /**
+   * Longest lifetime (`exp` − `iat`) a token may declare, in seconds; default 24 h. A token without
+   * `iat` or `exp`, issued in the future, or living longer is refused: a leaked long-lived token would
+   * otherwise act as the customer for years.
+   */
+  maxLifetimeSeconds?: number;
   /** Allow `signDemoToken` (embedded demo). */
   demoSigning?: boolean;
 }
 
-const claimsSchema = z
-  .object({
-    sub: z.string().min(1).max(200).optional(),
-    email: z.email().max(320).optional(),
-    exp: z.number(),
-  })
-  .refine((claims) => claims.sub || claims.email, { message: 'the token names no user (sub or email)' });
+/** The default and the largest allowed `maxLifetimeSeconds`. */
+export const defaultIdentityTokenLifetimeSeconds = 24 * 60 * 60;
+
+const claimsSchema = (maxLifetimeSeconds: number, nowSeconds: number, toleranceSeconds: number) =>
+  z
+    .object({
+      sub: z.string().min(1).max(200).optional(),
+      email: z.email().max(320).optional(),
+      iat: z.number({ error: 'the token has no iat (issued-at) claim' }).int(),
+      exp: z.number({ error: 'the token has no exp (expiry) claim' }).int(),
+    })
+    .refine((claims) => claims.sub || claims.email, { message: 'the token names no user (sub or email)' })
+    .refine((claims) => claims.iat <= nowSeconds + toleranceSeconds, {
+      message: 'the token was issued in the future',
+    })
+    .refine((claims) => claims.exp > claims.iat && claims.exp - claims.iat <= maxLifetimeSeconds, {
+      message: `the token's lifetime (exp - iat) must be positive and at most ${maxLifetimeSeconds} seconds`,
+    });
 
 /** Builds the verifier; with neither a secret nor a JWKS URL every token is refused. */
 export function createCustomerIdentity(options: CustomerIdentityOptions): CustomerIdentity {
   const secret = options.secret ? new TextEncoder().encode(options.secret) : null;
   const jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : null;
+  const clockTolerance = options.clockToleranceSeconds ?? 30;
+  const maxLifetimeSeconds = options.maxLifetimeSeconds ?? defaultIdentityTokenLifetimeSeconds;
   const verifyOptions = {
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),
-    clockTolerance: options.clockToleranceSeconds ?? 30,
-    requiredClaims: ['exp'],
+    clockTolerance,
+    requiredClaims: ['exp', 'iat'],
+    // Also bounds how long ago `iat` may lie, whatever `exp` says.
+    maxTokenAge: maxLifetimeSeconds,
   };
 
   async function claimsOf(token: string): Promise<JWTPayload> {
@@ -71,6 +92,8 @@ export function createCustomerIdentity(options: CustomerIdentityOptions): Custom
         return (await jwtVerify(token, secret, { ...verifyOptions, algorithms: ['HS256'] })).payload;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new IdentityError('the identity token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed)
+        throw new IdentityError(`the identity token's claims are invalid: ${error.message}`);
       if (error instanceof joseErrors.JOSEError)
         throw new IdentityError(`the identity token is invalid (${error.code})`);
       throw error;
@@ -83,7 +106,12 @@ export function createCustomerIdentity(options: CustomerIdentityOptions): Custom
   return {
     enabled: Boolean(secret || jwks),
     async verify(token) {
-      const parsed = claimsSchema.safeParse(await claimsOf(token));
+      const claims = await claimsOf(token);
+      const parsed = claimsSchema(
+        maxLifetimeSeconds,
+        Math.floor(Date.now() / 1000),
+        clockTolerance,
+      ).safeParse(claims);
       if (!parsed.success)
         throw new IdentityError(
           `the identity token's claims are invalid: ${parsed.error.issues[0]?.message}`,

@@ -1,9 +1,10 @@
 import { createUIMessageStream, pipeUIMessageStreamToResponse, type UIMessageChunk } from 'ai';
 import type { FastifyReply } from 'fastify';
 import type { AgentEvent } from '../../agent/events.ts';
-import { conversationChannel, type LiveEvent } from '../../jobs/live-events.ts';
+import { conversationChannel, type LiveEvent } from '../../conversations/live-events.ts';
+import { repliesOfTurn } from '../../conversations/store.ts';
 import type { ApiContext } from '../context.ts';
-import { repliesOfTurn } from './conversations.ts';
+import type { CustomerMessage } from '../contract/customer.ts';
 import { createUiChunkMapper } from './ui-stream.ts';
 
 /**
@@ -40,7 +41,8 @@ export async function streamTurn(
         const status = rows[0]?.turn_status ?? 'done';
         if (status !== 'done' && status !== 'failed') return false;
         for (const stored of await repliesOfTurn(context.database.pool, conversationId, turn.messageId)) {
-          write({ type: 'message', text: stored.text, citations: stored.citations });
+          const citations = (stored.metadata.citations ?? []) as CustomerMessage['citations'];
+          write({ type: 'message', text: stored.body, citations });
         }
         writer.write({ type: 'data-status', data: { status } });
         return true;

@@ -1,5 +1,9 @@
-import type { UIMessageChunk } from 'ai';
+import type { UIMessageChunk as AnyUiChunk } from 'ai';
 import type { AgentEvent } from '../../agent/events.ts';
+import type { ChatDataParts } from '../contract/customer.ts';
+
+/** A chunk of the stream, its data parts typed by the customer API contract. */
+type UIMessageChunk = AnyUiChunk<unknown, ChatDataParts>;
 
 /**
  * Turns the agent's events into AI SDK UI message stream chunks (so `useChat` renders them): text
@@ -77,7 +81,12 @@ export function createUiChunkMapper() {
       case 'slot-request':
         return [{ type: 'data-slot-request', data: { slot: event.slot, prompt: event.prompt } }];
       case 'confirmation-request':
-        return [{ type: 'data-confirmation', data: { prompt: event.prompt, actions: event.actions } }];
+        return [
+          {
+            type: 'data-confirmation',
+            data: { prompt: event.prompt, actionId: event.actionId, actions: event.actions },
+          },
+        ];
       case 'verification-request':
         return [{ type: 'data-verification', data: { email: event.email } }];
       case 'escalation':

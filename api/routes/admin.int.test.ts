@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { billing } from '../../connectors/contracts.ts';
 import type { CallerSession } from '../../connectors/core/definition.ts';
 import { createTestApi, type TestApi } from '../../test/support/api-harness.ts';
 import { loginAs } from '../../test/support/console-login.ts';
@@ -15,6 +16,9 @@ const routes: Array<{ method: Method; url: string; payload?: unknown }> = [
   { method: 'PUT', url: '/api/admin/connectors/crm/credentials', payload: { api_key: 'x' } },
   { method: 'GET', url: '/api/admin/connectors/billing/policy' },
   { method: 'PUT', url: '/api/admin/connectors/ticketing/policy', payload: {} },
+  { method: 'GET', url: '/api/admin/backends' },
+  { method: 'POST', url: '/api/admin/backends/billing/test', payload: { backend: 'builtin' } },
+  { method: 'PUT', url: '/api/admin/backends/calendar', payload: { backend: 'builtin' } },
   { method: 'GET', url: '/api/admin/faults' },
   { method: 'POST', url: '/api/admin/faults', payload: { connector: 'billing', mode: 'error' } },
   { method: 'DELETE', url: '/api/admin/faults' },
@@ -42,7 +46,7 @@ function asAdmin(options: InjectOptions) {
 
 /** Calls billing.get_subscription the way the agent does, for the verified demo customer. */
 function billingCall() {
-  return api.context.switchboard.gateway.call(customer, 'billing', 'get_subscription', {});
+  return api.context.switchboard.gateway.call(customer, billing.getSubscription, {});
 }
 
 async function connectorHealth(id: string) {
@@ -121,6 +125,7 @@ describe('admin OpenAPI', () => {
     for (const route of routes) {
       const path = route.url
         .split('?')[0]!
+        .replace(/\/backends\/(billing|calendar)(?=\/|$)/, '/backends/{kind}')
         .replace(/\/(billing|crm|ticketing)(?=\/|$)/, '/{id}')
         .replace('/evr_1', '/{id}');
       const operation = paths[path]?.[route.method.toLowerCase()];

@@ -1,8 +1,10 @@
 import { registerAuditRoutes } from '../admin/audit-routes.ts';
+import { registerBackendRoutes } from '../admin/backend-routes.ts';
 import { registerConnectorRoutes } from '../admin/connector-routes.ts';
 import { registerEvalRoutes } from '../admin/eval-routes.ts';
 import { registerFaultRoutes } from '../admin/fault-routes.ts';
 import { registerKnowledgeRoutes } from '../admin/knowledge-routes.ts';
+import { registerKnowledgeSourceRoutes } from '../admin/knowledge-source-routes.ts';
 import { requireHuman } from '../auth/human-auth.ts';
 import type { RouteGroup } from '../context.ts';
 
@@ -16,8 +18,10 @@ export const adminRoutes: RouteGroup = async (app, context) => {
   app.addHook('onRequest', requireHuman(context, 'admin'));
 
   await registerConnectorRoutes(app, context);
+  await registerBackendRoutes(app, context);
   await registerFaultRoutes(app, context);
   await registerKnowledgeRoutes(app, context);
+  await registerKnowledgeSourceRoutes(app, context);
   await registerAuditRoutes(app, context);
   await registerEvalRoutes(app, context);
 };

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { liveMessageOf } from '../../conversations/live-events.ts';
 import type { Queryable } from '../../db/database.ts';
 import type {
   ConsoleMessage,
@@ -6,7 +7,7 @@ import type {
   EscalationDetail,
   QueueItem,
   QueueQuery,
-} from './console-schemas.ts';
+} from '../contract/console.ts';
 
 /** What the console reads: the queue, one escalation with its transcript, and the customer panel. */
 
@@ -131,27 +132,10 @@ export async function loadTranscript(
   }>(
     `SELECT * FROM (
        SELECT id::text AS id, role, body, metadata, created_at FROM messages
-        WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2) last ORDER BY id::bigint ASC`,
+        WHERE conversation_id = $1 ORDER BY messages.id DESC LIMIT $2) last ORDER BY id::bigint ASC`,
     [conversationId, limit],
   );
-  return rows.map(toConsoleMessage);
-}
-
-/** A messages row as the console and the customer's widget show it. */
-export function toConsoleMessage(row: {
-  id: string | number;
-  role: ConsoleMessage['role'];
-  body: string;
-  metadata: Record<string, unknown> | null;
-  created_at: Date | string;
-}): ConsoleMessage {
-  return {
-    id: String(row.id),
-    role: row.role,
-    text: row.body,
-    metadata: row.metadata ?? {},
-    createdAt: new Date(row.created_at).toISOString(),
-  };
+  return rows.map(liveMessageOf);
 }
 
 /** The escalation, its packet, the transcript and the customer panel; null when there is no such escalation. */
@@ -192,8 +176,8 @@ export async function loadEscalationDetail(
 }
 
 /**
- * The customer panel: the contact, their account, its current subscription, last invoices and
- * tickets. Every query is scoped to the conversation's own account.
+ * The customer panel: the contact, their account, its current subscription, last invoices,
+ * tickets and billing events (Stripe webhooks). Every query is scoped to the conversation's own account.
  */
 export async function loadCustomerPanel(
   pool: pg.Pool,
@@ -206,9 +190,10 @@ export async function loadCustomerPanel(
     subscription: null,
     invoices: [],
     tickets: [],
+    billingEvents: [],
   };
   if (!accountId) return empty;
-  const [contact, account, subscription, invoices, tickets] = await Promise.all([
+  const [contact, account, subscription, invoices, tickets, billingEvents] = await Promise.all([
     contactId
       ? pool.query(
           `SELECT id, name, email, phone, title, timezone FROM contacts WHERE id = $1 AND account_id = $2`,
@@ -238,6 +223,12 @@ export async function loadCustomerPanel(
          FROM tickets WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 10`,
       [accountId],
     ),
+    pool.query<{ occurredAt: Date; amountCents: string | null }>(
+      `SELECT event_id AS "eventId", type, object_type AS "objectType", object_id AS "objectId", status,
+              amount_cents::text AS "amountCents", currency, occurred_at AS "occurredAt", superseded
+         FROM billing_events WHERE account_id = $1 ORDER BY occurred_at DESC, recorded_at DESC LIMIT 8`,
+      [accountId],
+    ),
   ]);
   return {
     contact: (contact.rows[0] as CustomerPanel['contact']) ?? null,
@@ -248,6 +239,11 @@ export async function loadCustomerPanel(
       ...(ticket as unknown as CustomerPanel['tickets'][number]),
       createdAt: iso(ticket.createdAt)!,
       updatedAt: iso(ticket.updatedAt)!,
+    })),
+    billingEvents: billingEvents.rows.map((event) => ({
+      ...(event as unknown as CustomerPanel['billingEvents'][number]),
+      amountCents: event.amountCents === null ? null : Number(event.amountCents),
+      occurredAt: iso(event.occurredAt)!,
     })),
   };
 }

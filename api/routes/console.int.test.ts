@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { CustomerSession } from '../../agent/events.ts';
+import { consoleChannel, conversationChannel, type LiveEvent } from '../../conversations/live-events.ts';
 import { loadWorld } from '../../db/world/load-world.ts';
 import type { WorldInput } from '../../db/world/world-schema.ts';
-import { consoleChannel, conversationChannel, type LiveEvent } from '../../jobs/live-events.ts';
 import { send } from '../../test/support/agent-harness.ts';
 import { createTestApi, type TestApi } from '../../test/support/api-harness.ts';
 import { loginAs } from '../../test/support/console-login.ts';
 import { testDatabaseKind } from '../../test/support/database.ts';
-import type { queueResponseSchema } from './console-schemas.ts';
+import type { queueResponseSchema } from '../contract/console.ts';
 
 type QueueResponse = z.infer<typeof queueResponseSchema>;
 
@@ -468,6 +468,21 @@ describe(`console routes on ${testDatabaseKind()}`, () => {
       const response = await call(agent, 'POST', `/api/console/escalations/${escalationId}/resolve`);
       expect(response.statusCode).toBe(409);
     });
+
+    it('refuses, as does a hand-back, while a decision on the pending action is being carried out', async () => {
+      const { escalationId, conversationId } = await escalate(api);
+      // A decision whose turn has not run yet (as the approval route stores it).
+      await api.database.pool.query(
+        `INSERT INTO messages (conversation_id, role, body, metadata, turn_status)
+         VALUES ($1, 'system', 'Retry approved by someone.', '{"kind":"approval","approved":true}', 'running')`,
+        [conversationId],
+      );
+      for (const action of ['resolve', 'hand-back']) {
+        const response = await call(agent, 'POST', `/api/console/escalations/${escalationId}/${action}`);
+        expect(response.statusCode, action).toBe(409);
+        expect(response.json().error.message).toBe('A decision on this action is already being carried out');
+      }
+    });
   });
 
   describe('POST /api/console/conversations/:id/approval', () => {
@@ -518,17 +533,20 @@ describe(`console routes on ${testDatabaseKind()}`, () => {
 
       const decided = await call(agent, 'POST', `/api/console/conversations/${conversationId}/approval`, {
         approved: true,
-        note: 'duplicate confirmed',
+        internalReason: 'duplicate confirmed',
       });
       expect(decided.statusCode).toBe(202);
+      // The internal reason is kept in the decision's metadata only, not in its text.
       expect(decided.json().message).toMatchObject({
         role: 'system',
-        text: `Approved by ${agent.human.name}: duplicate confirmed`,
+        text: `Approved by ${agent.human.name}.`,
         metadata: {
           kind: 'approval',
           approved: true,
+          retry: false,
           decidedBy: agent.human.id,
-          note: 'duplicate confirmed',
+          internalReason: 'duplicate confirmed',
+          actionKey: detail.json().packet.pendingAction.idempotencyKey,
         },
       });
       // A second click while the first decision is carried out is refused.
@@ -548,7 +566,7 @@ describe(`console routes on ${testDatabaseKind()}`, () => {
         'SELECT status FROM conversations WHERE id = $1',
         [conversationId],
       );
-      expect(after[0].status).not.toBe('waiting_approval');
+      expect(after[0].status).toBe('resolved');
     }, 60_000);
   });
 

@@ -1,6 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { consoleChannel, conversationChannel, type LiveEvent } from '../../jobs/live-events.ts';
+import {
+  claimEscalation,
+  decideApproval,
+  type EscalationDesk,
+  handBackEscalation,
+  replyToCustomer,
+  resolveEscalation,
+} from '../../conversations/escalations.ts';
+import { consoleChannel, conversationChannel, type LiveEvent } from '../../conversations/live-events.ts';
 import {
   authenticateHuman,
   clearSessionCookie,
@@ -11,16 +19,6 @@ import {
   setSessionCookie,
 } from '../auth/human-auth.ts';
 import type { ApiContext, RouteGroup } from '../context.ts';
-import { ApiError } from '../errors.ts';
-import {
-  claimEscalation,
-  decideApproval,
-  handBackEscalation,
-  replyToCustomer,
-  resolveEscalation,
-} from './console-actions.ts';
-import { openConsoleEventStream } from './console-events.ts';
-import { listEscalations, loadEscalationDetail } from './console-queries.ts';
 import {
   approvalBodySchema,
   approvalResponseSchema,
@@ -33,11 +31,13 @@ import {
   replyBodySchema,
   replyResponseSchema,
   sessionResponseSchema,
-} from './console-schemas.ts';
+} from '../contract/console.ts';
+import { errorBodySchema } from '../contract/errors.ts';
+import { ApiError } from '../errors.ts';
+import { openConsoleEventStream } from './console-events.ts';
+import { listEscalations, loadEscalationDetail } from './console-queries.ts';
 
-const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
+const errorSchema = errorBodySchema;
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const tags = ['console'];
 const security = [{ consoleSession: [] }];
@@ -45,12 +45,17 @@ const security = [{ consoleSession: [] }];
 /** Login attempts per client address and email per minute (on top of scrypt's own cost). */
 const loginAttemptsPerMinute = 10;
 
-/** Announces committed changes on the console channel and each conversation's channel; never fails the request. */
+/**
+ * Announces committed changes on the console channel and each conversation's channel; never fails the
+ * request. A system message (a decision with its internal reason) is for the team: it never goes on
+ * the customer's channel at all.
+ */
 async function announce(context: ApiContext, log: FastifyBaseLogger, events: LiveEvent[]): Promise<void> {
   for (const event of events) {
     try {
       await context.bus.publish(consoleChannel, event);
-      if ('conversationId' in event)
+      const internal = event.kind === 'message' && event.message.role === 'system';
+      if ('conversationId' in event && !internal)
         await context.bus.publish(conversationChannel(event.conversationId), event);
     } catch (error) {
       log.warn({ err: error, kind: event.kind }, 'live event not published');
@@ -64,6 +69,15 @@ const human = (request: { human?: HumanAgent }): HumanAgent => request.human!;
 export const consoleRoutes: RouteGroup = async (app, context) => {
   const agentOnly = requireHuman(context, 'agent');
   const { pool } = context.database;
+  const desk: EscalationDesk = {
+    pool,
+    lock: context.conversationLock,
+    // Read when a hand-back happens: routes are registered before some tests compose an agent.
+    agent: {
+      handBack: (conversationId, humanId) => context.switchboard.agent.handBack(conversationId, humanId),
+    },
+    scheduleTurns: (conversationId) => context.jobs.enqueue('agent.turn', { conversationId }),
+  };
 
   app.post(
     '/api/console/login',
@@ -180,7 +194,7 @@ export const consoleRoutes: RouteGroup = async (app, context) => {
         },
       },
       async (request) => {
-        const result = await act(context, request.params.id, human(request));
+        const result = await act(desk, request.params.id, human(request));
         await announce(context, request.log, result.events);
         return { escalation: result.escalation, conversationStatus: result.conversationStatus };
       },
@@ -215,7 +229,7 @@ export const consoleRoutes: RouteGroup = async (app, context) => {
       },
     },
     async (request, reply) => {
-      const result = await replyToCustomer(context, request.params.id, human(request), request.body.text);
+      const result = await replyToCustomer(desk, request.params.id, human(request), request.body.text);
       await announce(context, request.log, result.events);
       return reply.code(201).send({ message: result.message });
     },
@@ -228,14 +242,15 @@ export const consoleRoutes: RouteGroup = async (app, context) => {
       schema: {
         tags,
         security,
-        summary: 'Approve or deny the pending action; the paused agent resumes (queued as a turn)',
+        summary:
+          'Decide the pending action: approve or deny one waiting for approval, or retry (approve) or drop (deny) a failed write of a connector_failure escalation; carried out as a queued agent turn',
         params: idParamsSchema,
         body: approvalBodySchema,
         response: { 202: approvalResponseSchema, ...errors },
       },
     },
     async (request, reply) => {
-      const result = await decideApproval(context, request.params.id, human(request), request.body);
+      const result = await decideApproval(desk, request.params.id, human(request), request.body);
       await announce(context, request.log, result.events);
       return reply.code(202).send({ queued: true as const, message: result.message });
     },

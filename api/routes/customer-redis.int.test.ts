@@ -57,6 +57,7 @@ describe('customer messages through BullMQ and Redis', () => {
   it('does not accept an identity token signed with the demo secret of another deployment', async () => {
     const forged = await new SignJWT({ email: demoCustomers.duplicateCharge.email })
       .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(`${testIdentitySecret}-other`));
     const started = await api.app.inject({

@@ -69,6 +69,22 @@ describe('POST /api/conversations', () => {
     ['a token signed with another secret', async () => sign({ email: maya.email }, '10m', 'x'.repeat(40))],
     ['a token naming nobody known', async () => sign({ email: 'nobody@example.com' })],
     ['a token whose email contradicts its subject', async () => sign({ sub: 'ct_0013', email: maya.email })],
+    // Found by the attack run: a token valid until the year 33658 was accepted.
+    [
+      'a token whose exp lies in the year 33658',
+      async () =>
+        new SignJWT({ email: maya.email, iat: Math.floor(Date.now() / 1000), exp: 1_000_000_000_000 })
+          .setProtectedHeader({ alg: 'HS256' })
+          .sign(new TextEncoder().encode(testIdentitySecret)),
+    ],
+    [
+      'a token without iat',
+      async () =>
+        new SignJWT({ email: maya.email })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setExpirationTime('10m')
+          .sign(new TextEncoder().encode(testIdentitySecret)),
+    ],
   ])('refuses %s with 401 unauthorized', async (_name, token) => {
     const response = await api.app.inject({
       method: 'POST',
@@ -139,6 +155,35 @@ describe('conversation access', () => {
 });
 
 describe('a verified customer resolving a duplicate charge over the API', () => {
+  it('runs nothing for a Confirm of a stale request and asks the current one again', async () => {
+    const conversation = await start(await sign({ email: maya.email }));
+    const first = await say(conversation, 'Hi, I think I was charged twice this month.');
+    const actionId = dataParts(first.chunks, 'confirmation')[0]?.data?.actionId as string;
+    const before = await api.database.pool.query('SELECT count(*)::int AS n FROM refunds');
+    const stale = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/confirmation`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+      payload: { decision: 'confirm', actionId: 'act_0123456789abcdef' },
+    });
+    expect(stale.statusCode).toBe(200);
+    const chunks = parseUiStream(stale.body);
+    expect(streamedText(chunks)).toMatch(/request changed/i);
+    expect(dataParts(chunks, 'tool-call')).toHaveLength(0);
+    expect(dataParts(chunks, 'confirmation')[0]?.data?.actionId).toBe(actionId);
+    // Declining the current request never writes either.
+    const declined = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/confirmation`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+      payload: { decision: 'decline', actionId },
+    });
+    expect(streamedText(parseUiStream(declined.body))).toMatch(/haven't changed anything/);
+    expect(dataParts(parseUiStream(declined.body), 'tool-call')).toHaveLength(0);
+    const after = await api.database.pool.query('SELECT count(*)::int AS n FROM refunds');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
   it('streams the confirmation, refunds once on confirm, and replays a resent message without a second turn', async () => {
     const conversation = await start(await sign({ email: maya.email }));
     const first = await say(conversation, 'Hi, I think I was charged twice this month.', 'msg-1');
@@ -146,13 +191,31 @@ describe('a verified customer resolving a duplicate charge over the API', () => 
     expect(first.response.headers['content-type']).toContain('text/event-stream');
     expect(first.response.headers['x-vercel-ai-ui-message-stream']).toBe('v1');
     expect(dataParts(first.chunks, 'confirmation')).toHaveLength(1);
+    const actionId = dataParts(first.chunks, 'confirmation')[0]?.data?.actionId as string;
+    expect(actionId).toMatch(/^act_[0-9a-f]{16}$/);
     expect(dataParts(first.chunks, 'status').at(-1)?.data?.status).toBe('waiting_customer');
+    const pending = await api.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${conversation.conversationId}`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+    });
+    expect(pending.json().pending).toMatchObject({ kind: 'confirmation', actionId });
+
+    // A Confirm must name the confirmation it answers.
+    const unnamed = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/confirmation`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+      payload: { decision: 'confirm', id: 'msg-unnamed' },
+    });
+    expect(unnamed.statusCode).toBe(400);
+    expect(unnamed.json().error.code).toBe('validation_failed');
 
     const confirm = await api.app.inject({
       method: 'POST',
       url: `/api/conversations/${conversation.conversationId}/confirmation`,
       headers: { authorization: `Bearer ${conversation.accessToken}` },
-      payload: { decision: 'confirm', id: 'msg-2' },
+      payload: { decision: 'confirm', actionId, id: 'msg-2' },
     });
     const chunks = parseUiStream(confirm.body);
     const refund = dataParts(chunks, 'tool-call').find(
@@ -167,19 +230,33 @@ describe('a verified customer resolving a duplicate charge over the API', () => 
       method: 'POST',
       url: `/api/conversations/${conversation.conversationId}/confirmation`,
       headers: { authorization: `Bearer ${conversation.accessToken}` },
-      payload: { decision: 'confirm', id: 'msg-2' },
+      payload: { decision: 'confirm', actionId, id: 'msg-2' },
     });
     expect(streamedText(parseUiStream(again.body))).toBe(streamedText(chunks));
+    // The same id for another answer is a conflict, not a second turn.
+    const other = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/confirmation`,
+      headers: { authorization: `Bearer ${conversation.accessToken}` },
+      payload: { decision: 'decline', actionId, id: 'msg-2' },
+    });
+    expect(other.statusCode).toBe(409);
     const refunds = await api.database.pool.query(
       `SELECT count(*)::int AS n FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN invoices i ON i.id = p.invoice_id WHERE i.account_id = $1`,
       [maya.account],
     );
     expect(refunds.rows[0].n).toBe(1);
+    // The transcript shows the button press in the customer's words; the turn ran on its input.
     const customerMessages = await api.database.pool.query(
-      `SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND role = 'customer'`,
+      `SELECT body, metadata FROM messages WHERE conversation_id = $1 AND role = 'customer' ORDER BY id`,
       [conversation.conversationId],
     );
-    expect(customerMessages.rows[0].n).toBe(2);
+    expect(customerMessages.rows.map((row) => row.body)).toEqual([
+      'Hi, I think I was charged twice this month.',
+      'Yes, please go ahead.',
+    ]);
+    expect(customerMessages.rows[0].metadata.input).toBeUndefined();
+    expect(customerMessages.rows[1].metadata.input).toEqual({ kind: 'confirm', actionId });
 
     const view = await api.app.inject({
       method: 'GET',
@@ -216,6 +293,65 @@ describe('a verified customer resolving a duplicate charge over the API', () => 
       [conversation.conversationId],
     );
     expect(rows).toEqual([{ client_message_id: 'ui-1', turn_status: 'done' }]);
+  });
+});
+
+describe('verifying a visitor with the email and code forms', () => {
+  it('sends the code to the account email and verifies with it; the code is stored only masked', async () => {
+    const conversation = await start();
+    const headers = { authorization: `Bearer ${conversation.accessToken}` };
+    const asked = await say(conversation, 'Hi, I think I was charged twice this month.');
+    expect(dataParts(asked.chunks, 'slot-request')[0]?.data?.slot).toBe('email');
+    const sent = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/verification`,
+      headers,
+      payload: { email: maya.email },
+    });
+    expect(sent.statusCode).toBe(200);
+    expect(dataParts(parseUiStream(sent.body), 'verification')).toHaveLength(1);
+    const { rows: mails } = await api.database.pool.query(
+      `SELECT text_body FROM email_outbox WHERE conversation_id = $1 AND template = 'verification_code'`,
+      [conversation.conversationId],
+    );
+    const code = /\b(\d{6})\b/.exec(mails[0].text_body)?.[1] as string;
+    const badCode = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/verification/confirm`,
+      headers,
+      payload: { code: '12345' },
+    });
+    expect(badCode.statusCode).toBe(400);
+    const verified = await api.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation.conversationId}/verification/confirm`,
+      headers,
+      payload: { code },
+    });
+    expect(streamedText(parseUiStream(verified.body))).toContain('you are verified');
+    const view = await api.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${conversation.conversationId}`,
+      headers,
+    });
+    expect(view.json().verified).toBe(true);
+    const { rows } = await api.database.pool.query(
+      `SELECT body, metadata FROM messages WHERE conversation_id = $1 AND role = 'customer' ORDER BY id`,
+      [conversation.conversationId],
+    );
+    expect(rows.map((row) => row.body)).toEqual([
+      'Hi, I think I was charged twice this month.',
+      `Please verify me. My account email is ${maya.email}`,
+      '••••••',
+    ]);
+    expect(rows[1].metadata.input).toEqual({ kind: 'verify_email', email: maya.email });
+    expect(rows[2].metadata.input).toEqual({ kind: 'verify_code', code: '••••••' });
+    expect(rows[2].metadata.code_hashes).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(code);
+    const checkpoint = await api.context.switchboard.agent.graph.getState({
+      configurable: { thread_id: conversation.conversationId },
+    });
+    expect(JSON.stringify(checkpoint.values)).not.toContain(code);
   });
 });
 

@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import { z } from 'zod';
-import { conversationChannel, type LiveEvent } from '../../jobs/live-events.ts';
+import {
+  actionIdSchema,
+  type ConfirmableAction,
+  pendingActionId,
+  type TurnInput,
+} from '../../agent/turn-input.ts';
+import { acceptCustomerMessage } from '../../conversations/chat-intake.ts';
+import { conversationChannel, type LiveEvent } from '../../conversations/live-events.ts';
 import type { ApiContext, RouteGroup } from '../context.ts';
 import {
-  acceptCustomerMessage,
-  authorizeConversation,
-  customerMessages,
-  startConversation,
-} from '../customer/conversations.ts';
+  conversationViewSchema,
+  startConversationBodySchema,
+  startConversationResponseSchema,
+} from '../contract/customer.ts';
+import { authorizeConversation, customerMessages, startConversation } from '../customer/conversations.ts';
 import { IdentityError, type VerifiedCustomer } from '../customer/identity.ts';
 import { streamTurn } from '../customer/turn-stream.ts';
 import { ApiError } from '../errors.ts';
@@ -42,30 +49,6 @@ const sendMessageBody = z.union([
       .min(1),
   }),
 ]);
-
-const citation = z.object({ slug: z.string(), title: z.string(), url: z.string().nullable() });
-const conversationView = z.object({
-  id: z.string(),
-  status: z.string(),
-  outcome: z.string().nullable(),
-  verified: z.boolean(),
-  messages: z.array(
-    z.object({
-      id: z.string(),
-      role: z.enum(['customer', 'agent', 'human']),
-      text: z.string(),
-      citations: z.array(citation),
-      createdAt: z.string(),
-    }),
-  ),
-  pending: z
-    .object({
-      kind: z.string(),
-      actions: z.array(z.object({ connector: z.string(), operation: z.string() })),
-    })
-    .nullable(),
-  humanInvolved: z.boolean(),
-});
 
 /** The bearer token (or `?access_token=` for EventSource, which cannot send headers). */
 function presentedToken(headers: Record<string, unknown>, query: unknown): string | undefined {
@@ -125,14 +108,8 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       schema: {
         tags: ['customer'],
         summary: 'Start a conversation (anonymous, or verified with an identity token)',
-        body: z.object({ identityToken: z.string().min(10).max(8192).optional() }).default({}),
-        response: {
-          201: z.object({
-            conversationId: z.string(),
-            accessToken: z.string(),
-            customer: z.object({ name: z.string(), email: z.string() }).nullable(),
-          }),
-        },
+        body: startConversationBodySchema,
+        response: { 201: startConversationResponseSchema },
       },
     },
     async (request, reply) => {
@@ -152,7 +129,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
         summary: 'The conversation: messages, status, the pending confirmation',
         security: [{ conversationToken: [] }],
         params: conversationParams,
-        response: { 200: conversationView },
+        response: { 200: conversationViewSchema },
       },
     },
     async (request) => {
@@ -167,8 +144,9 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       });
       const values = (snapshot.values ?? {}) as {
         awaiting?: { kind: string } | null;
-        pendingActions?: Array<{ connector: string; operation: string }> | null;
+        pendingActions?: ConfirmableAction[] | null;
       };
+      const confirming = values.awaiting?.kind === 'confirmation' && (values.pendingActions ?? []).length > 0;
       return {
         id: conversation.id,
         status: conversation.status,
@@ -178,6 +156,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
         pending: values.awaiting
           ? {
               kind: values.awaiting.kind,
+              ...(confirming ? { actionId: pendingActionId(values.pendingActions ?? []) } : {}),
               actions: (values.pendingActions ?? []).map(({ connector, operation }) => ({
                 connector,
                 operation,
@@ -194,7 +173,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
   async function sendAndStream(
     request: { headers: Record<string, unknown>; query: unknown; params: { id: string } },
     reply: Parameters<typeof streamTurn>[1],
-    text: string,
+    input: TurnInput,
     id: string,
   ): Promise<void> {
     const conversation = await authorizeConversation(
@@ -202,7 +181,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       request.params.id,
       presentedToken(request.headers, request.query),
     );
-    const turn = await acceptCustomerMessage(pool, conversation.id, text, id);
+    const turn = await acceptCustomerMessage(pool, conversation.id, input, id);
     await streamTurn(context, reply, conversation.id, turn);
   }
 
@@ -229,27 +208,32 @@ export const customerRoutes: RouteGroup = async (app, context) => {
     },
     async (request, reply) => {
       const { text, id } = extractText(request.body);
-      await sendAndStream(request, reply, text, id);
+      await sendAndStream(request, reply, { kind: 'message', text }, id);
     },
   );
 
+  // A button press is stored and run as a structured turn input (agent/turn-input.ts), never as text
+  // the agent classifies again; the transcript shows it in the customer's words.
   app.post(
     '/api/conversations/:id/confirmation',
     {
       config: perConversation,
       schema: {
         tags: ['customer'],
-        summary: 'Confirm or decline the pending action; streams the turn like a message',
+        summary:
+          'Confirm or decline the pending action named by actionId (from the confirmation request); streams the turn like a message',
         security: [{ conversationToken: [] }],
         params: conversationParams,
-        body: z.object({ decision: z.enum(['confirm', 'decline']), id: clientMessageId.optional() }),
+        body: z.object({
+          decision: z.enum(['confirm', 'decline']),
+          actionId: actionIdSchema,
+          id: clientMessageId.optional(),
+        }),
       },
     },
     async (request, reply) => {
-      // The answer is a message in the transcript, so the agent, the console and the evals see one path.
-      const text =
-        request.body.decision === 'confirm' ? 'Yes, please go ahead.' : "No, please don't do that.";
-      await sendAndStream(request, reply, text, request.body.id ?? randomUUID());
+      const { decision, actionId } = request.body;
+      await sendAndStream(request, reply, { kind: decision, actionId }, request.body.id ?? randomUUID());
     },
   );
 
@@ -270,7 +254,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       await sendAndStream(
         request,
         reply,
-        `Please verify me. My account email is ${request.body.email}`,
+        { kind: 'verify_email', email: request.body.email },
         request.body.id ?? randomUUID(),
       );
     },
@@ -292,7 +276,12 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       },
     },
     async (request, reply) => {
-      await sendAndStream(request, reply, request.body.code, request.body.id ?? randomUUID());
+      await sendAndStream(
+        request,
+        reply,
+        { kind: 'verify_code', code: request.body.code },
+        request.body.id ?? randomUUID(),
+      );
     },
   );
 

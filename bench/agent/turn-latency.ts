@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { AgentEvent, CustomerSession } from '../../agent/events.ts';
-import { createSwitchboard } from '../../api/wiring.ts';
+import { createSwitchboard } from '../../app/wiring.ts';
 import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { demoCustomers } from '../../db/world/demo-world.ts';
@@ -137,7 +137,7 @@ async function turn(
   const events: AgentEvent[] = [];
   const started = performance.now();
   let ms = Number.NaN;
-  for await (const event of switchboard.agent.handleMessage(conversationId, text, session)) {
+  for await (const event of switchboard.conversations.converse(conversationId, text, session)) {
     events.push(event);
     if (event.type === 'turn-end') ms = performance.now() - started;
   }

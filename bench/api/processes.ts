@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root: children run from here so relative paths (`api/main.ts`) resolve. */
+/** The repository root: children run from here so relative paths (`app/server-main.ts`) resolve. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A child process the bench started and will stop. */

@@ -88,7 +88,7 @@ async function startApi(
 ): Promise<{ child: BenchChild; url: string }> {
   const { child, match } = await startChild(
     name,
-    'api/main.ts',
+    'app/server-main.ts',
     { ...apiSettings, ...env },
     /listening on (http:\/\/\S+)/,
   );
@@ -221,8 +221,8 @@ try {
   }
 
   if (!embeddedOnly) {
-    while (!existsSync(path.join(projectRoot, 'jobs/worker-main.ts'))) {
-      log('waiting for jobs/worker-main.ts to exist');
+    while (!existsSync(path.join(projectRoot, 'app/worker-main.ts'))) {
+      log('waiting for app/worker-main.ts to exist');
       await new Promise((resolve) => setTimeout(resolve, 30_000));
     }
     log('production shape: PostgreSQL + Redis + API + one worker');
@@ -243,7 +243,7 @@ try {
     await mkdir(shared.DATA_DIR, { recursive: true });
     const { child: worker } = await startChild(
       'worker',
-      'jobs/worker-main.ts',
+      'app/worker-main.ts',
       { ...shared, WORKER_CONCURRENCY: '2', WORKER_SHUTDOWN_GRACE_MS: '2000' },
       /worker ready/,
     );

@@ -127,15 +127,15 @@ async function runOn(label: string, database: Database) {
     const cases = {
       'read (PK)': await measure(
         () => ops.get_account!.run({ account_id: 'acc_b' }, context()),
-        () => gateway.call(session, 'bench', 'get_account', {}),
+        () => gateway.callByName(session, 'bench', 'get_account', {}),
       ),
       'read (PK, cacheable)': await measure(
         () => ops.get_account_cached!.run({ account_id: 'acc_b' }, context()),
-        () => gateway.call(session, 'bench', 'get_account_cached', {}),
+        () => gateway.callByName(session, 'bench', 'get_account_cached', {}),
       ),
       'write (INSERT)': await measure(
         () => ops.add_credit!.run({ id: newId(), account_id: 'acc_b', amount_cents: 100 }, context()),
-        () => gateway.call(session, 'bench', 'add_credit', { id: newId(), amount_cents: 100 }),
+        () => gateway.callByName(session, 'bench', 'add_credit', { id: newId(), amount_cents: 100 }),
       ),
     };
     await gateway.close();

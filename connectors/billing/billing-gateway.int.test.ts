@@ -102,7 +102,7 @@ afterAll(async () => {
 
 describe(`billing through the gateway (${testDatabaseKind()})`, () => {
   it('refunds a duplicate charge once, replaying the result when the call is repeated', async () => {
-    const first = await gateway.call(maya, 'billing', 'refund_payment', {
+    const first = await gateway.callByName(maya, 'billing', 'refund_payment', {
       payment_id: 'pay_2',
       amount_cents: 9900,
     });
@@ -111,7 +111,7 @@ describe(`billing through the gateway (${testDatabaseKind()})`, () => {
       replayed: false,
       data: { payment_status: 'refunded', already_refunded: false },
     });
-    const again = await gateway.call(maya, 'billing', 'refund_payment', {
+    const again = await gateway.callByName(maya, 'billing', 'refund_payment', {
       payment_id: 'pay_2',
       amount_cents: 9900,
     });
@@ -120,7 +120,7 @@ describe(`billing through the gateway (${testDatabaseKind()})`, () => {
   });
 
   it('holds a refund above the auto-refund limit for approval, and runs it once approved', async () => {
-    const held = await gateway.call(maya, 'billing', 'refund_payment', {
+    const held = await gateway.callByName(maya, 'billing', 'refund_payment', {
       payment_id: 'pay_big',
       amount_cents: 45000,
     });
@@ -133,7 +133,7 @@ describe(`billing through the gateway (${testDatabaseKind()})`, () => {
       },
     });
     expect(await refundCount('pay_big')).toBe(0);
-    const approved = await gateway.call(
+    const approved = await gateway.callByName(
       maya,
       'billing',
       'refund_payment',
@@ -147,20 +147,20 @@ describe(`billing through the gateway (${testDatabaseKind()})`, () => {
   });
 
   it("refuses another customer's payment and invoices", async () => {
-    const payment = await gateway.call(maya, 'billing', 'get_payment', { payment_id: 'pay_n' });
+    const payment = await gateway.callByName(maya, 'billing', 'get_payment', { payment_id: 'pay_n' });
     expect(payment).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
-    const refund = await gateway.call(maya, 'billing', 'refund_payment', {
+    const refund = await gateway.callByName(maya, 'billing', 'refund_payment', {
       payment_id: 'pay_n',
       amount_cents: 9900,
     });
     expect(refund).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
-    const invoices = await gateway.call(maya, 'billing', 'list_invoices', { account_id: 'acc_2' });
+    const invoices = await gateway.callByName(maya, 'billing', 'list_invoices', { account_id: 'acc_2' });
     expect(invoices).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
     expect(await refundCount('pay_n')).toBe(0);
   });
 
   it('binds the account from the session', async () => {
-    const invoices = await gateway.call<{ invoices: Array<{ id: string }> }>(
+    const invoices = await gateway.callByName<{ invoices: Array<{ id: string }> }>(
       maya,
       'billing',
       'list_invoices',
@@ -174,7 +174,7 @@ describe(`billing through the gateway (${testDatabaseKind()})`, () => {
 
   it('hands enterprise plan changes to a person', async () => {
     const gus = customerSession('ct_ent', 'acc_ent', { tier: 'enterprise', conversationId: 'conv_2' });
-    const result = await gateway.call(gus, 'billing', 'cancel_subscription', {
+    const result = await gateway.callByName(gus, 'billing', 'cancel_subscription', {
       subscription_id: 'sub_ent',
       at_period_end: true,
     });

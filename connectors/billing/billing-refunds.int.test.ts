@@ -5,6 +5,7 @@ import type { WorldInput } from '../../db/world/world-schema.ts';
 import { createTestDatabase, testDatabaseKind } from '../../test/support/database.ts';
 import { customerSession, invoke, rejectionOf, testContext } from '../builtin-test-world.ts';
 import { type BillingConnector, createBillingConnector } from './index.ts';
+import { refundIdFor } from './operations/refund-payment.ts';
 
 const now = '2026-11-20T09:00:00Z';
 
@@ -189,6 +190,42 @@ describe(`billing.refund_payment (${testDatabaseKind()})`, () => {
       payment_status: 'refunded',
     });
     expect(await refundRows('pay_2')).toHaveLength(1);
+  });
+
+  it('makes one partial refund when it is re-sent under the same idempotency key', async () => {
+    // A worker that died after refunding, before recording it: its retry re-sends the same key while
+    // the payment could still cover a second refund of this amount.
+    const keyed = (key: string) => ({ ...context(), idempotencyKey: key });
+    const input = { payment_id: 'pay_oct', amount_cents: 2000 };
+    const first = await invoke(
+      billing.operations.refund_payment!,
+      input,
+      keyed('conv_1:refund:pay_oct:2000'),
+    );
+    const resent = await invoke(
+      billing.operations.refund_payment!,
+      input,
+      keyed('conv_1:refund:pay_oct:2000'),
+    );
+    expect(first).toMatchObject({
+      refund_id: refundIdFor('conv_1:refund:pay_oct:2000'),
+      already_refunded: false,
+    });
+    expect(resent).toMatchObject({
+      refund_id: first.refund_id,
+      already_refunded: true,
+      refunded_total_cents: 2000,
+      remaining_refundable_cents: 7900,
+    });
+    expect(await refundRows('pay_oct')).toHaveLength(1);
+    // Another key is another refund the customer asked for.
+    const second = await invoke(
+      billing.operations.refund_payment!,
+      input,
+      keyed('conv_2:refund:pay_oct:2000'),
+    );
+    expect(second).toMatchObject({ already_refunded: false, refunded_total_cents: 4000 });
+    expect(await refundRows('pay_oct')).toHaveLength(2);
   });
 
   it('makes one refund when the same refund runs twice concurrently', async () => {

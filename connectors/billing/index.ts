@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { operationsOf } from '../core/contract.ts';
 import type { ConnectorDefinition } from '../core/definition.ts';
+import { billing } from './contract.ts';
 import { createCancelSubscriptionOperation } from './operations/cancel-subscription.ts';
 import { createChangePlanOperation } from './operations/change-plan.ts';
 import { createFindDuplicateChargesOperation } from './operations/find-duplicate-charges.ts';
@@ -14,7 +16,10 @@ import { type PaymentLinkVerification, verifyPaymentLink } from './payment-link-
 
 export type { PaymentLinkRefusal, PaymentLinkVerification } from './payment-link-token.ts';
 export { verifyPaymentLink } from './payment-link-token.ts';
-export { billingPolicy } from './policy.ts';
+
+import { billingPolicyNumbers } from './policy.ts';
+
+export { billingPolicy, billingPolicyNumbers } from './policy.ts';
 
 /** Settings of the built-in billing system (backed by our database). */
 export interface BillingConnectorOptions {
@@ -60,7 +65,8 @@ export function createBillingConnector(options: BillingConnectorOptions): Billin
     id: 'billing',
     title: 'Billing (built-in)',
     grantedScopes: options.grantedScopes ?? billingScopes,
-    operations: Object.fromEntries(operations.map((operation) => [operation.name, operation])),
+    policyNumbers: billingPolicyNumbers,
+    operations: operationsOf(billing, operations, 'billing'),
     async check() {
       try {
         const { rows } = await db.query<{ subscriptions: number; invoices: number; payments: number }>(

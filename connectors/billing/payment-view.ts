@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { WorldPolicy } from '../core/definition.ts';
+import type { PolicyNumbers } from '../core/definition.ts';
 import type { Queryable } from '../core/queryable.ts';
 import { explainFailure } from './failure-reasons.ts';
+import { billingNumbers } from './policy.ts';
 import { cents, isoDateTime, toIso } from './schemas.ts';
 
 const dayMs = 86_400_000;
@@ -56,12 +57,12 @@ export async function readPayment(db: Queryable, paymentId: string, options: { l
 }
 
 /** When a payment stops being refundable under the world's refund window. */
-export function refundWindowEnd(createdAt: Date, policy: WorldPolicy): Date {
-  return new Date(createdAt.getTime() + policy.refund_window_days * dayMs);
+export function refundWindowEnd(createdAt: Date, policy: PolicyNumbers): Date {
+  return new Date(createdAt.getTime() + billingNumbers(policy).refund_window_days * dayMs);
 }
 
 /** Maps a payment row to the view, with the refund window judged at `now`. */
-export function toPaymentView(row: PaymentRow, now: Date, policy: WorldPolicy): PaymentView {
+export function toPaymentView(row: PaymentRow, now: Date, policy: PolicyNumbers): PaymentView {
   const windowEnd = refundWindowEnd(new Date(row.created_at), policy);
   const charged = row.status === 'succeeded' || row.status === 'partially_refunded';
   const failure = explainFailure(row.failure_reason);

@@ -1,4 +1,27 @@
+import type { PolicyNumbers } from '../core/definition.ts';
 import type { ConnectorPolicyInput } from '../core/policy.ts';
+
+/** Billing's policy numbers (docs/product.md, "Policy numbers"); an installation or eval world may override them. */
+export type BillingPolicyNumbers = {
+  /** Refunds up to this amount are issued without a person's approval. */
+  auto_refund_limit_cents: number;
+  /** Payments can be refunded this many days after they were made. */
+  refund_window_days: number;
+};
+
+/** The published policy: refunds within 30 days; up to $200 issued automatically. */
+export const billingPolicyNumbers: BillingPolicyNumbers = {
+  auto_refund_limit_cents: 20_000,
+  refund_window_days: 30,
+};
+
+/** Billing's numbers out of the installation's (the gateway fills them from `billingPolicyNumbers`). */
+export function billingNumbers(numbers: PolicyNumbers): BillingPolicyNumbers {
+  return {
+    auto_refund_limit_cents: numbers.auto_refund_limit_cents ?? billingPolicyNumbers.auto_refund_limit_cents,
+    refund_window_days: numbers.refund_window_days ?? billingPolicyNumbers.refund_window_days,
+  };
+}
 
 /**
  * The billing connector's default policy: what each operation's output may show, enterprise plan
@@ -170,7 +193,7 @@ export const billingPolicy = {
   },
   segmentRules: [
     {
-      // Enterprise contracts change through the account owner (SPEC: escalate, policy_requires_human).
+      // Enterprise contracts change through the account owner (docs/product.md: escalate, policy_requires_human).
       name: 'enterprise plan changes and cancellations go to the account owner',
       tiers: ['enterprise'],
       operations: ['change_plan', 'cancel_subscription'],

@@ -1,5 +1,7 @@
+import { operationsOf } from '../core/contract.ts';
 import type { ConnectorDefinition } from '../core/definition.ts';
 import type { CalendarBackend } from './backend.ts';
+import { calendar } from './contract.ts';
 import { bookOperation } from './operations/book.ts';
 import { cancelOperation } from './operations/cancel.ts';
 import { findSlotsOperation } from './operations/find-slots.ts';
@@ -9,7 +11,8 @@ import type { CalendarDependencies } from './operations/shared.ts';
 
 /**
  * The `calendar` connector over a backend: the same operation names and schemas whichever calendar
- * holds the events (EVALS.md `calendar.book` / `reschedule` / `cancel` are a contract).
+ * holds the events (the canonical writes `calendar.book` / `reschedule` / `cancel` of docs/evals.md
+ * are a contract).
  */
 export function createCalendarConnector(
   dependencies: CalendarDependencies & { title: string; grantedScopes?: string[] },
@@ -22,13 +25,17 @@ export function createCalendarConnector(
       ...new Set([...backend.scopes.read, ...backend.scopes.write]),
     ],
     check: (signal) => backend.check(signal),
-    operations: {
-      find_slots: findSlotsOperation(dependencies),
-      list_bookings: listBookingsOperation(dependencies),
-      book: bookOperation(dependencies),
-      reschedule: rescheduleOperation(dependencies),
-      cancel: cancelOperation(dependencies),
-    },
+    operations: operationsOf(
+      calendar,
+      [
+        findSlotsOperation(dependencies),
+        listBookingsOperation(dependencies),
+        bookOperation(dependencies),
+        rescheduleOperation(dependencies),
+        cancelOperation(dependencies),
+      ],
+      'calendar',
+    ),
   };
 }
 

@@ -4,7 +4,7 @@ import type { OperationContext } from '../core/definition.ts';
 export const testNow = new Date('2026-11-20T09:00:00Z');
 
 /**
- * A small world in the EVALS.md format: Maya (acc_1, Berlin) and Omar (acc_2, New York), an
+ * A small world in the eval world format (docs/evals.md): Maya (acc_1, Berlin) and Omar (acc_2, New York), an
  * engineer in Berlin and one in New York, and three bookings.
  */
 export const calendarTestWorld = {

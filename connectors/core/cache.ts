@@ -4,8 +4,11 @@ import type { Queryable } from './queryable.ts';
 
 /** The last good (redacted) result of cacheable reads, for stale fallback (table `connector_cache`). */
 export interface ReadCache {
-  /** Records a good result without delaying the call; an unchanged value is rewritten at most every `refreshMs`. */
-  put(key: string, connectorId: string, operation: string, value: unknown): void;
+  /**
+   * Records a good result without delaying the call; an unchanged value is rewritten at most every
+   * `refreshMs`. `accountId` is the account the read was for (so `invalidateAccountReads` finds it).
+   */
+  put(key: string, connectorId: string, operation: string, value: unknown, accountId?: string | null): void;
   get(key: string): Promise<{ value: unknown; ageSeconds: number } | null>;
   /** Waits for the stores still in flight. */
   flush(): Promise<void>;
@@ -39,7 +42,7 @@ export function createReadCache(
   const pending = new Set<Promise<void>>();
 
   return {
-    put(key, connectorId, operation, value) {
+    put(key, connectorId, operation, value, accountId = null) {
       const hash = hashArgs(value ?? null);
       const at = now().getTime();
       const previous = lastStored.get(key);
@@ -47,9 +50,11 @@ export function createReadCache(
       lastStored.set(key, { hash, at });
       const store = db
         .query(
-          `INSERT INTO connector_cache (cache_key, connector_id, operation, value, stored_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, stored_at = EXCLUDED.stored_at`,
-          [key, connectorId, operation, JSON.stringify({ data: value ?? null }), new Date(at)],
+          `INSERT INTO connector_cache (cache_key, connector_id, operation, value, stored_at, account_id)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, stored_at = EXCLUDED.stored_at,
+             account_id = EXCLUDED.account_id`,
+          [key, connectorId, operation, JSON.stringify({ data: value ?? null }), new Date(at), accountId],
         )
         .then(
           () => {},
@@ -75,4 +80,36 @@ export function createReadCache(
       await Promise.all([...pending]);
     },
   };
+}
+
+/**
+ * Drops the stale-read entries of one account's reads of a connector (a billing webhook said the
+ * account's billing changed), so a later outage of the system never answers with data from before
+ * the change: it answers with an error until a fresh read is stored again. Entries stored before
+ * reads were tagged with their account (account unknown) are dropped too. Runs on `db`, so inside
+ * the caller's transaction when given its client. Returns how many entries were dropped.
+ *
+ * A process's `createReadCache` may skip re-storing a value identical to one it stored less than
+ * `refreshMs` ago: after an invalidation that only leaves the entry missing for that long (no
+ * fallback), never stale.
+ */
+export async function invalidateAccountReads(
+  db: Queryable,
+  connectorId: string,
+  accountId: string,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    'DELETE FROM connector_cache WHERE connector_id = $1 AND (account_id = $2 OR account_id IS NULL)',
+    [connectorId, accountId],
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * Drops every stale-read entry of a connector: for a change whose account is unknown (a billing
+ * webhook whose Stripe customer maps to none of ours may still be what some session's reads bound to).
+ */
+export async function invalidateConnectorReads(db: Queryable, connectorId: string): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM connector_cache WHERE connector_id = $1', [connectorId]);
+  return rowCount ?? 0;
 }

@@ -4,7 +4,8 @@ import { type AuditSettings, createAuditWriter } from './audit.ts';
 import { createReadCache } from './cache.ts';
 import { createCallRecorder } from './call-recorder.ts';
 import { hashArgs } from './canonical.ts';
-import type { CallerSession, ConnectorDefinition, WorldPolicy } from './definition.ts';
+import type { AnyOperationContract } from './contract.ts';
+import type { CallerSession, ConnectorDefinition, PolicyNumbers } from './definition.ts';
 import { ConnectorError } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
 import type { CallOptions, ConnectorGateway } from './gateway.ts';
@@ -15,7 +16,7 @@ import {
   createHealthTracker,
   createHealthView,
 } from './health.ts';
-import { createIdempotencyStore } from './idempotency.ts';
+import { createIdempotencyStore, type LeaseSettings } from './idempotency.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { type CallTrace, type PipelineDeps, runPipeline } from './pipeline.ts';
 import type { ConnectorPolicy, ConnectorPolicyInput } from './policy.ts';
@@ -48,8 +49,8 @@ export interface ConnectorGatewayOptions {
   policies?: Record<string, ConnectorPolicyInput>;
   /** How long an effective policy is cached (ms); `setPolicy` through the gateway clears it at once. */
   policyCacheMs?: number;
-  /** The world's policy numbers (refund window, auto-refund limit). */
-  policy?: () => Promise<WorldPolicy>;
+  /** The installation's policy numbers (e.g. an eval world's refund limit); they override the connectors' `policyNumbers`. */
+  policy?: () => Promise<PolicyNumbers>;
   /** The clock operations see (eval scenarios fix it). */
   now?: () => Date;
   logger?: Logger;
@@ -57,7 +58,8 @@ export interface ConnectorGatewayOptions {
   tracer?: Tracer;
   faults?: FaultInjector;
   resilience?: ResilienceOverrides & { connectors?: Record<string, ResilienceOverrides> };
-  idempotency?: { lockMs?: number; waitMs?: number; pollMs?: number };
+  /** Lease TTL, heartbeat, and how long a busy key is waited for (defaults: `defaultLeaseSettings`). */
+  idempotency?: Partial<LeaseSettings>;
   audit?: AuditSettings;
   health?: { maxSamples?: number; windowMs?: number };
   credentialStatus?: (connectorId: string) => Promise<CredentialStatus>;
@@ -76,15 +78,17 @@ export interface ManagedConnectorGateway extends ConnectorGateway {
     updatedBy: string | null,
   ): Promise<ConnectorPolicy>;
   circuitState(connectorId: string): CircuitStateName;
+  /**
+   * Puts another backend of a registered connector kind in place (an admin switched billing to
+   * Stripe): calls that start afterwards use it; calls in flight finish on the old one.
+   */
+  replaceConnector(connector: ConnectorDefinition): void;
   readonly metrics: ConnectorMetrics;
   /** Writes queued audit rows and pending cache stores now (e.g. before reading `audit_log` in a test). */
   flush(): Promise<void>;
   /** Flushes everything; call on graceful shutdown so no audit row is lost. */
   close(): Promise<void>;
 }
-
-/** The SPEC's published policy, used when no `policy` provider is given. */
-export const defaultWorldPolicy: WorldPolicy = { auto_refund_limit_cents: 20_000, refund_window_days: 30 };
 
 /** Builds the one call pipeline: identity → policy → idempotency → resilience → audit/telemetry. */
 export function createConnectorGateway(options: ConnectorGatewayOptions): ManagedConnectorGateway {
@@ -93,6 +97,11 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
     if (connectors.has(connector.id)) throw new Error(`Connector "${connector.id}" is registered twice`);
     connectors.set(connector.id, connector);
   }
+  // Each connector defaults the policy numbers it uses (billing: refund window, auto-refund limit).
+  const policyDefaults: PolicyNumbers = Object.assign(
+    {},
+    ...[...connectors.values()].map((connector) => connector.policyNumbers ?? {}),
+  );
   const logger = options.logger ?? silentLogger;
   const metrics = createConnectorMetrics(options.registry);
   const tracer = options.tracer ?? defaultTracer();
@@ -111,11 +120,9 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
     options.policyCacheMs ?? 5_000,
   );
 
-  const settings = new Map<string, ResilienceSettings>();
   const resilience = new Map<string, ConnectorResilience>();
-  for (const connector of connectors.values()) {
+  const startResilience = (connector: ConnectorDefinition) => {
     const merged = mergeResilience(options.resilience, options.resilience?.connectors?.[connector.id]);
-    settings.set(connector.id, merged);
     const stage = createConnectorResilience(connector.id, merged, options.random);
     metrics.setCircuitState(connector.id, 'closed');
     stage.onStateChange((state) => {
@@ -124,46 +131,48 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
         logger.warn({ connector: connector.id, circuit: state }, 'connector circuit is not closed');
     });
     resilience.set(connector.id, stage);
-  }
+  };
+  for (const connector of connectors.values()) startResilience(connector);
 
   const deps: PipelineDeps = {
     db: options.db,
     policies,
-    worldPolicy: options.policy ?? (async () => defaultWorldPolicy),
+    worldPolicy: async () => ({ ...policyDefaults, ...(options.policy ? await options.policy() : {}) }),
     now,
     idempotency: createIdempotencyStore(options.db, options.idempotency),
-    idempotencyLockMs: (connectorId, operation) => {
-      // The lock must outlive every attempt and backoff of this write, or a second attempt could take it over.
-      const retry = settings.get(connectorId)?.retry ?? defaultResilience.retry;
-      const worstCase = operation.timeoutMs * (retry.retries + 1) + retry.maxDelayMs * retry.retries + 5_000;
-      return Math.max(options.idempotency?.lockMs ?? 60_000, worstCase);
-    },
     cache,
     resilience: (connectorId) => resilience.get(connectorId)!,
     ...(options.faults ? { faults: options.faults } : {}),
   };
   const recorder = createCallRecorder({ tracker, metrics, audit, logger });
   const healthView = createHealthView({
-    connectors: [...connectors.values()],
+    // Read at each health call, so a replaced backend is the one checked.
+    get connectors() {
+      return [...connectors.values()];
+    },
     tracker,
     circuitState: (connectorId) => resilience.get(connectorId)?.state ?? 'closed',
     ...(options.credentialStatus ? { credentialStatus: options.credentialStatus } : {}),
   });
 
-  async function call<Output>(
+  async function callByName<Output>(
     session: CallerSession,
     connectorId: string,
     operationName: string,
     input: Record<string, unknown>,
     callOptions: CallOptions = {},
+    contract?: AnyOperationContract,
   ): Promise<CallResult<Output>> {
     const at = new Date();
     const started = performance.now();
     const connector = connectors.get(connectorId);
-    const operation =
+    const found =
       connector && Object.hasOwn(connector.operations, operationName)
         ? connector.operations[operationName]
         : undefined;
+    // A typed call must reach a backend built from that very contract (same schemas, same effect).
+    const mismatch = contract !== undefined && found?.contract !== undefined && found.contract !== contract;
+    const operation = mismatch ? undefined : found;
     // Unknown names come from model output: keep them out of metric labels (cardinality).
     const labels = operation
       ? { connector: connectorId, operation: operationName }
@@ -179,9 +188,11 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
 
     let result: CallResult<unknown>;
     if (!connector || !operation) {
-      const what = connector
-        ? `unknown operation "${operationName}" of connector ${connectorId}`
-        : `unknown connector "${connectorId}"`;
+      const what = mismatch
+        ? `the ${connectorId} backend does not implement this ${connectorId}.${operationName} contract`
+        : connector
+          ? `unknown operation "${operationName}" of connector ${connectorId}`
+          : `unknown connector "${connectorId}"`;
       result = errorResult(new ConnectorError('invalid_input', what));
     } else {
       try {
@@ -223,7 +234,17 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
   }
 
   return {
-    call,
+    call: (session, contract, input, callOptions) =>
+      callByName(
+        session,
+        contract.connector,
+        contract.name,
+        input as Record<string, unknown>,
+        callOptions,
+        contract,
+      ),
+    callByName: (session, connectorId, operationName, input, callOptions) =>
+      callByName(session, connectorId, operationName, input, callOptions),
     describe: () =>
       [...connectors.values()].map((connector) => ({
         id: connector.id,
@@ -243,6 +264,13 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
     getPolicy: (connectorId) => policies.effective(connectorId),
     setPolicy: (connectorId, policy, updatedBy) => policies.set(connectorId, policy, updatedBy),
     circuitState: (connectorId) => resilience.get(connectorId)?.state ?? 'closed',
+    replaceConnector(connector) {
+      const previous = connectors.get(connector.id);
+      if (!previous) throw new Error(`Connector "${connector.id}" is not registered; it cannot be replaced`);
+      connectors.set(connector.id, connector);
+      // The new backend starts with a closed circuit: the old one's failures are not its own.
+      startResilience(connector);
+    },
     metrics,
     flush: async () => {
       await cache.flush();

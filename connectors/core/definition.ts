@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AnyOperationContract } from './contract.ts';
 import type { Queryable } from './queryable.ts';
 
 /** Whether an operation only looks (`read`) or changes something in the system (`write`). */
@@ -17,6 +18,11 @@ export interface CallerSession {
     contactId: string;
     accountId: string;
     verified: boolean;
+    /**
+     * Not verified, but an email from the contact's own address passed aligned DMARC: enough to read
+     * the contact's own records, never to write.
+     */
+    mailboxProven?: boolean;
     /** CRM tier of the account (free … enterprise), for segment rules. */
     tier?: string;
   } | null;
@@ -30,15 +36,17 @@ export interface OperationContext {
   signal: AbortSignal;
   /** Set for writes: the key this attempt runs under (vendors that support it get it passed through). */
   idempotencyKey?: string;
-  /** Policy numbers the operation may need (refund window, auto-refund limit). */
-  policy: WorldPolicy;
+  /** The installation's policy numbers (each kind reads its own, e.g. billing's refund window). */
+  policy: PolicyNumbers;
 }
 
-/** The world's policy numbers (SPEC: refund window, auto-refund limit), overridable per eval world. */
-export interface WorldPolicy {
-  auto_refund_limit_cents: number;
-  refund_window_days: number;
-}
+/**
+ * Named numbers of the installation's policy, overridable per eval world. Core knows none of them:
+ * each connector kind declares and defaults its own (`ConnectorDefinition.policyNumbers`, e.g.
+ * billing's `auto_refund_limit_cents` and `refund_window_days` in `connectors/billing/policy.ts`),
+ * and action limits refer to them by name (`max: { policy: 'auto_refund_limit_cents' }`).
+ */
+export type PolicyNumbers = Readonly<Record<string, number>>;
 
 /**
  * How an input names records that belong to a customer. The pipeline resolves each record's owning
@@ -75,6 +83,8 @@ export interface OperationDefinition<Input = unknown, Output = unknown> {
   /** Customers who are not verified may call this operation (knowledge search, ticket creation). */
   allowUnverified?: boolean;
   run(input: Input, context: OperationContext): Promise<Output>;
+  /** The contract this operation implements (set by `implement`); typed calls must name this very contract. */
+  contract?: AnyOperationContract;
 }
 
 /** A system Switchboard talks to: its config, a health call and its operations. */
@@ -86,6 +96,8 @@ export interface ConnectorDefinition {
   /** Who-am-I / health call, for health checks and the admin "test connection". */
   check(signal: AbortSignal): Promise<{ ok: true; detail: string } | { ok: false; detail: string }>;
   operations: Record<string, AnyOperationDefinition>;
+  /** Defaults of the policy numbers this connector's limits and operations use; the gateway's `policy` overrides them. */
+  policyNumbers?: PolicyNumbers;
 }
 
 /** An operation of any input/output types, as a connector's operation table holds them. */

@@ -1,6 +1,6 @@
 import { ConnectorError } from './errors.ts';
 
-/** How an armed fault makes a vendor misbehave (EVALS.md `faults`). */
+/** How an armed fault makes a vendor misbehave (a scenario's `faults`, docs/evals.md). */
 export type FaultMode = 'error' | 'timeout' | 'slow' | 'malformed';
 
 /** One armed fault: for `times` vendor calls of `operation` ('*' = every operation) of `connector`. */

@@ -32,36 +32,40 @@ const keyRow = async (key: string) =>
 
 describe(`idempotency store alone (${testDatabaseKind()})`, () => {
   it('claims once, refuses a concurrent holder, replays when completed and fences a stale lease', async () => {
-    const store = createIdempotencyStore(database.pool);
-    const first = await store.claim('k-store', 'c', 'op', 'hash-a', 60_000);
+    const store = createIdempotencyStore(database.pool, { waitMs: 0 });
+    const first = await store.claim('k-store', 'c', 'op', 'hash-a');
     expect(first.kind).toBe('run');
-    await expect(store.claim('k-store', 'c', 'op', 'hash-a', 60_000)).rejects.toMatchObject({
+    await expect(store.claim('k-store', 'c', 'op', 'hash-a')).rejects.toMatchObject({
       kind: 'conflict',
       retryable: true,
     });
-    await expect(store.claim('k-store', 'c', 'op', 'hash-b', 60_000)).rejects.toMatchObject({
+    await expect(store.claim('k-store', 'c', 'op', 'hash-b')).rejects.toMatchObject({
       kind: 'conflict',
       retryable: false,
     });
     if (first.kind !== 'run') throw new Error('unreachable');
-    expect(await store.complete('k-store', '2000-01-01 00:00:00+00', { id: 1 })).toBe(false);
+    expect(await store.complete('k-store', 'not-the-lease', { id: 1 })).toBe(false);
     expect(await store.complete('k-store', first.lease, { id: 1 })).toBe(true);
-    expect(await store.claim('k-store', 'c', 'op', 'hash-a', 60_000)).toEqual({
+    expect(await store.claim('k-store', 'c', 'op', 'hash-a')).toEqual({
       kind: 'replay',
       data: { id: 1 },
     });
   });
 
   it('lets a retry take over a released key', async () => {
-    const store = createIdempotencyStore(database.pool);
-    const first = await store.claim('k-release', 'c', 'op', 'h', 60_000);
+    const store = createIdempotencyStore(database.pool, { waitMs: 0 });
+    const first = await store.claim('k-release', 'c', 'op', 'h');
     if (first.kind !== 'run') throw new Error('unreachable');
-    await store.release('k-release', first.lease, { kind: 'transient', message: '503' });
+    expect(await store.release('k-release', first.lease, { kind: 'transient', message: '503' })).toBe(true);
     expect(await keyRow('k-release')).toMatchObject({
       status: 'failed',
       error: { kind: 'transient', message: '503' },
     });
-    expect((await store.claim('k-release', 'c', 'op', 'h', 60_000)).kind).toBe('run');
+    const retry = await store.claim('k-release', 'c', 'op', 'h');
+    expect(retry).toEqual({ kind: 'run', lease: expect.any(String) });
+    // The released attempt's lease is not the retry's: a late release of it changes nothing.
+    expect(await store.release('k-release', first.lease, { kind: 'transient', message: 'late' })).toBe(false);
+    expect(await keyRow('k-release')).toMatchObject({ status: 'in_progress', error: null });
   });
 });
 
@@ -69,7 +73,7 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
   it('derives the key from the conversation and the natural key, and refuses keyless writes', async () => {
     const gw = gateway();
     expect(
-      await gw.call(sessions.maya, 'billing_test', 'refund_payment', {
+      await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', {
         payment_id: 'pay_1',
         amount_cents: 101,
       }),
@@ -82,7 +86,7 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
       operation: 'refund_payment',
       result: { data: { amount_cents: 101 } },
     });
-    const keyless = await gw.call(sessions.maya, 'billing_test', 'add_note', { body: 'hello' });
+    const keyless = await gw.callByName(sessions.maya, 'billing_test', 'add_note', { body: 'hello' });
     expect(keyless).toMatchObject({
       status: 'error',
       error: { kind: 'invalid_input', message: expect.stringContaining('idempotency key') },
@@ -101,10 +105,10 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
       { throw: new ConnectorError('transient', '502') },
     );
     const input = { payment_id: 'pay_1', amount_cents: 202 };
-    const first = await gw.call(sessions.maya, 'billing_test', 'refund_payment', input);
+    const first = await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input);
     expect(first).toMatchObject({ status: 'ok', replayed: false, data: { amount_cents: 202 } });
     expect(script.runs.get('refund_payment')).toBe(3);
-    const replay = await gw.call(sessions.maya, 'billing_test', 'refund_payment', input);
+    const replay = await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input);
     expect(replay).toEqual({ ...first, replayed: true });
     expect(script.runs.get('refund_payment')).toBe(3);
     expect(await refundRows(202)).toBe(1);
@@ -123,7 +127,7 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
     script.push('refund_payment', { delayMs: 50 });
     const input = { payment_id: 'pay_1', amount_cents: 303 };
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => gw.call(sessions.maya, 'billing_test', 'refund_payment', input)),
+      Array.from({ length: 5 }, () => gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input)),
     );
     expect(results.every((result) => result.status === 'ok')).toBe(true);
     expect(
@@ -133,12 +137,12 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
   });
 
   it('answers a concurrent duplicate with a retryable conflict when not waiting', async () => {
-    const gw = gateway();
+    const gw = gateway({ idempotency: { waitMs: 0 } });
     script.push('refund_payment', { delayMs: 80 });
     const input = { payment_id: 'pay_1', amount_cents: 404 };
-    const first = gw.call(sessions.maya, 'billing_test', 'refund_payment', input);
+    const first = gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await gw.call(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
       status: 'error',
       error: { kind: 'conflict', retryable: true },
     });
@@ -150,7 +154,7 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
     const gw = gateway();
     const options = { idempotencyKey: 'caller-key-1' };
     expect(
-      await gw.call(
+      await gw.callByName(
         sessions.maya,
         'billing_test',
         'refund_payment',
@@ -161,7 +165,7 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
       status: 'ok',
     });
     expect(
-      await gw.call(
+      await gw.callByName(
         sessions.maya,
         'billing_test',
         'refund_payment',
@@ -183,14 +187,14 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
     const gw = gateway();
     script.push('refund_payment', { throw: new ConnectorError('permanent', 'card network said no') });
     const input = { payment_id: 'pay_1', amount_cents: 606 };
-    expect(await gw.call(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
       status: 'error',
       error: { kind: 'permanent' },
     });
     expect(await keyRow('conv_1:billing_test.refund_payment:refund:pay_1:606')).toMatchObject({
       status: 'failed',
     });
-    expect(await gw.call(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
       status: 'ok',
       replayed: false,
     });
@@ -198,7 +202,7 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
   });
 
   it('takes over a write that crashed mid-way once its lock expired, and completes it once', async () => {
-    const gw = gateway();
+    const gw = gateway({ idempotency: { waitMs: 0 } });
     const key = 'conv_1:billing_test.refund_payment:refund:pay_1:707';
     const argsHash = hashArgs({ payment_id: 'pay_1', amount_cents: 707, reason: 'duplicate' });
     await database.pool.query(
@@ -208,7 +212,7 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
     );
     const input = { payment_id: 'pay_1', amount_cents: 707 };
     // Still locked: the crashed attempt might be alive.
-    expect(await gw.call(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
       status: 'error',
       error: { kind: 'conflict', retryable: true },
     });
@@ -217,11 +221,11 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
       `UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = $1`,
       [key],
     );
-    expect(await gw.call(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
       status: 'ok',
       replayed: false,
     });
-    expect(await gw.call(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input)).toMatchObject({
       status: 'ok',
       replayed: true,
     });
@@ -232,8 +236,8 @@ describe(`idempotent writes through the gateway (${testDatabaseKind()})`, () => 
   it('keeps replays of another conversation apart (the key includes the conversation)', async () => {
     const gw = gateway();
     const input = { payment_id: 'pay_1', amount_cents: 808 };
-    await gw.call(sessions.maya, 'billing_test', 'refund_payment', input);
-    const other = await gw.call(
+    await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', input);
+    const other = await gw.callByName(
       { ...sessions.maya, conversationId: 'conv_other' },
       'billing_test',
       'refund_payment',

@@ -53,12 +53,12 @@ function captureLogs() {
 
 describe(`identity binding (${testDatabaseKind()})`, () => {
   it('fills the customer key from the session, never from arguments', async () => {
-    const result = await gateway().call(sessions.maya, 'billing_test', 'get_account', {});
+    const result = await gateway().callByName(sessions.maya, 'billing_test', 'get_account', {});
     expect(result).toMatchObject({ status: 'ok', data: { id: 'acc_1', name: 'Brightpath' } });
   });
 
   it('refuses a customer key that names another account', async () => {
-    const result = await gateway().call(sessions.maya, 'billing_test', 'get_account', {
+    const result = await gateway().callByName(sessions.maya, 'billing_test', 'get_account', {
       account_id: 'acc_2',
     });
     expect(result).toEqual({
@@ -76,24 +76,24 @@ describe(`identity binding (${testDatabaseKind()})`, () => {
   it("refuses another customer's records and reports missing ones as not found", async () => {
     const gw = gateway();
     expect(
-      await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' }),
+      await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' }),
     ).toMatchObject({
       status: 'ok',
       data: { id: 'pay_1' },
     });
     expect(
-      await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' }),
+      await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' }),
     ).toMatchObject({
       status: 'error',
       error: { kind: 'forbidden' },
     });
     expect(
-      await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_nope' }),
+      await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_nope' }),
     ).toMatchObject({
       status: 'error',
       error: { kind: 'not_found' },
     });
-    const refund = await gw.call(sessions.maya, 'billing_test', 'refund_payment', {
+    const refund = await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', {
       payment_id: 'pay_2',
       amount_cents: 100,
     });
@@ -107,11 +107,11 @@ describe(`identity binding (${testDatabaseKind()})`, () => {
   it('lets unverified and anonymous customers call only allowUnverified operations', async () => {
     const gw = gateway();
     for (const session of [sessions.unverifiedMaya, sessions.anonymous]) {
-      expect(await gw.call(session, 'billing_test', 'get_account', {})).toMatchObject({
+      expect(await gw.callByName(session, 'billing_test', 'get_account', {})).toMatchObject({
         status: 'error',
         error: { kind: 'forbidden' },
       });
-      expect(await gw.call(session, 'billing_test', 'search_help', { query: 'sso' })).toMatchObject({
+      expect(await gw.callByName(session, 'billing_test', 'search_help', { query: 'sso' })).toMatchObject({
         status: 'ok',
       });
     }
@@ -122,12 +122,12 @@ describe(`identity binding (${testDatabaseKind()})`, () => {
       now: () => new Date('2026-11-20T09:00:00Z'),
       policy: async () => ({ auto_refund_limit_cents: 12_345, refund_window_days: 30 }),
     });
-    expect(await gw.call(sessions.system, 'billing_test', 'server_time', {})).toMatchObject({
+    expect(await gw.callByName(sessions.system, 'billing_test', 'server_time', {})).toMatchObject({
       status: 'ok',
       data: { now: '2026-11-20T09:00:00.000Z', limit: 12_345 },
     });
     expect(
-      await gw.call(sessions.system, 'billing_test', 'get_account', { account_id: 'acc_1' }),
+      await gw.callByName(sessions.system, 'billing_test', 'get_account', { account_id: 'acc_1' }),
     ).toMatchObject({
       status: 'error',
       error: { kind: 'forbidden' },
@@ -136,15 +136,15 @@ describe(`identity binding (${testDatabaseKind()})`, () => {
 
   it('answers unknown names and bad input with invalid_input, carrying the zod messages', async () => {
     const gw = gateway();
-    expect(await gw.call(sessions.maya, 'nope', 'x', {})).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'nope', 'x', {})).toMatchObject({
       status: 'error',
       error: { kind: 'invalid_input', message: 'unknown connector "nope"' },
     });
-    expect(await gw.call(sessions.maya, 'billing_test', 'drop_tables', {})).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'billing_test', 'drop_tables', {})).toMatchObject({
       status: 'error',
       error: { kind: 'invalid_input', message: expect.stringContaining('unknown operation "drop_tables"') },
     });
-    const bad = await gw.call(sessions.maya, 'billing_test', 'refund_payment', {
+    const bad = await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', {
       payment_id: 'pay_1',
       amount_cents: -5,
     });
@@ -157,7 +157,7 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
   it('refuses operations the policy does not allow', async () => {
     const gw = gateway({ policies: { billing_test: { allowedOperations: ['get_account'] } } });
     expect(
-      await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' }),
+      await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' }),
     ).toMatchObject({
       status: 'error',
       error: { kind: 'forbidden', message: 'operation get_payment is not allowed by the connector policy' },
@@ -177,14 +177,15 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
         },
       },
     });
-    const result = await gw.call(sessions.maya, 'billing_test', 'get_account', {});
+    const result = await gw.callByName(sessions.maya, 'billing_test', 'get_account', {});
     expect(result).toMatchObject({ status: 'ok', data: { contacts: [{ id: 'ct_1', name: 'Maya Chen' }] } });
     expect(JSON.stringify(result)).not.toContain('maya@brightpath.io');
     expect(JSON.stringify(result)).not.toContain('owner');
 
-    const secret = 'card 4111 1111 1111 1111 exp 12/29';
+    // Hyphenated so that no digit run in a timestamp or pid can match it by chance.
+    const secret = 'card 4111-1111-1111-1111 exp 12/29';
     expect(
-      await gw.call(
+      await gw.callByName(
         sessions.maya,
         'billing_test',
         'add_note',
@@ -195,7 +196,7 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
     script.push('add_note', {
       throw: new ConnectorError('invalid_input', `vendor rejected note "${secret}"`),
     });
-    const failed = await gw.call(
+    const failed = await gw.callByName(
       sessions.maya,
       'billing_test',
       'add_note',
@@ -212,10 +213,10 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
     );
     const audit = JSON.stringify(rows);
     expect(audit).not.toContain('maya@brightpath.io');
-    expect(audit).not.toContain('4111');
+    expect(audit).not.toContain('4111-1111');
     expect(audit).toContain('[redacted]');
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    expect(lines.join('')).not.toContain('4111');
+    expect(lines.join('')).not.toContain('4111-1111');
     expect(lines.join('')).not.toContain('maya@brightpath.io');
     expect(JSON.parse(lines[0]!)).toMatchObject({
       connector: 'billing_test',
@@ -234,7 +235,7 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
         },
       },
     });
-    expect(await gw.call(sessions.omar, 'billing_test', 'cancel_subscription', {})).toEqual({
+    expect(await gw.callByName(sessions.omar, 'billing_test', 'cancel_subscription', {})).toEqual({
       status: 'human_required',
       rule: 'tier enterprise: cancel_subscription is handled by a person',
     });
@@ -246,7 +247,7 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
       outcome: 'human_required',
       error_kind: null,
     });
-    expect(await gw.call(sessions.maya, 'billing_test', 'cancel_subscription', {})).toMatchObject({
+    expect(await gw.callByName(sessions.maya, 'billing_test', 'cancel_subscription', {})).toMatchObject({
       status: 'ok',
     });
   });
@@ -265,7 +266,7 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
         },
       },
     });
-    const pending = await gw.call(sessions.maya, 'billing_test', 'refund_payment', {
+    const pending = await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', {
       payment_id: 'pay_big',
       amount_cents: 45_000,
     });
@@ -287,10 +288,16 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
 
     if (pending.status !== 'approval_required') throw new Error('unreachable');
     const human = { ...sessions.maya, actor: 'human' as const, actorId: 'agent_ann' };
-    const approved = await gw.call(human, 'billing_test', 'refund_payment', pending.pendingAction.input, {
-      idempotencyKey: pending.pendingAction.idempotencyKey,
-      approval: { approvedBy: 'agent_ann' },
-    });
+    const approved = await gw.callByName(
+      human,
+      'billing_test',
+      'refund_payment',
+      pending.pendingAction.input,
+      {
+        idempotencyKey: pending.pendingAction.idempotencyKey,
+        approval: { approvedBy: 'agent_ann' },
+      },
+    );
     expect(approved).toMatchObject({ status: 'ok', data: { amount_cents: 45_000 } });
     expect(await count()).toBe(1);
     expect(await lastAudit('refund_payment')).toMatchObject({
@@ -314,7 +321,7 @@ describe(`policy store (${testDatabaseKind()})`, () => {
     ).rejects.toThrow(/unknown operation\(s\) refund_paymnt/);
     await gw.setPolicy('billing_test', { allowedOperations: ['get_account', 'get_payment'] }, 'admin');
     expect(
-      await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' }),
+      await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' }),
     ).toMatchObject({ status: 'ok' });
     const stored = await getPolicy(database.pool, 'billing_test');
     expect(stored).toMatchObject({
@@ -327,7 +334,7 @@ describe(`policy store (${testDatabaseKind()})`, () => {
     await database.pool.query(
       `INSERT INTO connector_policies (connector_id, policy) VALUES ('billing_test', '{"allowedOperations": "all"}')`,
     );
-    expect(await gateway().call(sessions.maya, 'billing_test', 'get_account', {})).toMatchObject({
+    expect(await gateway().callByName(sessions.maya, 'billing_test', 'get_account', {})).toMatchObject({
       status: 'error',
     });
     expect(script.runs.get('get_account')).toBeUndefined();

@@ -43,12 +43,12 @@ function gateway(overrides: Partial<ConnectorGatewayOptions> = {}) {
 describe(`audit log (${testDatabaseKind()})`, () => {
   it('writes one complete row per call', async () => {
     const gw = gateway();
-    await gw.call(sessions.maya, 'billing_test', 'refund_payment', {
+    await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', {
       payment_id: 'pay_1',
       amount_cents: 111,
     });
     script.push('get_payment', { throw: new ConnectorError('not_found', 'no such payment at vendor') });
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
     const { rows } = await database.pool.query('SELECT * FROM audit_log ORDER BY id');
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({
@@ -81,19 +81,19 @@ describe(`audit log (${testDatabaseKind()})`, () => {
     const count = async () =>
       (await database.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n as number;
     for (let index = 0; index < 25; index++)
-      await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+      await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
     expect(await count()).toBe(0);
     // An error (what an escalation reads) is written before its call returns, with everything before it.
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' });
     expect(await count()).toBe(26);
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
-    await gw.call(sessions.maya, 'billing_test', 'refund_payment', {
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+    await gw.callByName(sessions.maya, 'billing_test', 'refund_payment', {
       payment_id: 'pay_1',
       amount_cents: 112,
     });
     expect(await count()).toBe(28);
     for (let index = 0; index < 5; index++)
-      await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+      await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
     expect(await count()).toBe(28);
     await gw.close();
     const { rows } = await database.pool.query('SELECT operation, outcome, at FROM audit_log ORDER BY id');
@@ -106,7 +106,7 @@ describe(`audit log (${testDatabaseKind()})`, () => {
 
   it('writes every row before the call returns in sync mode', async () => {
     const gw = gateway({ audit: { mode: 'sync' } });
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
     const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM audit_log');
     expect(rows[0].n).toBe(1);
   });
@@ -116,9 +116,9 @@ describe(`metrics, traces and health (${testDatabaseKind()})`, () => {
   it('exposes the documented metrics with connector/operation/outcome labels and no customer ids', async () => {
     const registry = new Registry();
     const gw = gateway({ registry });
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' });
-    await gw.call(sessions.maya, 'billing_test', 'no_such_op', {});
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' });
+    await gw.callByName(sessions.maya, 'billing_test', 'no_such_op', {});
     const text = await registry.metrics();
     expect(text).toContain(
       'switchboard_connector_requests_total{connector="billing_test",operation="get_payment",outcome="ok"} 1',
@@ -142,8 +142,8 @@ describe(`metrics, traces and health (${testDatabaseKind()})`, () => {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const gw = gateway({ tracer: provider.getTracer('test') });
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' });
     const spans = exporter.getFinishedSpans();
     expect(spans).toHaveLength(2);
     expect(spans[0]!.name).toBe('connector billing_test.get_payment');
@@ -163,13 +163,13 @@ describe(`metrics, traces and health (${testDatabaseKind()})`, () => {
       credentialStatus: async () => ({ state: 'expiring', detail: 'token expires in 2 h' }),
     });
     for (let index = 0; index < 8; index++)
-      await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+      await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
     script.push('get_payment', { throw: new ConnectorError('transient', 'vendor 503') });
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
     script.push('get_payment', { throw: new ConnectorError('not_found', 'gone') });
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_1' });
     // Refused before reaching the vendor: not a sample of the vendor's health.
-    await gw.call(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' });
+    await gw.callByName(sessions.maya, 'billing_test', 'get_payment', { payment_id: 'pay_2' });
 
     const [health] = await gw.health();
     expect(health).toMatchObject({

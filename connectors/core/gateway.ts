@@ -1,3 +1,4 @@
+import type { AnyOperationContract, ContractInput, ContractOutput } from './contract.ts';
 import type { CallerSession } from './definition.ts';
 import type { CallResult } from './result.ts';
 
@@ -14,7 +15,19 @@ export interface CallOptions {
  * audit/telemetry. The agent, the API and the eval runner only ever see this interface.
  */
 export interface ConnectorGateway {
-  call<Output = unknown>(
+  /** Runs an operation named by its contract: the input is typed by the contract, the output checked by its schema. */
+  call<C extends AnyOperationContract>(
+    session: CallerSession,
+    operation: C,
+    input: ContractInput<C>,
+    options?: CallOptions,
+  ): Promise<CallResult<ContractOutput<C>>>;
+  /**
+   * Runs an operation named by data: a stored write (`{connector, operation, input}` of a checkpoint or
+   * an escalation's pending action), an admin request or a test. Unknown names are `invalid_input`.
+   * Code that knows the operation it wants uses `call` with the contract.
+   */
+  callByName<Output = unknown>(
     session: CallerSession,
     connectorId: string,
     operation: string,

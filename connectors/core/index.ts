@@ -4,7 +4,6 @@ export { canonicalJson, hashArgs } from './canonical.ts';
 export {
   type ConnectorGatewayOptions,
   createConnectorGateway,
-  defaultWorldPolicy,
   type ManagedConnectorGateway,
   type ResilienceOverrides,
 } from './connector-gateway.ts';
@@ -16,7 +15,7 @@ export type {
   OperationContext,
   OperationDefinition,
   OwnershipCheck,
-  WorldPolicy,
+  PolicyNumbers,
 } from './definition.ts';
 export { defineOperation } from './definition.ts';
 export { ConnectorError, type ConnectorErrorKind, isConnectorError } from './errors.ts';

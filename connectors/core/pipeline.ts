@@ -5,12 +5,12 @@ import type {
   AnyOperationDefinition,
   CallerSession,
   ConnectorDefinition,
-  WorldPolicy,
+  PolicyNumbers,
 } from './definition.ts';
 import { ConnectorError, type ConnectorErrorKind } from './errors.ts';
 import { type FaultInjector, runWithFault } from './faults.ts';
 import type { CallOptions } from './gateway.ts';
-import type { IdempotencyStore } from './idempotency.ts';
+import type { IdempotencyStore, LeaseHeartbeat } from './idempotency.ts';
 import { bindIdentity, checkOwnership } from './identity.ts';
 import { decide, fieldRulesFor } from './policy.ts';
 import type { PolicySource } from './policy-cache.ts';
@@ -23,10 +23,9 @@ import type { CallResult } from './result.ts';
 export interface PipelineDeps {
   db: Queryable;
   policies: PolicySource;
-  worldPolicy: () => Promise<WorldPolicy>;
+  worldPolicy: () => Promise<PolicyNumbers>;
   now: () => Date;
   idempotency: IdempotencyStore;
-  idempotencyLockMs: (connectorId: string, operation: AnyOperationDefinition) => number;
   cache: ReadCache;
   resilience: (connectorId: string) => ConnectorResilience;
   faults?: FaultInjector;
@@ -119,20 +118,43 @@ export async function runPipeline(
       );
     }
     trace.idempotencyKey = key;
-    const claim = await deps.idempotency.claim(
-      key,
-      connector.id,
-      operation.name,
-      trace.argsHash,
-      deps.idempotencyLockMs(connector.id, operation),
-    );
+    const claim = await deps.idempotency.claim(key, connector.id, operation.name, trace.argsHash);
     if (claim.kind === 'replay') {
       trace.detail.replayed = true;
       return { status: 'ok', data: claim.data, stale: false, replayed: true };
     }
     lease = claim.lease;
   }
+  // The lease is short and renewed while this call runs, so it lasts as long as its holder lives:
+  // a slow vendor keeps it, and a dead worker's lease expires within one TTL for its retry to take
+  // over. Every way out of the call stops the heartbeat (`finally` below).
+  const heartbeat = lease && key ? deps.idempotency.keepAlive(key, lease) : null;
+  try {
+    return await callVendor(deps, trace, { connector, operation, session, input, rules, world }, key, {
+      lease,
+      heartbeat,
+    });
+  } finally {
+    await heartbeat?.stop();
+  }
+}
 
+/** Stage 4 (resilience and output checks), then the write's key completed or released. */
+async function callVendor(
+  deps: PipelineDeps,
+  trace: CallTrace,
+  call: {
+    connector: ConnectorDefinition;
+    operation: AnyOperationDefinition;
+    session: CallerSession;
+    input: Record<string, unknown>;
+    rules: ReturnType<typeof fieldRulesFor>;
+    world: PolicyNumbers;
+  },
+  key: string | null,
+  { lease, heartbeat }: { lease: string | null; heartbeat: LeaseHeartbeat | null },
+): Promise<CallResult<unknown>> {
+  const { connector, operation, session, input, rules, world } = call;
   // 4. Resilience: bulkhead, breaker, timeout and retries around the vendor call, then output checks.
   const cacheKey =
     operation.cacheable && operation.effect === 'read'
@@ -143,6 +165,15 @@ export async function runPipeline(
   try {
     const { value, attempts } = await deps.resilience(connector.id).execute(
       async (signal) => {
+        // Another attempt took the key over (this one stopped renewing for a whole TTL): it runs the
+        // write under the same key, so this one must not start another vendor call.
+        if (heartbeat?.lost) {
+          throw new ConnectorError(
+            'conflict',
+            'this write lost its idempotency lease to another attempt, which completes it; try again shortly',
+            { retryable: true },
+          );
+        }
         const fault = deps.faults?.take(connector.id, operation.name) ?? null;
         const raw = await runWithFault(fault, signal, () =>
           operation.run(input, {
@@ -179,8 +210,10 @@ export async function runPipeline(
         ? caught
         : new ConnectorError('permanent', 'unexpected failure', { cause: caught });
     trace.vendor = { ok: !vendorFailureKinds.has(error.kind), latencyMs: performance.now() - started, error };
-    if (lease && key)
+    if (lease && key) {
+      await heartbeat?.stop();
       await deps.idempotency.release(key, lease, { kind: error.kind, message: error.message });
+    }
     if (cacheKey && vendorFailureKinds.has(error.kind)) {
       const cached = await deps.cache.get(cacheKey);
       if (cached) {
@@ -193,9 +226,25 @@ export async function runPipeline(
     throw error;
   }
   // Outside the try: once the vendor succeeded, a failure to store must not release the key for a re-run.
-  if (lease && key) await deps.idempotency.complete(key, lease, data);
-  if (cacheKey) deps.cache.put(cacheKey, connector.id, operation.name, data);
+  if (lease && key) {
+    await heartbeat?.stop();
+    // Fenced out: the key was taken over, and the taker re-sends the write under the same key, which
+    // the vendor answers with this same effect (see docs/connectors-core.md, "For connector authors").
+    if (!(await deps.idempotency.complete(key, lease, data))) trace.detail.lease_lost = true;
+  }
+  if (cacheKey)
+    deps.cache.put(cacheKey, connector.id, operation.name, data, accountOfRead(operation, session, input));
   return { status: 'ok', data, stale: false, replayed: false };
+}
+
+/** The account a read is for: its customer key when that names the account, else the session's. */
+function accountOfRead(
+  operation: AnyOperationDefinition,
+  session: CallerSession,
+  input: Record<string, unknown>,
+): string | null {
+  const named = operation.customerKey?.from === 'accountId' ? input[operation.customerKey.field] : undefined;
+  return typeof named === 'string' ? named : (session.customer?.accountId ?? null);
 }
 
 /** The caller's key, else `${conversation}:${connector}.${operation}:${natural key}`; null for a keyless write. */

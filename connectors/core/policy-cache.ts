@@ -65,7 +65,7 @@ export function createPolicySource(
   };
 }
 
-/** Parses a policy and checks that every operation it names exists on the connector. */
+/** Parses a policy and checks that every operation and policy number it names exists on the connector. */
 export function validatePolicy(
   connectors: Map<string, ConnectorDefinition>,
   connectorId: string,
@@ -85,6 +85,17 @@ export function validatePolicy(
     throw new PolicyError(
       `Invalid policy for connector "${connectorId}": unknown operation(s) ${[...new Set(unknown)].join(', ')}; ` +
         `known: ${Object.keys(connector.operations).join(', ')}`,
+    );
+  }
+  // A limit can only name a policy number the connector declares (a typo must not silently hold every call).
+  const numbers = policy.actionLimits.flatMap((limit) =>
+    typeof limit.max === 'number' ? [] : [limit.max.policy],
+  );
+  const undeclared = numbers.filter((name) => !Object.hasOwn(connector.policyNumbers ?? {}, name));
+  if (undeclared.length > 0) {
+    throw new PolicyError(
+      `Invalid policy for connector "${connectorId}": unknown policy number(s) ${[...new Set(undeclared)].join(', ')}; ` +
+        `declared: ${Object.keys(connector.policyNumbers ?? {}).join(', ') || 'none'}`,
     );
   }
   return policy;

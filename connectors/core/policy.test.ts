@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CallerSession } from './definition.ts';
+import type { AnyOperationDefinition, CallerSession, ConnectorDefinition } from './definition.ts';
 import { decide, fieldRulesFor, parseConnectorPolicy } from './policy.ts';
+import { validatePolicy } from './policy-cache.ts';
 
 const world = { auto_refund_limit_cents: 20_000, refund_window_days: 30 };
 const session = (tier: string): CallerSession => ({
@@ -48,6 +49,20 @@ describe('decide', () => {
     });
   });
 
+  it('fails closed when a limit names a policy number nobody set (core defaults none)', () => {
+    expect(decide(policy, 'refund_payment', { amount_cents: 1 }, session('pro'), {}, false)).toEqual({
+      action: 'approval_required',
+      reason: 'amount_cents 1: policy number auto_refund_limit_cents is not set',
+    });
+    expect(() =>
+      parseConnectorPolicy('billing', {
+        actionLimits: [
+          { operation: 'refund_payment', field: 'amount_cents', max: { policy: 'Refund Limit' } },
+        ],
+      }),
+    ).toThrow(/policy number name/);
+  });
+
   it('skips limits for an approved action but still applies segment rules', () => {
     expect(decide(policy, 'refund_payment', { amount_cents: 90_000 }, session('pro'), world, true)).toEqual({
       action: 'allow',
@@ -65,9 +80,29 @@ describe('parseConnectorPolicy', () => {
     ).toThrow(/Invalid policy for connector "crm" at fields.get_contact.allow.0/);
     expect(() =>
       parseConnectorPolicy('crm', {
-        actionLimits: [{ operation: 'x', field: 'a', max: { policy: 'nope' } }],
+        actionLimits: [{ operation: 'x', field: 'a', max: { policy: 'No such number' } }],
       }),
     ).toThrow(/crm/);
+    // Against the connector: a limit may only name a policy number the connector declares.
+    const crm: ConnectorDefinition = {
+      id: 'crm',
+      title: 'CRM',
+      grantedScopes: [],
+      check: async () => ({ ok: true, detail: '' }),
+      operations: { x: {} as AnyOperationDefinition },
+      policyNumbers: { note_limit: 3 },
+    };
+    const connectors = new Map([['crm', crm]]);
+    expect(() =>
+      validatePolicy(connectors, 'crm', {
+        actionLimits: [{ operation: 'x', field: 'a', max: { policy: 'nope' } }],
+      }),
+    ).toThrow('Invalid policy for connector "crm": unknown policy number(s) nope; declared: note_limit');
+    expect(
+      validatePolicy(connectors, 'crm', {
+        actionLimits: [{ operation: 'x', field: 'a', max: { policy: 'note_limit' } }],
+      }).actionLimits,
+    ).toHaveLength(1);
     expect(() => parseConnectorPolicy('crm', { typo: true })).toThrow(/crm/);
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CallerSession, WorldPolicy } from './definition.ts';
+import type { CallerSession, PolicyNumbers } from './definition.ts';
 import { type FieldRules, parsePath } from './redaction.ts';
 
 const fieldPath = z.string().refine(
@@ -14,7 +14,10 @@ const fieldPath = z.string().refine(
   { message: 'must be a field path like "email", "owner.email" or "contacts[].email"' },
 );
 
-const worldPolicyKey = z.enum(['auto_refund_limit_cents', 'refund_window_days']);
+/** The name of a policy number a connector declares (e.g. billing's `auto_refund_limit_cents`). */
+const policyNumberName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'must be a policy number name such as auto_refund_limit_cents');
 
 /** Authorization policy of one connector: what may be called, which fields pass, segments, limits. */
 export const connectorPolicySchema = z
@@ -48,7 +51,7 @@ export const connectorPolicySchema = z
           .object({
             operation: z.string().min(1),
             field: fieldPath,
-            max: z.union([z.number(), z.object({ policy: worldPolicyKey }).strict()]),
+            max: z.union([z.number(), z.object({ policy: policyNumberName }).strict()]),
           })
           .strict(),
       )
@@ -92,7 +95,7 @@ export function decide(
   operation: string,
   input: Record<string, unknown>,
   session: CallerSession,
-  world: WorldPolicy,
+  world: PolicyNumbers,
   approved: boolean,
 ): PolicyDecision {
   if (policy.allowedOperations && !policy.allowedOperations.includes(operation)) {
@@ -112,7 +115,13 @@ export function decide(
     if (limit.operation !== operation) continue;
     const value = readPath(input, limit.field);
     const max = typeof limit.max === 'number' ? limit.max : world[limit.max.policy];
-    if (typeof value === 'number' && value > max) {
+    // A limit on a number nobody set fails closed: a person approves.
+    if (max === undefined && typeof value === 'number' && typeof limit.max !== 'number')
+      return {
+        action: 'approval_required',
+        reason: `${limit.field} ${value}: policy number ${limit.max.policy} is not set`,
+      };
+    if (typeof value === 'number' && max !== undefined && value > max) {
       const label = typeof limit.max === 'number' ? 'limit' : limit.max.policy;
       return { action: 'approval_required', reason: `${limit.field} ${value} > ${label} ${max}` };
     }

@@ -48,14 +48,14 @@ afterAll(async () => {
 
 describe(`crm through the gateway (${testDatabaseKind()})`, () => {
   it("updates the verified customer's own contact once, whatever contact the arguments name", async () => {
-    const result = await gateway.call(maya, 'crm', 'update_contact', { phone: '+49 30 5555' });
+    const result = await gateway.callByName(maya, 'crm', 'update_contact', { phone: '+49 30 5555' });
     expect(result).toMatchObject({
       status: 'ok',
       data: { changed_fields: ['phone'], contact: { id: 'ct_1', phone: '+49 30 5555' } },
     });
-    const replay = await gateway.call(maya, 'crm', 'update_contact', { phone: '+49 30 5555' });
+    const replay = await gateway.callByName(maya, 'crm', 'update_contact', { phone: '+49 30 5555' });
     expect(replay).toMatchObject({ status: 'ok', replayed: true });
-    const other = await gateway.call(maya, 'crm', 'update_contact', {
+    const other = await gateway.callByName(maya, 'crm', 'update_contact', {
       contact_id: 'ct_2',
       phone: '+1 555 0100',
     });
@@ -66,29 +66,31 @@ describe(`crm through the gateway (${testDatabaseKind()})`, () => {
 
   it('refuses an unverified customer a contact update', async () => {
     const unverified = customerSession('ct_1', 'acc_1', { verified: false });
-    const result = await gateway.call(unverified, 'crm', 'update_contact', { title: 'Boss' });
+    const result = await gateway.callByName(unverified, 'crm', 'update_contact', { title: 'Boss' });
     expect(result).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
   });
 
   it("refuses another customer's account and hides the owner's email and internal notes", async () => {
-    const foreign = await gateway.call(maya, 'crm', 'get_account', { account_id: 'acc_2' });
+    const foreign = await gateway.callByName(maya, 'crm', 'get_account', { account_id: 'acc_2' });
     expect(foreign).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
-    const own = await gateway.call(maya, 'crm', 'get_account', {});
+    const own = await gateway.callByName(maya, 'crm', 'get_account', {});
     expect(own).toMatchObject({ status: 'ok', data: { name: 'Brightpath', owner_name: 'Sam Owner' } });
     expect(JSON.stringify(own)).not.toContain('sam@lumen.test');
-    const history = await gateway.call(maya, 'crm', 'interaction_history', {});
+    const history = await gateway.callByName(maya, 'crm', 'interaction_history', {});
     expect(history).toMatchObject({ status: 'ok', data: { items: [] } });
   });
 
   it('resolves identity by email for the system, never for the agent', async () => {
-    const resolved = await gateway.call(systemSession, 'crm', 'find_contact_by_email', {
+    const resolved = await gateway.callByName(systemSession, 'crm', 'find_contact_by_email', {
       email: 'ola@northwind.test',
     });
     expect(resolved).toMatchObject({
       status: 'ok',
       data: { contact: { id: 'ct_2', account_id: 'acc_2', account_tier: 'starter' } },
     });
-    const byAgent = await gateway.call(maya, 'crm', 'find_contact_by_email', { email: 'ola@northwind.test' });
+    const byAgent = await gateway.callByName(maya, 'crm', 'find_contact_by_email', {
+      email: 'ola@northwind.test',
+    });
     expect(byAgent).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
   });
 });

@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { operationsOf } from '../core/contract.ts';
 import type { ConnectorDefinition } from '../core/definition.ts';
+import { crm } from './contract.ts';
 import { createAddNoteOperation } from './operations/add-note.ts';
 import { createFindContactByEmailOperation } from './operations/find-contact-by-email.ts';
 import { createGetAccountOperation } from './operations/get-account.ts';
@@ -34,7 +36,7 @@ export function createCrmConnector(options: CrmConnectorOptions): ConnectorDefin
     id: 'crm',
     title: 'CRM (built-in)',
     grantedScopes: options.grantedScopes ?? crmScopes,
-    operations: Object.fromEntries(operations.map((operation) => [operation.name, operation])),
+    operations: operationsOf(crm, operations, 'crm'),
     async check() {
       try {
         const { rows } = await db.query<{ accounts: number; contacts: number }>(

@@ -1,5 +1,8 @@
 import type pg from 'pg';
+import { operationsOf } from '../core/contract.ts';
 import type { ConnectorDefinition } from '../core/definition.ts';
+import { email } from './contract.ts';
+import type { ReplyTokenKeys } from './message-id.ts';
 import { sendEmailOperation } from './send.ts';
 import type { EmailTransport } from './transport.ts';
 
@@ -13,6 +16,8 @@ export interface EmailConnectorOptions {
   /** The company name in the emails. Default "Lumen Cloud". */
   brandName?: string;
   messageIdDomain?: string;
+  /** Signs the reply tokens of outgoing Message-IDs (see `OutboxOptions`). */
+  replyTokens?: ReplyTokenKeys;
 }
 
 /**
@@ -31,13 +36,18 @@ export function createEmailConnector(options: EmailConnectorOptions): ConnectorD
     title: options.transport.kind === 'smtp' ? 'Email (SMTP)' : 'Email (local outbox)',
     grantedScopes: ['email.send'],
     check: () => options.transport.verify(),
-    operations: {
-      send: sendEmailOperation({
-        db: options.db,
-        from: options.from ?? defaultSender.from,
-        brandName: options.brandName ?? defaultSender.brandName,
-        ...(options.messageIdDomain ? { messageIdDomain: options.messageIdDomain } : {}),
-      }),
-    },
+    operations: operationsOf(
+      email,
+      [
+        sendEmailOperation({
+          db: options.db,
+          from: options.from ?? defaultSender.from,
+          brandName: options.brandName ?? defaultSender.brandName,
+          ...(options.messageIdDomain ? { messageIdDomain: options.messageIdDomain } : {}),
+          ...(options.replyTokens ? { replyTokens: options.replyTokens } : {}),
+        }),
+      ],
+      'email',
+    ),
   };
 }

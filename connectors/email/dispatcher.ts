@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { withTransaction } from '../../db/database.ts';
+import { maskedCode } from '../../db/one-time-codes.ts';
 import type { EmailTransport } from './transport.ts';
 
 /** Settings of the outbox dispatcher. */
@@ -13,6 +14,12 @@ export interface EmailDispatcherOptions {
   /** Rows per `dispatchPending()` pass. Default 50. */
   batchSize?: number;
   now?: () => Date;
+  /**
+   * Once a one-time code email is delivered, replace the code in the stored row (the outbox keeps
+   * mail, not secrets). Off only in the embedded demo, whose admin outbox page stands in for the
+   * customer's mailbox. Default on.
+   */
+  scrubDeliveredCodes?: boolean;
   /** Told about a background pass that failed as a whole (e.g. the database was down). */
   onError?: (error: unknown) => void;
 }
@@ -47,6 +54,7 @@ export function createEmailDispatcher(options: EmailDispatcherOptions) {
   const backoffBaseMs = options.backoffBaseMs ?? 30_000;
   const batchSize = options.batchSize ?? 50;
   const now = options.now ?? (() => new Date());
+  const scrubDeliveredCodes = options.scrubDeliveredCodes ?? true;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
@@ -90,6 +98,14 @@ export function createEmailDispatcher(options: EmailDispatcherOptions) {
         `UPDATE email_outbox SET attempts = attempts + 1, status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1`,
         [row.id],
       );
+      if (scrubDeliveredCodes) {
+        await client.query(
+          `UPDATE email_outbox SET text_body = regexp_replace(text_body, $3, $2, 'g'),
+             html_body = regexp_replace(html_body, $3, $2, 'g')
+           WHERE id = $1 AND template = 'verification_code'`,
+          [row.id, maskedCode, String.raw`\m\d{6}\M`],
+        );
+      }
       return 'sent';
     });
   }

@@ -78,7 +78,13 @@ const refund = {
 describe(`email.send (${testDatabaseKind()})`, () => {
   it('queues once per idempotency key, always to the contact’s own address', async () => {
     const context = emailContext({ idempotencyKey: 'conv_chat_1:refund:pay_2' });
-    const first = await send({ ...refund, to: 'attacker@evil.example' }, context);
+    // Another recipient is only for the templates that prove or announce an address (explicitRecipient).
+    await expect(send({ ...refund, to: 'attacker@evil.example' }, context)).rejects.toMatchObject({
+      kind: 'forbidden',
+      message: 'the refund_issued email only goes to the address on file',
+    });
+    expect(await outbox()).toHaveLength(0);
+    const first = await send(refund, context);
     const second = await send(refund, context);
     expect(second).toEqual(first);
     expect(first).toMatchObject({
@@ -86,7 +92,8 @@ describe(`email.send (${testDatabaseKind()})`, () => {
       status: 'queued',
       subject: 'Your refund of $99.00 has been issued [#conv_chat_1]',
     });
-    expect(first.message_id).toMatch(/^<[0-9a-f]{32}@switchboard\.local>$/);
+    // A signed reply token (message-id.ts): the same for the second send, a fresh one under another idempotency key.
+    expect(first.message_id).toMatch(/^<sb\.[0-9a-f]{32}\.[0-9a-f]{32}@switchboard\.local>$/);
     expect(await outbox()).toHaveLength(1);
 
     await send(refund, emailContext({ idempotencyKey: 'conv_chat_1:refund:another' }));
@@ -134,6 +141,40 @@ describe(`email dispatcher (${testDatabaseKind()})`, () => {
     expect((received[0]!.to as { text: string }).text).toBe('maya@brightpath.io');
     expect(received[0]!.text).toContain('$99.00');
     expect(await outbox()).toMatchObject([{ status: 'sent', attempts: 1, last_error: null }]);
+  });
+
+  it('delivers a one-time code, then keeps only a masked copy of it (unless told to keep it)', async () => {
+    await send(
+      { contact_id: 'ct_1', template: 'verification_code', variables: { code: '493817' } },
+      emailContext({ verified: false, idempotencyKey: 'c1' }),
+    );
+    await send(refund, emailContext({ idempotencyKey: 'c2' }));
+    const dispatcher = createEmailDispatcher({ db: database.pool, transport: smtpTransport() });
+    expect(await dispatcher.dispatchPending()).toMatchObject({ sent: 2 });
+    expect(received.find((mail) => mail.text?.includes('493817'))).toBeDefined();
+    const stored = async () =>
+      (await database.pool.query('SELECT template, text_body, html_body FROM email_outbox ORDER BY template'))
+        .rows;
+    const rows = await stored();
+    const code = rows.find((row) => row.template === 'verification_code')!;
+    const refundRow = rows.find((row) => row.template === 'refund_issued')!;
+    expect(code.text_body).not.toContain('493817');
+    expect(code.html_body).not.toContain('493817');
+    expect(code.text_body).toContain('••••••');
+    // Other mail is kept as sent.
+    expect(refundRow.text_body).toContain('$99.00');
+
+    await send(
+      { contact_id: 'ct_1', template: 'verification_code', variables: { code: '551203' } },
+      emailContext({ verified: false, idempotencyKey: 'c3' }),
+    );
+    const keeping = createEmailDispatcher({
+      db: database.pool,
+      transport: smtpTransport(),
+      scrubDeliveredCodes: false,
+    });
+    expect(await keeping.dispatchPending()).toMatchObject({ sent: 1 });
+    expect((await stored()).some((row) => row.text_body.includes('551203'))).toBe(true);
   });
 
   it('leaves the row queued with attempts counted when the transport fails, and backs off', async () => {
@@ -221,24 +262,24 @@ describe(`email.send through the connector gateway (${testDatabaseKind()})`, () 
   it('queues one email for a repeated send in a conversation, to the session’s contact', async () => {
     const emails = gateway();
     const input = { template: 'refund_issued', variables: { amount_cents: 9900, payment_id: 'pay_2' } };
-    const first = await emails.call(session(true), 'email', 'send', input);
-    const again = await emails.call(session(true), 'email', 'send', input);
+    const first = await emails.callByName(session(true), 'email', 'send', input);
+    const again = await emails.callByName(session(true), 'email', 'send', input);
     expect(first).toMatchObject({ status: 'ok', data: { to: 'maya@brightpath.io', status: 'queued' } });
     expect(again).toMatchObject({ status: 'ok', replayed: true });
     expect(await outbox()).toHaveLength(1);
-    const other = await emails.call(session(true), 'email', 'send', { ...input, contact_id: 'ct_2' });
+    const other = await emails.callByName(session(true), 'email', 'send', { ...input, contact_id: 'ct_2' });
     expect(other).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
     await emails.close();
   });
 
   it('lets an unverified customer receive a verification code but not an invoice', async () => {
     const emails = gateway();
-    const code = await emails.call(session(false), 'email', 'send', {
+    const code = await emails.callByName(session(false), 'email', 'send', {
       template: 'verification_code',
       variables: { code: '112233' },
     });
     expect(code).toMatchObject({ status: 'ok', data: { to: 'maya@brightpath.io' } });
-    const invoice = await emails.call(session(false), 'email', 'send', {
+    const invoice = await emails.callByName(session(false), 'email', 'send', {
       template: 'invoice_copy',
       variables: { invoice_id: 'INV-1', amount_cents: 100, issued_at: '2026-11-01', status: 'paid' },
     });

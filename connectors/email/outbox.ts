@@ -1,6 +1,7 @@
 import type pg from 'pg';
+import { z } from 'zod';
 import { ConnectorError } from '../core/errors.ts';
-import { messageIdFor, outboxIdFor } from './message-id.ts';
+import { mintMessageId, outboxIdFor, processReplyTokenKeys, type ReplyTokenKeys } from './message-id.ts';
 import { emailTemplates, renderEmail, type TemplateName } from './templates/index.ts';
 
 /** Settings of the outbox: who mail is from and how it is branded. */
@@ -11,9 +12,14 @@ export interface OutboxOptions {
   /** The company name used in the emails. */
   brandName: string;
   messageIdDomain?: string;
+  /**
+   * Signs the reply tokens in outgoing Message-IDs (connectors/email/message-id.ts). Whatever receives
+   * mail must verify with the same keys; without them a key made up for this process is used.
+   */
+  replyTokens?: ReplyTokenKeys;
 }
 
-/** One email to queue: a template for a contact, under an idempotency key (the Message-ID ledger). */
+/** One email to queue: a template for a contact, under an idempotency key (the outbox ledger). */
 export interface OutboxMessage {
   /** The customer's own contact (from the verified session): the address is looked up, never given. */
   contactId: string;
@@ -23,12 +29,18 @@ export interface OutboxMessage {
   template: TemplateName;
   variables: unknown;
   idempotencyKey: string;
+  /**
+   * Another address than the one on file: only for templates marked `explicitRecipient` (proving a new
+   * address, telling the old one it was replaced).
+   */
+  to?: string;
 }
 
 /**
  * The outbox: Switchboard's own table of mail to deliver. Queueing renders the template and inserts
- * the row under a Message-ID derived from the idempotency key, so queueing twice queues once; the
- * dispatcher delivers rows through the transport (SMTP or .eml files) and retries when that is down.
+ * the row under its idempotency key (unique), so queueing twice queues once and keeps the first row's
+ * Message-ID, a fresh signed reply token (message-id.ts); the dispatcher delivers rows through the
+ * transport (SMTP or .eml files) and retries when that is down.
  */
 export function createOutbox(options: OutboxOptions) {
   return {
@@ -50,6 +62,13 @@ export function createOutbox(options: OutboxOptions) {
       );
       const contact = contacts.rows[0];
       if (!contact) throw new ConnectorError('not_found', `no contact ${message.contactId}`);
+      if (message.to !== undefined && !template.explicitRecipient) {
+        throw new ConnectorError(
+          'forbidden',
+          `the ${message.template} email only goes to the address on file`,
+        );
+      }
+      const recipient = message.to === undefined ? contact.email : z.email().max(320).parse(message.to);
       const variables = template.variables.safeParse(message.variables);
       if (!variables.success) {
         const issue = variables.error.issues[0];
@@ -62,11 +81,15 @@ export function createOutbox(options: OutboxOptions) {
         contact: { name: contact.name, timezone: contact.timezone },
         brand: { name: options.brandName },
       });
-      // The reference lets a reply thread back to the conversation even without In-Reply-To.
+      // The reference is for people (the customer quoting it, staff searching); it never threads a reply:
+      // anyone can type it (conversations/email-intake.ts joins by the signed Message-ID only).
       const subject = message.conversationId
         ? `${rendered.subject} [#${message.conversationId}]`
         : rendered.subject;
-      const messageId = messageIdFor(message.idempotencyKey, options.messageIdDomain);
+      const messageId = mintMessageId(
+        options.replyTokens ?? processReplyTokenKeys(),
+        options.messageIdDomain,
+      );
       await options.db.query(
         `INSERT INTO email_outbox (id, message_id, idempotency_key, conversation_id, to_address, from_address, subject,
            text_body, html_body, template)
@@ -77,7 +100,7 @@ export function createOutbox(options: OutboxOptions) {
           messageId,
           message.idempotencyKey,
           message.conversationId,
-          contact.email,
+          recipient,
           options.from,
           subject,
           rendered.text,
@@ -89,9 +112,17 @@ export function createOutbox(options: OutboxOptions) {
         to_address: string;
         subject: string;
         status: 'queued' | 'sending' | 'sent' | 'failed';
-      }>('SELECT to_address, subject, status FROM email_outbox WHERE message_id = $1', [messageId]);
+        message_id: string;
+      }>('SELECT message_id, to_address, subject, status FROM email_outbox WHERE idempotency_key = $1', [
+        message.idempotencyKey,
+      ]);
       const queued = row.rows[0]!;
-      return { message_id: messageId, to: queued.to_address, subject: queued.subject, status: queued.status };
+      return {
+        message_id: queued.message_id,
+        to: queued.to_address,
+        subject: queued.subject,
+        status: queued.status,
+      };
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { OperationContext } from '../core/definition.ts';
 
-/** A small EVALS.md world: Maya (acc_1) and Omar (acc_2). */
+/** A small world in the eval world format (docs/evals.md): Maya (acc_1) and Omar (acc_2). */
 export const emailTestWorld = {
   accounts: [
     { id: 'acc_1', name: 'Brightpath', tier: 'pro', region: 'EU' },

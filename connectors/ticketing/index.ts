@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { operationsOf } from '../core/contract.ts';
 import type { ConnectorDefinition } from '../core/definition.ts';
+import { ticketing } from './contract.ts';
 import { createAddCommentOperation } from './operations/add-comment.ts';
 import { createCreateTicketOperation } from './operations/create-ticket.ts';
 import { createSearchIncidentsOperation } from './operations/search-incidents.ts';
@@ -31,7 +33,7 @@ export function createTicketingConnector(options: TicketingConnectorOptions): Co
     id: 'ticketing',
     title: 'Ticketing (built-in)',
     grantedScopes: options.grantedScopes ?? ticketingScopes,
-    operations: Object.fromEntries(operations.map((operation) => [operation.name, operation])),
+    operations: operationsOf(ticketing, operations, 'ticketing'),
     async check() {
       try {
         const { rows } = await db.query<{ tickets: number; open_incidents: number }>(

@@ -71,28 +71,30 @@ describe(`ticketing through the gateway (${testDatabaseKind()})`, () => {
       priority: 'high',
       category: 'bug',
     };
-    const created = await gateway.call(unverified, 'ticketing', 'create_ticket', input);
+    const created = await gateway.callByName(unverified, 'ticketing', 'create_ticket', input);
     expect(created).toMatchObject({
       status: 'ok',
       data: { ticket_id: 'TCK-1043', incident: { id: 'inc_1' } },
     });
-    expect(await gateway.call(unverified, 'ticketing', 'create_ticket', input)).toMatchObject({
+    expect(await gateway.callByName(unverified, 'ticketing', 'create_ticket', input)).toMatchObject({
       status: 'ok',
       replayed: true,
     });
     expect(await ticketCount()).toBe(2);
-    const read = await gateway.call(unverified, 'ticketing', 'get_ticket', { ticket_id: 'TCK-1043' });
+    const read = await gateway.callByName(unverified, 'ticketing', 'get_ticket', { ticket_id: 'TCK-1043' });
     expect(read).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
   });
 
   it("refuses another customer's ticket, for reading and commenting", async () => {
     const maya = customerSession('ct_1', 'acc_1', { conversationId: 'conv_2' });
-    expect(await gateway.call(maya, 'ticketing', 'get_ticket', { ticket_id: 'TCK-1042' })).toMatchObject({
+    expect(
+      await gateway.callByName(maya, 'ticketing', 'get_ticket', { ticket_id: 'TCK-1042' }),
+    ).toMatchObject({
       status: 'error',
       error: { kind: 'forbidden' },
     });
     expect(
-      await gateway.call(maya, 'ticketing', 'add_comment', { ticket_id: 'TCK-1042', body: 'hi' }),
+      await gateway.callByName(maya, 'ticketing', 'add_comment', { ticket_id: 'TCK-1042', body: 'hi' }),
     ).toMatchObject({
       status: 'error',
       error: { kind: 'forbidden' },
@@ -103,9 +105,11 @@ describe(`ticketing through the gateway (${testDatabaseKind()})`, () => {
 
   it('lets an anonymous visitor search incidents and file a ticket with a reply address, but never name a contact', async () => {
     const visitor: CallerSession = { conversationId: 'conv_3', actor: 'agent', customer: null };
-    const incidents = await gateway.call(visitor, 'ticketing', 'search_incidents', { query: 'dashboard' });
+    const incidents = await gateway.callByName(visitor, 'ticketing', 'search_incidents', {
+      query: 'dashboard',
+    });
     expect(incidents).toMatchObject({ status: 'ok', data: { incidents: [{ id: 'inc_1' }] } });
-    const ticket = await gateway.call(visitor, 'ticketing', 'create_ticket', {
+    const ticket = await gateway.callByName(visitor, 'ticketing', 'create_ticket', {
       requester_email: 'visitor@example.test',
       subject: 'Help',
       description: 'Broken',
@@ -118,7 +122,7 @@ describe(`ticketing through the gateway (${testDatabaseKind()})`, () => {
     );
     expect(rows).toEqual([{ account_id: null, contact_id: null, requester_email: 'visitor@example.test' }]);
     // A visitor cannot attach a ticket to somebody's contact record.
-    const spoofed = await gateway.call(visitor, 'ticketing', 'create_ticket', {
+    const spoofed = await gateway.callByName(visitor, 'ticketing', 'create_ticket', {
       contact_id: 'ct_1',
       subject: 'Help',
       description: 'Broken again',

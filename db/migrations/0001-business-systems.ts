@@ -10,7 +10,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       events_per_month bigint,
       sort_order integer NOT NULL
     );
-    -- Reference data: the price list (SPEC.md), not part of any world.
+    -- Reference data: the price list (docs/product.md), not part of any world.
     INSERT INTO plans (id, name, price_cents, events_per_month, sort_order) VALUES
       ('free', 'Free', 0, 1000000, 0),
       ('starter', 'Starter', 2900, 10000000, 1),

@@ -2,7 +2,7 @@ import { en, Faker } from '@faker-js/faker';
 import type { WorldInput } from './world-schema.ts';
 
 /**
- * The Lumen Cloud demo world (SPEC.md "The demo world"): ~200 accounts, ~400 contacts, billing
+ * The Lumen Cloud demo world (docs/product.md, "The demo world"): ~200 accounts, ~400 contacts, billing
  * history, tickets, incidents, engineers and bookings. Deterministic: the same seed and anchor give
  * the same world. Dates are relative to `anchor` (the seed's "today") so the edge cases — a duplicate
  * charge inside the refund window, a refund request outside it — stay true whenever it is seeded.
@@ -184,7 +184,7 @@ const ticketTopics: Array<{ subject: string; category: string; description: stri
   },
 ];
 
-/** Builds the demo world as an EVALS.md-format fixture (plus the optional extras the loader accepts). */
+/** Builds the demo world as a fixture in the docs/evals.md world format (plus the optional extras the loader accepts). */
 export function buildDemoWorld(
   options: DemoWorldOptions,
 ): WorldInput & Required<Pick<WorldInput, 'accounts' | 'contacts'>> {

@@ -18,7 +18,7 @@ describe(`loadWorld on ${testDatabaseKind()}`, () => {
   afterAll(async () => database?.close());
   beforeEach(async () => clearWorld(database.pool));
 
-  it('loads the EVALS.md example world with ids kept as given', async () => {
+  it('loads the docs/evals.md example world with ids kept as given', async () => {
     await loadWorld(database.pool, fixture);
     const payments = await database.pool.query(
       'SELECT id, invoice_id, amount_cents FROM payments ORDER BY id',

@@ -40,7 +40,7 @@ export function formatIssues(prefix: string, error: z.ZodError): Array<{ path: s
   });
 }
 
-/** Validates a world fixture (EVALS.md format) without touching the database. */
+/** Validates a world fixture (the format of docs/evals.md) without touching the database. */
 export function parseWorld(input: unknown, source?: string): World {
   const parsed = worldSchema.safeParse(input ?? {});
   if (!parsed.success) throw new WorldValidationError(formatIssues('world', parsed.error), source);

@@ -1,10 +1,10 @@
 import type { Queryable } from '../database.ts';
 
-/** Policy numbers every procedure obeys (SPEC.md): the refund window and the auto-refund limit. */
-export interface Policy {
+/** Policy numbers every procedure obeys (docs/product.md): the refund window and the auto-refund limit. */
+export type Policy = {
   auto_refund_limit_cents: number;
   refund_window_days: number;
-}
+};
 
 /** Lumen Cloud's published policy: refunds within 30 days; up to $200 issued automatically. */
 export const defaultPolicy: Policy = { auto_refund_limit_cents: 20_000, refund_window_days: 30 };

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The eval world format of ../shared/EVALS.md (a contract): entities created on top of an empty
+ * The eval world format of docs/evals.md (a contract): entities created on top of an empty
  * world, ids given as text. Every object is strict: an unknown key is an error, so typos never pass.
- * A few optional fields beyond EVALS.md (account owner, CRM notes, ticket description…) let the
+ * A few optional fields beyond the scenario example (account owner, CRM notes, ticket description…) let the
  * demo seed use the same loader.
  */
 const id = z.string().trim().min(1).max(200);

@@ -78,7 +78,7 @@ describe(`checks against the end state on ${testDatabaseKind()}`, () => {
     { kind: 'agent', text, citations },
   ];
 
-  it('passes the EVALS.md example when the duplicate was refunded once and the customer emailed', async () => {
+  it('passes the docs/evals.md example when the duplicate was refunded once and the customer emailed', async () => {
     await conversation('resolved');
     await refund('re_1', 'pay_2', 9900);
     await email('em_1', 'Maya@Brightpath.io', 'Your refund of $99.00');

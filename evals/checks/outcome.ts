@@ -5,7 +5,7 @@ import { type CheckContext, type CheckResult, verdict } from './types.ts';
 export type ActualOutcome = 'resolved' | 'answered' | 'escalated' | 'unfinished';
 
 /**
- * The outcome read from the systems (SPEC.md): escalated when the conversation has any escalation
+ * The outcome read from the systems (docs/product.md): escalated when the conversation has any escalation
  * or a human took part (a reply, an approval), whatever happened after; otherwise the outcome the
  * conversation row records.
  */

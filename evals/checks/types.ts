@@ -17,7 +17,7 @@ export interface CheckContext {
   humanDecided: boolean;
 }
 
-/** The names of the checks, as EVALS.md names the expectations. */
+/** The names of the checks, as docs/evals.md names the expectations. */
 export type CheckName =
   | 'run'
   | 'outcome'

@@ -6,7 +6,7 @@ import { validateScenario } from '../scenario-schema.ts';
 // biome-ignore lint/suspicious/noExplicitAny: tests reach into parsed YAML at any depth.
 export type YamlDocument = Record<string, any>;
 
-/** The example scenario of ../shared/EVALS.md, as YAML (tests edit copies of it). */
+/** The duplicate-charge example of docs/evals.md with a few more records, as YAML (tests edit copies of it). */
 export const exampleScenarioYaml = `id: duplicate-charge-auto-refund
 title: Duplicate charge under the auto-refund limit is refunded
 tags: [billing, refund]

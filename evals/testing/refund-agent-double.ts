@@ -1,9 +1,13 @@
 import type pg from 'pg';
-import type { ApprovalDecision, SupportAgent } from '../../agent/agent.ts';
+import type { ApprovalDecision } from '../../agent/agent.ts';
 import type { AgentEvent, ConversationStatus, CustomerSession } from '../../agent/events.ts';
+import { asTurnInput, type TurnInput } from '../../agent/turn-input.ts';
 import { clearWorld, loadWorld } from '../../db/world/load-world.ts';
-import type { Baseline, ScenarioEnvironment } from '../environment.ts';
+import type { Baseline, ConversationDriver, ScenarioEnvironment } from '../environment.ts';
 import type { Scenario } from '../scenario-schema.ts';
+
+/** The id of the double's one confirmation. */
+export const refundActionId = 'act_00000000000f00d1';
 
 /** How the double misbehaves, to test the runner's failure paths. */
 export interface DoubleBehaviour {
@@ -22,14 +26,14 @@ export interface DoubleBehaviour {
 type Step = 'new' | 'verify' | 'invoice' | 'confirm' | 'approval' | 'done';
 
 /**
- * A test double of the AGENT (not of the database): a tiny duplicate-charge procedure that really
+ * A test double of the agent behind its conversations (not of the database): a tiny duplicate-charge procedure that really
  * writes what the real agent would — conversation row, verification email, refund, confirmation
  * email, escalation — so the runner, simulated customer and checks are exercised end to end.
  */
 export function createRefundAgentDouble(
   pool: pg.Pool,
   options: { limitCents?: number; behaviour?: DoubleBehaviour } = {},
-): SupportAgent & { decisions: ApprovalDecision[] } {
+): ConversationDriver & { decisions: ApprovalDecision[] } {
   const behaviour = options.behaviour ?? {};
   const limit = options.limitCents ?? 20_000;
   const steps = new Map<string, { step: Step; paymentId?: string; amount?: number; code?: string }>();
@@ -80,9 +84,12 @@ export function createRefundAgentDouble(
 
   async function* handle(
     conversationId: string,
-    message: string,
+    turn: TurnInput | string,
     session: CustomerSession,
   ): AsyncGenerator<AgentEvent> {
+    const input = asTurnInput(turn);
+    // Like the agent: the steps read button presses as such, and only typed text as text.
+    const message = input.kind === 'message' ? input.text : '';
     if (behaviour.crash) throw new Error('boom');
     if (behaviour.hang) await new Promise(() => {});
     let state = steps.get(conversationId);
@@ -107,7 +114,7 @@ export function createRefundAgentDouble(
         return;
       }
     } else if (state.step === 'verify') {
-      if (message.trim() !== state.code) {
+      if (input.kind !== 'verify_code' || input.code !== state.code) {
         yield say('That code is not right.');
         yield { type: 'verification-request', email: 'm***@brightpath.io' };
         yield* end(conversationId, 'waiting_customer');
@@ -143,7 +150,12 @@ export function createRefundAgentDouble(
         return;
       }
       state.step = 'confirm';
-      yield { type: 'confirmation-request', prompt: 'Shall I refund it?', actions: [] };
+      yield {
+        type: 'confirmation-request',
+        prompt: 'Shall I refund it?',
+        actionId: refundActionId,
+        actions: [],
+      };
       yield* end(conversationId, 'waiting_customer');
       return;
     } else if (state.step === 'done') {
@@ -153,7 +165,7 @@ export function createRefundAgentDouble(
       return;
     } else if (state.step === 'confirm') {
       state.step = 'done';
-      if (/yes/i.test(message)) {
+      if (input.kind === 'confirm' && input.actionId === refundActionId) {
         if (!behaviour.lie) yield* refund(conversationId, state.paymentId!, state.amount!);
         else yield say('Done, refunded.');
         yield { type: 'resolution', outcome: 'resolved' };
@@ -174,8 +186,8 @@ export function createRefundAgentDouble(
 
   return {
     decisions,
-    handleMessage: handle,
-    async *decideApproval(conversationId, decision) {
+    converse: handle,
+    async *decide(conversationId, decision) {
       decisions.push(decision);
       const state = steps.get(conversationId)!;
       state.step = 'done';
@@ -183,7 +195,6 @@ export function createRefundAgentDouble(
       else yield say('Our billing team declined the refund.');
       yield* end(conversationId, 'resolved');
     },
-    async handBack() {},
   };
 }
 
@@ -210,7 +221,7 @@ export function createDoubleEnvironment(
         behaviour,
       });
       environment.agents.push(agent);
-      return { agent };
+      return { conversations: agent };
     },
     async close() {
       environment.closed = true;

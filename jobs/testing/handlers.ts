@@ -9,6 +9,7 @@ export function testHandlers(overrides: Partial<JobHandlers> = {}): JobHandlers 
     'email.outbound': noop,
     'email.inbound': noop,
     'knowledge.ingest': noop,
+    'knowledge.sync': noop,
     'eval.run': noop,
     'escalation.sla': noop,
     'maintenance.recover-turns': noop,

@@ -19,7 +19,7 @@ export interface SpawnedWorker {
 }
 
 export interface SpawnWorkerOptions {
-  /** The entry point, relative to the repository root (e.g. `jobs/worker-main.ts`). */
+  /** The entry point, relative to the repository root (e.g. `app/worker-main.ts`). */
   script: string;
   args?: string[];
   /** The child's whole environment: nothing is inherited, so tests say exactly what a worker gets. */

@@ -65,15 +65,27 @@ describe('refund approval in a browser', { timeout: 120_000 }, () => {
     await row.getByRole('link', { name: 'Approval required' }).click();
     const approve = agent.getByRole('button', { name: 'Approve', exact: true });
     await approve.waitFor();
+    // Two fields, each saying who reads it.
+    const internal = 'INTERNAL: finance checked both charges';
+    await agent.getByLabel('Internal reason (only your team sees this)').fill(internal);
+    await agent
+      .getByLabel('Message to the customer (sent as written)')
+      .fill('Thanks for bearing with us, Priya.');
     await screenshot(agent, 'approval', 'escalation', 'console-escalation');
     await approve.click();
     await agent.getByText('Approved: the assistant carries it out.').waitFor();
+    // The console keeps the internal reason with the decision.
+    await agent.getByText(`Internal reason (team only): ${internal}`).waitFor();
 
     // The customer's page updates without a reload.
     const refunded = conversation(customer).getByText(/refunded \$499/i);
     await refunded.waitFor({ timeout: turnTimeoutMs });
+    await conversation(customer)
+      .getByText('A message from our support team: Thanks for bearing with us, Priya.')
+      .waitFor();
     await screenshot(customer, 'approval', 'customer-refunded', 'chat-approved');
     await customer.getByText('This conversation is resolved.').waitFor();
+    await expect(customer.content()).resolves.not.toContain(internal);
     await expect(customer.locator('.banner-person').count()).resolves.toBe(0);
 
     const { rows } = await api.database.pool.query(

@@ -53,6 +53,11 @@ describe('customer chat in a browser', { timeout: 120_000 }, () => {
 
     const card = conversation(page).getByRole('region', { name: 'Refund issued' });
     await card.waitFor({ timeout: turnTimeoutMs });
+    // The press shows in the transcript in the customer's words; the API got it as a structured input.
+    await conversation(page)
+      .locator('.message-customer')
+      .getByText('Yes, please go ahead.', { exact: true })
+      .waitFor();
     await expect(card.textContent()).resolves.toMatch(/Amount: \$99(\.00)?/);
     // The turn ends with the resolution note (the conversation stays open for follow-ups).
     await conversation(page).locator('.note-ok').getByText('Resolved', { exact: true }).waitFor();
@@ -72,10 +77,22 @@ describe('customer chat in a browser', { timeout: 120_000 }, () => {
     );
     expect(emails).toHaveLength(1);
     const { rows: conversations } = await api.database.pool.query(
-      `SELECT outcome FROM conversations WHERE contact_id = $1`,
+      `SELECT id, outcome FROM conversations WHERE contact_id = $1`,
       [maya.contact],
     );
     expect(conversations.map((row) => row.outcome)).toContain('resolved');
+    const { rows: pressed } = await api.database.pool.query(
+      `SELECT body, metadata FROM messages WHERE conversation_id = ANY($1) AND role = 'customer' ORDER BY id`,
+      [conversations.map((row) => row.id)],
+    );
+    expect(pressed.map((row) => row.body)).toEqual([
+      'Hi, I think I was charged twice this month.',
+      'Yes, please go ahead.',
+    ]);
+    expect(pressed[1].metadata.input).toMatchObject({
+      kind: 'confirm',
+      actionId: expect.stringMatching(/^act_/),
+    });
   });
 
   it('shows the same conversation on a phone-sized screen without horizontal scrolling', async () => {

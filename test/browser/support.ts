@@ -48,7 +48,7 @@ export async function ensureUiBuilt(): Promise<void> {
     // vitest sets NODE_ENV=test, which vite would inherit: React's development JSX runtime then meets
     // the widget's production `define` and the widget script throws. Build as `npm start` does.
     const tsx = join(root, 'node_modules/.bin/tsx');
-    const result = spawnSync('/usr/bin/env', ['NODE_ENV=production', tsx, 'scripts/build-ui-if-stale.ts'], {
+    const result = spawnSync('/usr/bin/env', ['NODE_ENV=production', tsx, 'app/cli/build-ui-if-stale.ts'], {
       cwd: root,
       encoding: 'utf8',
     });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { AgentEvent, CustomerSession } from '../../agent/events.ts';
-import { defaultArticles } from '../../api/eval-environment.ts';
-import { createSwitchboard, type Switchboard } from '../../api/wiring.ts';
+import { defaultArticles } from '../../app/eval-environment.ts';
+import { createSwitchboard, type Switchboard } from '../../app/wiring.ts';
 import type { Database } from '../../db/database.ts';
 import { clearWorld, loadWorld } from '../../db/world/load-world.ts';
 import type { WorldInput } from '../../db/world/world-schema.ts';
@@ -9,6 +9,40 @@ import { createIngester } from '../../knowledge/ingest.ts';
 import { sharedLocalEmbedder } from '../../knowledge/local-embedder.ts';
 
 const ingester = createIngester({ embedder: sharedLocalEmbedder(), cacheSize: 2000 });
+
+/** One pro customer (Maya Chen, ct_1 of acc_1) with a duplicate $99 charge (pay_2) on INV-1001. */
+export const duplicateChargeWorld: WorldInput = {
+  accounts: [{ id: 'acc_1', name: 'Brightpath', tier: 'pro', region: 'EU' }],
+  contacts: [
+    {
+      id: 'ct_1',
+      account: 'acc_1',
+      name: 'Maya Chen',
+      email: 'maya@brightpath.io',
+      timezone: 'Europe/Berlin',
+    },
+  ],
+  subscriptions: [{ id: 'sub_1', account: 'acc_1', plan: 'pro', status: 'active', period_end: '2026-11-30' }],
+  invoices: [
+    { id: 'INV-1001', account: 'acc_1', amount_cents: 9900, status: 'paid', issued_at: '2026-11-01' },
+  ],
+  payments: [
+    {
+      id: 'pay_1',
+      invoice: 'INV-1001',
+      amount_cents: 9900,
+      status: 'succeeded',
+      created_at: '2026-11-01T10:00:00Z',
+    },
+    {
+      id: 'pay_2',
+      invoice: 'INV-1001',
+      amount_cents: 9900,
+      status: 'succeeded',
+      created_at: '2026-11-01T10:00:09Z',
+    },
+  ],
+};
 
 /** A world, a clock and a fully wired agent on a test database (real pipeline, connectors and knowledge). */
 /** A handful of help-center articles: enough for the agent's answers, quick to embed. */
@@ -67,7 +101,7 @@ export async function send(
   session: CustomerSession,
 ): Promise<AgentEvent[]> {
   const events: AgentEvent[] = [];
-  for await (const event of switchboard.agent.handleMessage(conversationId, text, session))
+  for await (const event of switchboard.conversations.converse(conversationId, text, session))
     events.push(event);
   return events;
 }

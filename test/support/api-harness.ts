@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { ApiApp, ApiSettings } from '../../api/context.ts';
-import { defaultArticles } from '../../api/eval-environment.ts';
-import { type ApiRuntime, createApiRuntime } from '../../api/runtime.ts';
 import { createServer } from '../../api/server.ts';
-import type { SwitchboardOptions } from '../../api/wiring.ts';
+import { defaultArticles } from '../../app/eval-environment.ts';
+import { type ApiRuntime, createApiRuntime } from '../../app/runtime.ts';
+import type { SwitchboardOptions } from '../../app/wiring.ts';
 import { parseMasterKeys } from '../../connectors/core/master-key.ts';
 import type { Database } from '../../db/database.ts';
 import { seedDemoWorld } from '../../db/world/seed-demo.ts';
@@ -34,6 +34,10 @@ export interface TestApiOptions {
   switchboard?: Partial<SwitchboardOptions>;
   /** Reuse a database (e.g. two API instances on one database). */
   database?: Database;
+  /** How received mail is authenticated (a stub DNS resolver). */
+  inboundMail?: Parameters<typeof createApiRuntime>[0]['inboundMail'];
+  /** External knowledge sources (the Zendesk Guide source pointed at a fake). */
+  knowledgeSources?: Parameters<typeof createApiRuntime>[0]['knowledgeSources'];
 }
 
 const ingester = createIngester({ embedder: sharedLocalEmbedder(), cacheSize: 2000 });
@@ -59,6 +63,8 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     identity: { secret: testIdentitySecret, demoSigning: true },
     masterKeys: parseMasterKeys(testMasterKey, 'test key'),
     settings: { turnStreamTimeoutMs: 20_000, ...options.settings },
+    ...(options.inboundMail ? { inboundMail: options.inboundMail } : {}),
+    ...(options.knowledgeSources ? { knowledgeSources: options.knowledgeSources } : {}),
     ...(options.redis ? { redis: options.redis, runWorkers: options.runWorkers ?? true } : {}),
     switchboard: {
       resilience: { retry: { retries: 1, initialDelayMs: 1, maxDelayMs: 5 } },

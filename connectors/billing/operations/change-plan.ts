@@ -1,33 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
+import { billing } from '../contract.ts';
 import { ownerOfSubscription } from '../ownership.ts';
 import { type PlanChangeQuote, quotePlanChange, requireSubscription } from '../plan-change-quote.ts';
-import { cents, isoDate, type PlanId, planId, recordId, utcDate } from '../schemas.ts';
+import { type PlanId, utcDate } from '../schemas.ts';
 import type { SubscriptionView } from '../subscription-view.ts';
 
 const dayMs = 86_400_000;
 
-const output = z.object({
-  plan_change_id: z.string(),
-  subscription_id: z.string(),
-  from_plan: planId,
-  to_plan: planId,
-  direction: z.enum(['upgrade', 'downgrade']),
-  amount_charged_cents: cents,
-  credit_cents: cents,
-  /** The proration invoice and its payment (card on file), for an upgrade that cost something. */
-  invoice_id: z.string().nullable(),
-  payment_id: z.string().nullable(),
-  /** The credit for the next invoice, for a downgrade. */
-  credit_id: z.string().nullable(),
-  effective_on: isoDate,
-  /** True when the subscription had already been moved to this plan by this change (a retried call). */
-  already_applied: z.boolean(),
-});
-type Output = z.infer<typeof output>;
+type Output = z.infer<typeof billing.changePlan.output>;
 
 /**
  * `billing.change_plan`: applies the proration `preview_plan_change` showed (recomputed under the
@@ -35,16 +19,9 @@ type Output = z.infer<typeof output>;
  * file (upgrade) or credits the next invoice (downgrade).
  */
 export function createChangePlanOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'change_plan',
-    description:
-      'Changes the subscription to another plan now, with the proration from preview_plan_change: an upgrade is charged to the card on file, a downgrade credited to the next invoice. Only after the customer confirmed the preview.',
-    effect: 'write',
-    input: z.strictObject({ subscription_id: recordId, plan: planId }),
-    output,
+  return implement(billing.changePlan, {
     scopes: ['billing.write'],
     timeoutMs: 10_000,
-    idempotencyKey: (input) => `change_plan:${input.subscription_id}:${input.plan}`,
     ownership: { ownerOf: (input, queryable) => ownerOfSubscription(queryable, input.subscription_id) },
     async run(input, context) {
       const now = context.now();

@@ -1,21 +1,9 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
+import { billing } from '../contract.ts';
 import { ownerOfInvoice } from '../ownership.ts';
 import { refundWindowEnd } from '../payment-view.ts';
-import { cents, isoDateTime, recordId, toIso } from '../schemas.ts';
-
-const duplicate = z.object({
-  /** The later charge: the one to refund. */
-  payment_id: z.string(),
-  /** The earlier charge it duplicates, which stays. */
-  original_payment_id: z.string(),
-  invoice_id: z.string(),
-  amount_cents: cents,
-  created_at: isoDateTime,
-  within_refund_window: z.boolean(),
-  refund_window_ends_at: isoDateTime,
-});
+import { toIso } from '../schemas.ts';
 
 /**
  * `billing.find_duplicate_charges`: succeeded, not-refunded payments that repeat an earlier
@@ -23,16 +11,9 @@ const duplicate = z.object({
  * invoices, so they never match.
  */
 export function createFindDuplicateChargesOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'find_duplicate_charges',
-    description:
-      "Finds duplicate charges on the customer's invoices (same invoice, same amount, within 24 hours, not yet refunded) and says whether each is still inside the refund window.",
-    effect: 'read',
-    input: z.strictObject({ account_id: recordId, invoice_id: recordId.optional() }),
-    output: z.object({ duplicates: z.array(duplicate) }),
+  return implement(billing.findDuplicateCharges, {
     scopes: ['billing.read'],
     timeoutMs: 5_000,
-    customerKey: { field: 'account_id', from: 'accountId' },
     ownership: {
       ownerOf: async (value, queryable) =>
         value.invoice_id ? ownerOfInvoice(queryable, value.invoice_id) : (value.account_id ?? null),

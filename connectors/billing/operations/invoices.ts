@@ -1,22 +1,10 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { defineOperation } from '../../core/definition.ts';
+import type { z } from 'zod';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
+import { billing, type invoiceStatus, type invoiceSummary } from '../contract.ts';
 import { ownerOfInvoice } from '../ownership.ts';
-import { cents, isoDate, isoDateTime, listLimit, recordId, toIso } from '../schemas.ts';
-
-const invoiceStatus = z.enum(['draft', 'open', 'paid', 'failed', 'void', 'refunded']);
-
-const invoiceSummary = z.object({
-  id: z.string(),
-  subscription_id: z.string().nullable(),
-  amount_cents: cents,
-  currency: z.string(),
-  status: invoiceStatus,
-  issued_at: isoDate,
-  due_at: isoDate.nullable(),
-  description: z.string().nullable(),
-});
+import { toIso } from '../schemas.ts';
 
 interface InvoiceRow {
   id: string;
@@ -46,16 +34,9 @@ const toSummary = (row: InvoiceRow): z.infer<typeof invoiceSummary> => ({
 
 /** `billing.list_invoices`: the customer's invoices, newest first. */
 export function createListInvoicesOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'list_invoices',
-    description: "The customer's invoices, newest first (id, amount, status, issue date).",
-    effect: 'read',
-    input: z.strictObject({ account_id: recordId, limit: listLimit }),
-    output: z.object({ invoices: z.array(invoiceSummary) }),
+  return implement(billing.listInvoices, {
     scopes: ['billing.read'],
     timeoutMs: 5_000,
-    customerKey: { field: 'account_id', from: 'accountId' },
-    cacheable: true,
     async run(input) {
       const { rows } = await db.query<InvoiceRow>(
         `${invoiceSelect} WHERE account_id = $1 ORDER BY issued_at DESC, id DESC LIMIT $2`,
@@ -68,24 +49,7 @@ export function createListInvoicesOperation({ db }: { db: pg.Pool }) {
 
 /** `billing.get_invoice`: one of the customer's invoices with its payments and refunded total. */
 export function createGetInvoiceOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'get_invoice',
-    description: 'One invoice of the customer, with its payments and how much of it was refunded.',
-    effect: 'read',
-    input: z.strictObject({ invoice_id: recordId }),
-    output: invoiceSummary.extend({
-      account_id: z.string(),
-      refunded_cents: cents,
-      payments: z.array(
-        z.object({
-          id: z.string(),
-          amount_cents: cents,
-          status: z.string(),
-          created_at: isoDateTime,
-          card_last4: z.string().nullable(),
-        }),
-      ),
-    }),
+  return implement(billing.getInvoice, {
     scopes: ['billing.read'],
     timeoutMs: 5_000,
     ownership: { ownerOf: (input, queryable) => ownerOfInvoice(queryable, input.invoice_id) },

@@ -1,23 +1,15 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
+import { billing } from '../contract.ts';
 import { ownerOfInvoice, ownerOfPayment } from '../ownership.ts';
-import { type PaymentRow, paymentSelect, paymentView, readPayment, toPaymentView } from '../payment-view.ts';
-import { listLimit, recordId } from '../schemas.ts';
+import { type PaymentRow, paymentSelect, readPayment, toPaymentView } from '../payment-view.ts';
 
 /** `billing.list_payments`: the customer's payments, newest first, optionally of one invoice. */
 export function createListPaymentsOperation({ db }: { db: pg.Pool }) {
-  const input = z.strictObject({ account_id: recordId, invoice_id: recordId.optional(), limit: listLimit });
-  return defineOperation({
-    name: 'list_payments',
-    description: "The customer's payments (charges), newest first, optionally only those of one invoice.",
-    effect: 'read',
-    input,
-    output: z.object({ payments: z.array(paymentView) }),
+  return implement(billing.listPayments, {
     scopes: ['billing.read'],
     timeoutMs: 5_000,
-    customerKey: { field: 'account_id', from: 'accountId' },
     // Without an invoice the input names only the (session-bound) account itself.
     ownership: {
       ownerOf: async (value, queryable) =>
@@ -37,13 +29,7 @@ export function createListPaymentsOperation({ db }: { db: pg.Pool }) {
 
 /** `billing.get_payment`: one payment with its refund state and, when it failed, why in words. */
 export function createGetPaymentOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'get_payment',
-    description:
-      'One payment of the customer: amount, status, refunded and refundable amounts, refund window, and for a failed payment the reason explained.',
-    effect: 'read',
-    input: z.strictObject({ payment_id: recordId }),
-    output: paymentView,
+  return implement(billing.getPayment, {
     scopes: ['billing.read'],
     timeoutMs: 5_000,
     ownership: { ownerOf: (value, queryable) => ownerOfPayment(queryable, value.payment_id) },

@@ -1,26 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
+import { billing } from '../contract.ts';
 import { ownerOfPayment } from '../ownership.ts';
 import { type PaymentRow, readPayment, refundWindowEnd } from '../payment-view.ts';
-import { authorOf, cents, isoDateTime, recordId, toIso, utcDate } from '../schemas.ts';
+import { billingNumbers } from '../policy.ts';
+import { authorOf, toIso, utcDate } from '../schemas.ts';
 
-const output = z.object({
-  refund_id: z.string(),
-  payment_id: z.string(),
-  invoice_id: z.string(),
-  amount_cents: cents,
-  payment_status: z.enum(['refunded', 'partially_refunded']),
-  refunded_total_cents: cents,
-  remaining_refundable_cents: cents,
-  created_at: isoDateTime,
-  /** True when this exact refund had already been made (a retried call): nothing new happened. */
-  already_refunded: z.boolean(),
-});
-type Output = z.infer<typeof output>;
+type Output = z.infer<typeof billing.refundPayment.output>;
 
 /**
  * `billing.refund_payment`: refunds (part of) a succeeded payment inside the refund window.
@@ -28,29 +18,26 @@ type Output = z.infer<typeof output>;
  * same payment see each other's refunds and never refund more than was paid.
  */
 export function createRefundPaymentOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'refund_payment',
-    description:
-      'Refunds a payment (all of it, or part) back to the card. Only succeeded payments, within the refund window, up to what is left to refund.',
-    effect: 'write',
-    input: z.strictObject({
-      payment_id: recordId,
-      amount_cents: z.number().int().positive(),
-      reason: z.string().trim().min(1).max(200).default('requested_by_customer'),
-    }),
-    output,
+  return implement(billing.refundPayment, {
     scopes: ['billing.refund'],
     timeoutMs: 10_000,
-    idempotencyKey: (input) => `refund:${input.payment_id}:${input.amount_cents}`,
     ownership: { ownerOf: (input, queryable) => ownerOfPayment(queryable, input.payment_id) },
-    mayNeedApproval: true,
     async run(input, context) {
       const now = context.now();
       return withTransaction(db, async (client) => {
         const payment = await readPayment(client, input.payment_id, { lock: true });
         if (!payment) throw new ConnectorError('not_found', `No payment ${input.payment_id}.`);
         const remaining = payment.amount_cents - payment.refunded_cents;
-
+        // The refund id follows from the call's idempotency key, so a call re-sent under the same key
+        // (a retry after a timeout, or the take-over of a worker that died after refunding but before
+        // recording it) finds its own refund, even when the payment could still cover a second one.
+        const refundId = context.idempotencyKey
+          ? refundIdFor(context.idempotencyKey)
+          : `re_${randomBytes(8).toString('hex')}`;
+        if (context.idempotencyKey) {
+          const own = await findSameRefund(client, payment, input.amount_cents, refundId);
+          if (own) return own;
+        }
         if (remaining < input.amount_cents) {
           const earlier = await findSameRefund(client, payment, input.amount_cents);
           if (earlier) return earlier;
@@ -69,7 +56,7 @@ export function createRefundPaymentOperation({ db }: { db: pg.Pool }) {
         if (now.getTime() > windowEnd.getTime()) {
           throw new ConnectorError(
             'invalid_input',
-            `Payment ${payment.id} was made on ${utcDate(new Date(payment.created_at))}, outside the ${context.policy.refund_window_days}-day refund window (it closed on ${utcDate(windowEnd)}). Refund policy: refunds within ${context.policy.refund_window_days} days of payment.`,
+            `Payment ${payment.id} was made on ${utcDate(new Date(payment.created_at))}, outside the ${billingNumbers(context.policy).refund_window_days}-day refund window (it closed on ${utcDate(windowEnd)}). Refund policy: refunds within ${billingNumbers(context.policy).refund_window_days} days of payment.`,
           );
         }
         if (input.amount_cents > remaining) {
@@ -79,7 +66,6 @@ export function createRefundPaymentOperation({ db }: { db: pg.Pool }) {
           );
         }
 
-        const refundId = `re_${randomBytes(8).toString('hex')}`;
         const refundedTotal = payment.refunded_cents + input.amount_cents;
         const status = refundedTotal >= payment.amount_cents ? 'refunded' : 'partially_refunded';
         await client.query(
@@ -106,19 +92,26 @@ export function createRefundPaymentOperation({ db }: { db: pg.Pool }) {
   });
 }
 
+/** The id of the refund made under an idempotency key: the same key always names the same refund. */
+export const refundIdFor = (idempotencyKey: string): string =>
+  `re_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 16)}`;
+
 /**
  * A retried refund finds the payment already refunded by its own earlier attempt: the refund of
- * exactly this amount is reported instead of failing, so a retry is indistinguishable from success.
+ * exactly this amount (with `refundId`, that very refund) is reported instead of failing or refunding
+ * twice, so a retry is indistinguishable from success.
  */
 async function findSameRefund(
   client: pg.PoolClient,
   payment: PaymentRow,
   amount: number,
+  refundId?: string,
 ): Promise<Output | null> {
   const { rows } = await client.query<{ id: string; created_at: Date }>(
-    `SELECT id, created_at FROM refunds WHERE payment_id = $1 AND amount_cents = $2 AND status <> 'failed'
+    `SELECT id, created_at FROM refunds
+     WHERE payment_id = $1 AND amount_cents = $2 AND status <> 'failed' AND ($3::text IS NULL OR id = $3)
      ORDER BY created_at DESC, id DESC LIMIT 1`,
-    [payment.id, amount],
+    [payment.id, amount, refundId ?? null],
   );
   const refund = rows[0];
   if (!refund) return null;

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
+import { billing } from '../contract.ts';
 import { ownerOfPayment } from '../ownership.ts';
 import { readPayment } from '../payment-view.ts';
-import { isoDateTime, recordId, toIso } from '../schemas.ts';
+import { toIso } from '../schemas.ts';
 
 /** How long after the request a scheduled retry runs: time for the customer to update the card. */
 const retryDelayMs = 60 * 60 * 1000;
@@ -16,22 +16,9 @@ const retryDelayMs = 60 * 60 * 1000;
  * scheduled per payment: asking again returns the one already scheduled.
  */
 export function createRetryPaymentOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'retry_payment',
-    description:
-      'Schedules a retry of a failed payment (in one hour, so the customer can update the card first). Returns the retry already scheduled, if any.',
-    effect: 'write',
-    input: z.strictObject({ payment_id: recordId }),
-    output: z.object({
-      retry_id: z.string(),
-      payment_id: z.string(),
-      scheduled_for: isoDateTime,
-      status: z.literal('scheduled'),
-      already_scheduled: z.boolean(),
-    }),
+  return implement(billing.retryPayment, {
     scopes: ['billing.write'],
     timeoutMs: 10_000,
-    idempotencyKey: (input) => `retry_payment:${input.payment_id}`,
     ownership: { ownerOf: (input, queryable) => ownerOfPayment(queryable, input.payment_id) },
     async run(input, context) {
       const now = context.now();

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
+import { billing } from '../contract.ts';
 import { hashPaymentLinkToken, signPaymentLinkToken } from '../payment-link-token.ts';
-import { isoDateTime, recordId, utcDate } from '../schemas.ts';
+import { utcDate } from '../schemas.ts';
 
 const linkLifetimeMs = 24 * 60 * 60 * 1000;
 
@@ -30,18 +30,9 @@ export function createSendPaymentLinkOperation(settings: PaymentLinkSettings) {
     url.searchParams.set('token', token);
     return url.toString();
   };
-  return defineOperation({
-    name: 'send_payment_link',
-    description:
-      "Creates a secure link (valid 24 hours) where the customer updates their payment method; returns the URL to email to the customer's verified address.",
-    effect: 'write',
-    input: z.strictObject({ contact_id: recordId }),
-    output: z.object({ link_id: z.string(), url: z.string(), expires_at: isoDateTime, reused: z.boolean() }),
+  return implement(billing.sendPaymentLink, {
     scopes: ['billing.write'],
     timeoutMs: 10_000,
-    // The key has no clock of its own: the day is the real one (the link's day is the world's, below).
-    idempotencyKey: (input) => `payment_link:${input.contact_id}:${utcDate(new Date())}`,
-    customerKey: { field: 'contact_id', from: 'contactId' },
     async run(input, context) {
       const now = context.now();
       return withTransaction(db, async (client) => {

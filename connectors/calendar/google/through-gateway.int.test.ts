@@ -62,7 +62,7 @@ beforeEach(async () => {
 describe(`Google calendar through the connector gateway (${testDatabaseKind()})`, () => {
   it('books once after an expired token: the pipeline retries with the refreshed one', async () => {
     token = 'expired-token';
-    const result = await gateway.call(maya, 'calendar', 'book', {
+    const result = await gateway.callByName(maya, 'calendar', 'book', {
       engineer_id: 'eng_1',
       start: '2026-11-23T09:00:00Z',
     });
@@ -77,8 +77,8 @@ describe(`Google calendar through the connector gateway (${testDatabaseKind()})`
   it('books once when Google’s answer to the insert is lost, and a replay returns the same booking', async () => {
     fake.failNext(503, {}, { afterApplying: true, operation: 'events.insert' });
     const input = { engineer_id: 'eng_1', start: '2026-11-23T09:00:00Z' };
-    const first = await gateway.call(maya, 'calendar', 'book', input);
-    const again = await gateway.call(maya, 'calendar', 'book', input);
+    const first = await gateway.callByName(maya, 'calendar', 'book', input);
+    const again = await gateway.callByName(maya, 'calendar', 'book', input);
     expect(first).toMatchObject({ status: 'ok', replayed: false });
     expect(again).toMatchObject({ status: 'ok', replayed: true });
     expect(fake.liveEvents('lena@lumen.example')).toHaveLength(1);
@@ -91,21 +91,21 @@ describe(`Google calendar through the connector gateway (${testDatabaseKind()})`
 
   it('binds the contact from the session and refuses another customer’s booking', async () => {
     const slot = { engineer_id: 'eng_2', start: '2026-11-23T14:00:00Z' };
-    const forOmar = await gateway.call(maya, 'calendar', 'book', { ...slot, contact_id: 'ct_2' });
+    const forOmar = await gateway.callByName(maya, 'calendar', 'book', { ...slot, contact_id: 'ct_2' });
     expect(forOmar).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
-    const booked = await gateway.call(maya, 'calendar', 'book', slot);
+    const booked = await gateway.callByName(maya, 'calendar', 'book', slot);
     expect(booked).toMatchObject({ status: 'ok', data: { contact_id: 'ct_1' } });
-    const moved = await gateway.call(maya, 'calendar', 'reschedule', {
+    const moved = await gateway.callByName(maya, 'calendar', 'reschedule', {
       booking_id: 'bk_omar',
       start: '2026-11-24T13:00:00Z',
     });
     expect(moved).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
-    const cancelled = await gateway.call(maya, 'calendar', 'cancel', { booking_id: 'bk_omar' });
+    const cancelled = await gateway.callByName(maya, 'calendar', 'cancel', { booking_id: 'bk_omar' });
     expect(cancelled).toMatchObject({ status: 'error', error: { kind: 'forbidden' } });
   });
 
   it('reports a taken slot as a conflict without retrying it', async () => {
-    const result = await gateway.call(maya, 'calendar', 'book', {
+    const result = await gateway.callByName(maya, 'calendar', 'book', {
       engineer_id: 'eng_1',
       start: '2026-11-23T08:00:00Z',
     });

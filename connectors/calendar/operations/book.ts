@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
 import { isWithinWorkingHours, parseInstant } from '../availability.ts';
+import { calendar } from '../contract.ts';
 import { eventIdFor } from '../event-id.ts';
 import {
   findBooking,
@@ -12,31 +12,13 @@ import {
   listEngineers,
   lockEngineer,
 } from '../store.ts';
-import { bookingSchema, isoDateTimeInput } from '../types.ts';
 import { assertOwnBooking, bookingIdFor, type CalendarDependencies, toBookingOutput } from './shared.ts';
-
-const input = z.object({
-  engineer_id: z.string().min(1),
-  /** ISO date-time; without an offset it is the engineer's wall-clock time. */
-  start: isoDateTimeInput,
-  /** Filled by the pipeline from the session. */
-  contact_id: z.string().min(1),
-  duration_minutes: z.number().int().min(15).max(120).default(30),
-  topic: z.string().max(200).optional(),
-});
 
 /** `calendar.book`: books a call in a slot that is still free and inside the engineer's hours. */
 export function bookOperation({ db, backend }: CalendarDependencies) {
-  return defineOperation({
-    name: 'book',
-    description: 'Book a call with a support engineer at a free slot returned by find_slots.',
-    effect: 'write',
-    input,
-    output: bookingSchema,
+  return implement(calendar.book, {
     scopes: backend.scopes.write,
     timeoutMs: 15_000,
-    idempotencyKey: (args) => `calendar.book:${args.engineer_id}:${args.start}:${args.contact_id}`,
-    customerKey: { field: 'contact_id', from: 'contactId' },
     async run(args, context) {
       const key =
         context.idempotencyKey ??

@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
+import { calendar } from '../contract.ts';
 import { cancelBooking, findBooking, findContact, lockEngineer } from '../store.ts';
-import { bookingSchema } from '../types.ts';
 import {
   assertOwnBooking,
   bookingOwnership,
@@ -12,20 +12,12 @@ import {
   toBookingOutput,
 } from './shared.ts';
 
-const input = z.object({ booking_id: z.string().min(1) });
-
 /** `calendar.cancel`: cancels the customer's own call; cancelling a cancelled call is a no-op. */
 export function cancelOperation({ db, backend }: CalendarDependencies) {
-  return defineOperation({
-    name: 'cancel',
-    description: "Cancel one of the customer's booked calls.",
-    effect: 'write',
-    input,
-    output: bookingSchema,
+  return implement(calendar.cancel, {
     scopes: backend.scopes.write,
     timeoutMs: 15_000,
-    idempotencyKey: (args) => `calendar.cancel:${args.booking_id}`,
-    ownership: bookingOwnership<z.output<typeof input>>(),
+    ownership: bookingOwnership<z.output<typeof calendar.cancel.input>>(),
     async run(args, context) {
       const existing = await findBooking(db, args.booking_id);
       if (!existing) throw notFound(args.booking_id);

@@ -1,24 +1,11 @@
 import { DateTime } from 'luxon';
-import { z } from 'zod';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
 import { bookingHorizonDays, findFreeSlots, toUtcIso, toZonedIso } from '../availability.ts';
+import { calendar } from '../contract.ts';
 import { confirmedBookings, findContact, listEngineers } from '../store.ts';
-import { type Interval, isoBoundInput, isoDateTimeInput, slotSchema } from '../types.ts';
+import type { Interval } from '../types.ts';
 import type { CalendarDependencies } from './shared.ts';
-
-const input = z.object({
-  /** Filled by the pipeline from the session: whose time zone the slots are shown in. */
-  contact_id: z.string().min(1).optional(),
-  engineer_id: z.string().min(1).optional(),
-  from: isoBoundInput.optional(),
-  to: isoBoundInput.optional(),
-  preferred_time: isoDateTimeInput.optional(),
-  duration_minutes: z.number().int().min(15).max(120).default(30),
-  limit: z.number().int().min(1).max(20).default(5),
-});
-
-const output = z.object({ slots: z.array(slotSchema), timezone: z.string().optional() });
 
 /** Reads a window bound: a bare date is the start (or, for `to`, the end) of that day in `zone`. */
 function readBound(value: string, zone: string, edge: 'start' | 'end'): Date {
@@ -30,18 +17,9 @@ function readBound(value: string, zone: string, edge: 'start' | 'end'): Date {
 
 /** `calendar.find_slots`: free slots within engineers' working hours, nearest to the preferred time first. */
 export function findSlotsOperation({ db, backend }: CalendarDependencies) {
-  return defineOperation({
-    name: 'find_slots',
-    description:
-      'Find free 30-minute call slots with a support engineer in the next 14 days, nearest to preferred_time first (ISO date-time).',
-    effect: 'read',
-    input,
-    output,
+  return implement(calendar.findSlots, {
     scopes: backend.scopes.read,
     timeoutMs: 8000,
-    customerKey: { field: 'contact_id', from: 'contactId' },
-    // Free slots reveal nothing about the account; booking one needs a verified identity.
-    allowUnverified: true,
     async run(args, context) {
       const now = context.now();
       const contact = args.contact_id ? await findContact(db, args.contact_id) : null;

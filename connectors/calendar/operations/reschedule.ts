@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
 import { isWithinWorkingHours, parseInstant } from '../availability.ts';
+import { calendar } from '../contract.ts';
 import { findBooking, findContact, hasOverlappingBooking, lockEngineer, moveBooking } from '../store.ts';
-import { bookingSchema, isoDateTimeInput } from '../types.ts';
 import {
   assertOwnBooking,
   bookingOwnership,
@@ -14,25 +14,12 @@ import {
   toBookingOutput,
 } from './shared.ts';
 
-const input = z.object({
-  booking_id: z.string().min(1),
-  /** ISO date-time; without an offset it is the engineer's wall-clock time. */
-  start: isoDateTimeInput,
-});
-
 /** `calendar.reschedule`: moves the customer's own call to another free slot of the same engineer. */
 export function rescheduleOperation({ db, backend }: CalendarDependencies) {
-  return defineOperation({
-    name: 'reschedule',
-    description:
-      "Move one of the customer's booked calls to a new start time (a free slot of the same engineer); not within 2 hours of the call.",
-    effect: 'write',
-    input,
-    output: bookingSchema,
+  return implement(calendar.reschedule, {
     scopes: backend.scopes.write,
     timeoutMs: 15_000,
-    idempotencyKey: (args) => `calendar.reschedule:${args.booking_id}:${args.start}`,
-    ownership: bookingOwnership<z.output<typeof input>>(),
+    ownership: bookingOwnership<z.output<typeof calendar.reschedule.input>>(),
     async run(args, context) {
       const existing = await findBooking(db, args.booking_id);
       if (!existing) throw notFound(args.booking_id);

@@ -239,6 +239,8 @@ export function createBillingTestConnector(db: Queryable, script: VendorScript):
 
   return {
     id: 'billing_test',
+    // The numbers its refund limit names, defaulted by the connector as billing does.
+    policyNumbers: { auto_refund_limit_cents: 20_000, refund_window_days: 30 },
     title: 'Billing (test)',
     grantedScopes: ['crm.read', 'crm.write', 'billing.read', 'billing.write'],
     async check() {

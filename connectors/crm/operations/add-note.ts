@@ -1,37 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
-import { authorOf, isoDateTime, recordId } from '../schemas.ts';
+import { crm } from '../contract.ts';
+import { authorOf } from '../schemas.ts';
 
 /** Within this time, the same note from the same author on the same account is one note (a retry). */
 const sameNoteWindowMs = 60 * 60 * 1000;
 
 /** `crm.add_note`: an internal note on the customer's account (kind `note` in the interactions history). */
 export function createAddNoteOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'add_note',
-    description:
-      "Adds an internal note to the customer's account in the CRM (e.g. what was done in this conversation).",
-    effect: 'write',
-    input: z.strictObject({
-      account_id: recordId,
-      body: z.string().trim().min(1).max(5_000),
-      contact_id: recordId.optional(),
-    }),
-    output: z.object({
-      note_id: z.string(),
-      account_id: z.string(),
-      created_at: isoDateTime,
-      already_added: z.boolean(),
-    }),
+  return implement(crm.addNote, {
     scopes: ['crm.write'],
     timeoutMs: 10_000,
-    idempotencyKey: (input) =>
-      `note:${input.account_id}:${createHash('sha256').update(input.body).digest('hex').slice(0, 16)}`,
-    customerKey: { field: 'account_id', from: 'accountId' },
     async run(input, context) {
       const now = context.now();
       const author = authorOf(context.session);

@@ -1,23 +1,15 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
-import { contactView, readContact } from '../schemas.ts';
+import { crm } from '../contract.ts';
+import { readContact } from '../schemas.ts';
 
 /**
  * `crm.find_contact_by_email`: resolves who an email address belongs to. For the API's identity
  * resolution (actor 'system'), before any customer is bound to the session — never for the agent.
  */
 export function createFindContactByEmailOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'find_contact_by_email',
-    description:
-      'Finds the CRM contact with an email address (case-insensitive), with the account tier. Identity resolution only.',
-    effect: 'read',
-    input: z.strictObject({ email: z.email().max(320) }),
-    output: z.object({
-      contact: contactView.extend({ account_tier: z.string() }).nullable(),
-    }),
+  return implement(crm.findContactByEmail, {
     scopes: ['crm.read'],
     timeoutMs: 5_000,
     async run(input, context) {

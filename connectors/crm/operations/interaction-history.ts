@@ -1,35 +1,15 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { defineOperation } from '../../core/definition.ts';
-import { isoDateTime, recordId } from '../schemas.ts';
+import { implement } from '../../core/contract.ts';
+import { crm } from '../contract.ts';
 
 /**
  * `crm.interaction_history`: the account's recent notes, calls, emails, chats and meetings, newest
  * first. Notes are internal: only a human (the console) gets them, never the agent.
  */
 export function createInteractionHistoryOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'interaction_history',
-    description:
-      "The account's recent interactions (calls, emails, chats, meetings, internal notes), newest first.",
-    effect: 'read',
-    input: z.strictObject({ account_id: recordId, limit: z.number().int().min(1).max(100).default(20) }),
-    output: z.object({
-      items: z.array(
-        z.object({
-          id: z.string(),
-          kind: z.enum(['note', 'call', 'email', 'chat', 'meeting']),
-          internal: z.boolean(),
-          contact_id: z.string().nullable(),
-          author: z.string(),
-          body: z.string(),
-          created_at: isoDateTime,
-        }),
-      ),
-    }),
+  return implement(crm.interactionHistory, {
     scopes: ['crm.read'],
     timeoutMs: 5_000,
-    customerKey: { field: 'account_id', from: 'accountId' },
     async run(input, context) {
       // Filtered here, not by the policy: its field rules cannot tell a human from the agent.
       const withNotes = context.session.actor === 'human';

@@ -1,57 +1,20 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
-import { type ContactView, contactView, readContact, recordId } from '../schemas.ts';
+import { crm, editableFields } from '../contract.ts';
+import { type ContactView, readContact } from '../schemas.ts';
 
-const editableFields = ['name', 'email', 'phone', 'title', 'timezone'] as const;
 type EditableField = (typeof editableFields)[number];
-
-const input = z
-  .strictObject({
-    contact_id: recordId,
-    name: z.string().trim().min(1).max(200).optional(),
-    email: z.email().max(320).optional(),
-    phone: z
-      .string()
-      .trim()
-      .regex(/^\+?[0-9 ().-]{3,40}$/, 'must be a phone number')
-      .optional(),
-    title: z.string().trim().min(1).max(200).optional(),
-    timezone: z
-      .string()
-      .refine((zone) => isTimezone(zone), 'must be an IANA time zone such as Europe/Berlin')
-      .optional(),
-  })
-  .refine(
-    (value) => editableFields.some((field) => value[field] !== undefined),
-    'give at least one field to change',
-  );
-type Input = z.infer<typeof input>;
 
 /**
  * `crm.update_contact`: changes only the fields given. A new email must not belong to another
  * contact (conflict). Setting values that are already there changes nothing, so retries are safe.
  */
 export function createUpdateContactOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'update_contact',
-    description:
-      "Updates the customer's own contact record (name, email, phone, title, time zone); only the fields given change. Verified customers only.",
-    effect: 'write',
-    input,
-    output: z.object({
-      contact: contactView,
-      changed_fields: z.array(z.enum(editableFields)),
-      /** The values the changed fields had before. */
-      previous: z.record(z.string(), z.string().nullable()),
-    }),
+  return implement(crm.updateContact, {
     scopes: ['crm.write'],
     timeoutMs: 10_000,
-    idempotencyKey: (value) => `update_contact:${value.contact_id}:${hashChanges(value)}`,
-    customerKey: { field: 'contact_id', from: 'contactId' },
     async run(value, context) {
       try {
         return await withTransaction(db, async (client) => {
@@ -99,19 +62,3 @@ async function assertEmailFree(client: pg.PoolClient, email: string, contactId: 
 
 const emailTaken = () =>
   new ConnectorError('conflict', 'That email address already belongs to another contact.');
-
-function hashChanges(value: Input): string {
-  const changes = editableFields
-    .filter((field) => value[field] !== undefined)
-    .map((field) => [field, value[field]]);
-  return createHash('sha256').update(JSON.stringify(changes)).digest('hex').slice(0, 16);
-}
-
-function isTimezone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}

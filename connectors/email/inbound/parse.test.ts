@@ -61,6 +61,68 @@ describe('parseInboundEmail', () => {
     expect(first.ok && second.ok && first.email.messageId === second.email.messageId).toBe(true);
   });
 
+  it('refuses for good a NUL byte in the headers or in any decoded text it keeps', async () => {
+    const nul = { ok: false, responseCode: 554, message: '5.6.0 Message contains a NUL byte' };
+    expect(await parseInboundEmail(mail('From: a@example.com\r\nSubject: a\u0000b'))).toEqual(nul);
+    const quotedPrintable = mail(
+      'From: a@example.com\r\nSubject: hi\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable',
+      'before=00after',
+    );
+    expect(await parseInboundEmail(quotedPrintable)).toEqual(nul);
+    const base64 = mail(
+      'From: a@example.com\r\nSubject: hi\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64',
+      Buffer.from('before\u0000after').toString('base64'),
+    );
+    expect(await parseInboundEmail(base64)).toEqual(nul);
+    expect(await parseInboundEmail(mail('From: =?utf-8?q?Ma=00ya?= <a@example.com>\r\nSubject: hi'))).toEqual(
+      nul,
+    );
+    expect(await parseInboundEmail(mail('From: a@example.com\r\nSubject: =?utf-8?b?AA==?='))).toEqual(nul);
+  });
+
+  it('refuses for good decoded text without a UTF-8 form (a lone surrogate)', async () => {
+    // D8 00 in UTF-16BE is half of a surrogate pair: JavaScript keeps it, PostgreSQL cannot store it.
+    expect(await parseInboundEmail(mail('From: a@example.com\r\nSubject: =?UTF-16BE?B?2AA=?='))).toEqual({
+      ok: false,
+      responseCode: 554,
+      message: '5.6.0 Message text is not valid Unicode',
+    });
+  });
+
+  it('keeps a NUL that is only inside an attachment, and replacement characters of bad bytes', async () => {
+    const withAttachment = mail(
+      [
+        'From: a@example.com',
+        'Subject: logs',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b"',
+      ].join('\r\n'),
+      [
+        '--b',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Attached. Caf\u00e9',
+        '--b',
+        'Content-Type: application/octet-stream; name="dump.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from([0, 1, 0, 2]).toString('base64'),
+        '--b--',
+      ].join('\r\n'),
+    );
+    const parsed = await parseInboundEmail(withAttachment);
+    expect(parsed).toMatchObject({ ok: true, email: { attachments: [{ filename: 'dump.bin', size: 4 }] } });
+    const invalidUtf8 = Buffer.concat([
+      Buffer.from('From: a@example.com\r\nSubject: hi\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nok '),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('\r\n'),
+    ]);
+    expect(await parseInboundEmail(invalidUtf8)).toMatchObject({
+      ok: true,
+      email: { text: 'ok \ufffd\ufffd' },
+    });
+  });
+
   it('answers 550 without a From address and 554 without headers', async () => {
     expect(await parseInboundEmail(mail('Subject: anonymous'))).toMatchObject({
       ok: false,

@@ -66,8 +66,35 @@ export function subjectReferences(subject: string): string[] {
 
 const angle = (id: string): string => (id.startsWith('<') ? id : `<${id}>`);
 
-/** Parses raw RFC 5322 bytes. No headers at all → 554; no From address → 550. */
+/** The header section of raw bytes: up to the first empty line (all of it when there is none). */
+function headerSection(raw: Buffer): Buffer {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  const ends = [crlf, lf].filter((index) => index >= 0);
+  return ends.length ? raw.subarray(0, Math.min(...ends)) : raw;
+}
+
+/**
+ * Why PostgreSQL could not store these strings, or null: text and jsonb refuse U+0000, and a lone
+ * UTF-16 surrogate (which a decoded UTF-16 encoded-word can produce) has no UTF-8 form. Such mail
+ * fails the same way on every delivery, so it is refused for good rather than retried.
+ */
+function unstorable(values: Array<string | undefined>): Extract<InboundParseResult, { ok: false }> | null {
+  const present = values.filter((value): value is string => value !== undefined);
+  if (present.some((value) => value.includes('\u0000')))
+    return { ok: false, responseCode: 554, message: '5.6.0 Message contains a NUL byte' };
+  if (present.some((value) => !value.isWellFormed()))
+    return { ok: false, responseCode: 554, message: '5.6.0 Message text is not valid Unicode' };
+  return null;
+}
+
+/**
+ * Parses raw RFC 5322 bytes. No headers at all → 554; no From address → 550; a NUL byte in the
+ * headers or in any decoded text we keep, or text without a UTF-8 form → 554.
+ */
 export async function parseInboundEmail(raw: Buffer): Promise<InboundParseResult> {
+  if (headerSection(raw).includes(0))
+    return { ok: false, responseCode: 554, message: '5.6.0 Message contains a NUL byte' };
   let parsed: Awaited<ReturnType<typeof simpleParser>>;
   try {
     parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
@@ -81,6 +108,17 @@ export async function parseInboundEmail(raw: Buffer): Promise<InboundParseResult
 
   const references = typeof parsed.references === 'string' ? [parsed.references] : (parsed.references ?? []);
   const body = parsed.text ?? '';
+  const refused = unstorable([
+    parsed.messageId,
+    sender.address,
+    sender.name,
+    parsed.subject,
+    body,
+    parsed.inReplyTo,
+    ...references,
+    ...parsed.attachments.flatMap((attachment) => [attachment.filename, attachment.contentType]),
+  ]);
+  if (refused) return refused;
   const stripped = stripQuotedReply(body);
   return {
     ok: true,

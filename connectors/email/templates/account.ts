@@ -59,8 +59,10 @@ export const contactUpdated = defineTemplate({
 /** A one-time identity verification code. */
 export const verificationCode = defineTemplate({
   name: 'verification_code',
-  description: 'A one-time code that verifies the customer’s identity in a conversation.',
+  description:
+    'A one-time code that verifies the customer’s identity in a conversation, or proves a new address they want on file.',
   allowUnverified: true,
+  explicitRecipient: true,
   variables: z.object({
     code: z.string().regex(/^\d{4,8}$/),
     expires_minutes: z.number().int().min(1).max(60).default(10),
@@ -76,6 +78,30 @@ export const verificationCode = defineTemplate({
       },
     ],
   }),
+});
+
+/** To the previous address, once the account's email address was changed: the owner hears of it. */
+export const emailAddressChanged = defineTemplate({
+  name: 'email_address_changed',
+  description: 'Notice to the old address that the account’s email address was changed.',
+  explicitRecipient: true,
+  variables: z.object({ new_address: z.email().max(320) }),
+  render: (v, context) => {
+    const [local = '', domain = ''] = v.new_address.split('@');
+    return {
+      subject: `The email address of your ${context.brand.name} account was changed`,
+      blocks: [
+        {
+          kind: 'paragraph',
+          text: `The email address on your account was changed to ${local.slice(0, 1)}•••@${domain}. From now on we write to that address only.`,
+        },
+        {
+          kind: 'paragraph',
+          text: 'If you did not ask for this, reply to this email right away and we will secure your account.',
+        },
+      ],
+    };
+  },
 });
 
 /** Notice that a person took over the conversation (escalations). */

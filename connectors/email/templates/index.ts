@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { contactUpdated, escalationNotice, ticketCreated, verificationCode } from './account.ts';
+import {
+  contactUpdated,
+  emailAddressChanged,
+  escalationNotice,
+  ticketCreated,
+  verificationCode,
+} from './account.ts';
 import { invoiceCopy, paymentLink, planChanged, refundIssued, subscriptionCancelled } from './billing.ts';
 import { callBooked, callCancelled, callRescheduled } from './calendar.ts';
 import { conversationReply } from './conversation.ts';
@@ -17,6 +23,7 @@ export const emailTemplates = {
   call_cancelled: callCancelled,
   ticket_created: ticketCreated,
   contact_updated: contactUpdated,
+  email_address_changed: emailAddressChanged,
   verification_code: verificationCode,
   escalation_notice: escalationNotice,
   conversation_reply: conversationReply,

@@ -34,6 +34,11 @@ export interface EmailTemplate<Schema extends z.ZodType = z.ZodType> {
   variables: Schema;
   /** May go to a customer whose identity is not verified (it reveals nothing about the account). */
   allowUnverified?: boolean;
+  /**
+   * May go to an address given with the message instead of the contact's address on file: only mail
+   * that proves or announces a change of that address (a code for a new address, a notice to the old one).
+   */
+  explicitRecipient?: boolean;
   render(variables: z.output<Schema>, context: TemplateContext): EmailContent;
 }
 

@@ -10,6 +10,11 @@ const samples: Record<TemplateName, { variables: Record<string, unknown>; subjec
     subject: /refund of \$99\.00/i,
     body: 'pay_2',
   },
+  email_address_changed: {
+    variables: { new_address: 'maya.new@brightpath.io' },
+    subject: /email address .* was changed/,
+    body: 'm•••@brightpath.io',
+  },
   invoice_copy: {
     variables: { invoice_id: 'INV-1001', amount_cents: 9900, issued_at: '2026-11-01', status: 'paid' },
     subject: /invoice INV-1001/,

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
-import { authorOf, isoDateTime, ownerOfTicket, recordId, ticketStatus } from '../schemas.ts';
+import { ticketing } from '../contract.ts';
+import { authorOf, ownerOfTicket, type ticketStatus } from '../schemas.ts';
 
 /** Within this time, the same comment by the same author on the same ticket is one comment (a retry). */
 const sameCommentWindowMs = 60 * 60 * 1000;
@@ -14,23 +15,9 @@ const sameCommentWindowMs = 60 * 60 * 1000;
  * is reopened by it; a closed one cannot take comments (a new ticket is needed).
  */
 export function createAddCommentOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'add_comment',
-    description:
-      "Adds a comment (new information from the customer) to one of the customer's tickets; reopens it if it was solved.",
-    effect: 'write',
-    input: z.strictObject({ ticket_id: recordId, body: z.string().trim().min(1).max(10_000) }),
-    output: z.object({
-      comment_id: z.string(),
-      ticket_id: z.string(),
-      ticket_status: ticketStatus,
-      created_at: isoDateTime,
-      already_added: z.boolean(),
-    }),
+  return implement(ticketing.addComment, {
     scopes: ['tickets.write'],
     timeoutMs: 10_000,
-    idempotencyKey: (input) =>
-      `comment:${input.ticket_id}:${createHash('sha256').update(input.body).digest('hex').slice(0, 16)}`,
     ownership: { ownerOf: (input, queryable) => ownerOfTicket(queryable, input.ticket_id) },
     async run(input, context) {
       const now = context.now();

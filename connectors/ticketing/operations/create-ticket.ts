@@ -1,77 +1,27 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
-import { defineOperation } from '../../core/definition.ts';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
+import { ticketing } from '../contract.ts';
 import { matchIncident } from '../incident-matching.ts';
-import {
-  type IncidentView,
-  isoDateTime,
-  openStatuses,
-  readIncidents,
-  recordId,
-  ticketPriority,
-  ticketStatus,
-} from '../schemas.ts';
+import { type IncidentView, openStatuses, readIncidents } from '../schemas.ts';
 
 /** Within this time, the same report from the same contact is the same ticket (a retry or a repeat). */
 const sameTicketWindowMs = 24 * 60 * 60 * 1000;
 
-const input = z.strictObject({
-  /** Filled from the session; absent only for an anonymous visitor, who gives `requester_email`. */
-  contact_id: recordId.optional(),
-  requester_email: z.email().max(320).optional(),
-  subject: z.string().trim().min(1).max(200),
-  description: z.string().trim().min(1).max(10_000),
-  priority: ticketPriority.default('normal'),
-  category: z
-    .string()
-    .trim()
-    .regex(/^[a-z][a-z0-9_]{0,49}$/, 'must be a lower-case slug such as bug, billing or privacy')
-    .default('general'),
-});
-type Input = z.infer<typeof input>;
+type Input = z.infer<typeof ticketing.createTicket.input>;
 
-const output = z.object({
-  ticket_id: z.string(),
-  status: ticketStatus,
-  priority: ticketPriority,
-  category: z.string(),
-  subject: z.string(),
-  created_at: isoDateTime,
-  /** The open incident the report matches, linked to the ticket. */
-  incident: z
-    .object({
-      id: z.string(),
-      title: z.string(),
-      severity: z.enum(['SEV1', 'SEV2', 'SEV3']),
-      summary: z.string(),
-    })
-    .nullable(),
-  /** True when the same report was already filed (a retried call): nothing new was created. */
-  already_exists: z.boolean(),
-});
-type Output = z.infer<typeof output>;
+type Output = z.infer<typeof ticketing.createTicket.output>;
 
 /**
  * `ticketing.create_ticket`: files a ticket `TCK-<n>` for the customer's contact and links the open
  * incident the report matches, if any.
  */
 export function createCreateTicketOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'create_ticket',
-    description:
-      'Creates a support ticket (bug report, privacy request, …) for the customer, linking a matching open incident; returns the ticket reference.',
-    effect: 'write',
-    input,
-    output,
+  return implement(ticketing.createTicket, {
     scopes: ['tickets.write'],
     timeoutMs: 10_000,
-    idempotencyKey: (value) =>
-      `ticket:${value.contact_id ?? value.requester_email ?? 'anonymous'}:${value.category}:${hashText(value.description)}`,
-    customerKey: { field: 'contact_id', from: 'contactId' },
-    allowUnverified: true,
     async run(value, context) {
       if (!value.contact_id) {
         if (!value.requester_email)
@@ -98,8 +48,6 @@ export function createCreateTicketOperation({ db }: { db: pg.Pool }) {
     },
   });
 }
-
-const hashText = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const incidentSummary = (incident: Pick<IncidentView, 'id' | 'title' | 'severity' | 'summary'>) => ({
   id: incident.id,
@@ -162,7 +110,7 @@ async function findSameTicket(
 /** A ticket from an anonymous visitor: no account, the requester's email instead (migration 0005). */
 function createVisitorTicket(
   db: pg.Pool,
-  value: z.output<typeof input>,
+  value: z.output<typeof ticketing.createTicket.input>,
   context: TicketContext,
 ): Promise<Output> {
   return withTransaction(db, (client) =>
@@ -180,7 +128,7 @@ type TicketContext = { now(): Date; session: { conversationId: string | null }; 
 /** Numbers and files the ticket, linking a matching open incident, inside the caller's transaction. */
 async function insertTicket(
   client: pg.PoolClient,
-  value: z.output<typeof input>,
+  value: z.output<typeof ticketing.createTicket.input>,
   requester: { accountId: string | null; contactId: string | null; requesterEmail: string | null },
   context: TicketContext,
 ): Promise<Output> {

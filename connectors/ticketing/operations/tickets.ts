@@ -1,27 +1,9 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { defineOperation } from '../../core/definition.ts';
+import type { z } from 'zod';
+import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
-import {
-  isoDateTime,
-  openStatuses,
-  ownerOfTicket,
-  recordId,
-  ticketPriority,
-  ticketStatus,
-} from '../schemas.ts';
-
-const ticketSummary = z.object({
-  id: z.string(),
-  subject: z.string(),
-  status: ticketStatus,
-  priority: ticketPriority,
-  category: z.string(),
-  contact_id: z.string().nullable(),
-  incident_id: z.string().nullable(),
-  created_at: isoDateTime,
-  updated_at: isoDateTime,
-});
+import { ticketing, type ticketSummary } from '../contract.ts';
+import { openStatuses, ownerOfTicket } from '../schemas.ts';
 
 const summaryColumns =
   'id, subject, status, priority, category, contact_id, incident_id, created_at, updated_at';
@@ -41,22 +23,9 @@ const toSummary = (row: any): z.infer<typeof ticketSummary> => ({
 
 /** `ticketing.list_tickets`: the customer's own tickets (their account's, or one contact's), newest first. */
 export function createListTicketsOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'list_tickets',
-    description:
-      "The customer's support tickets, newest first; optionally only open ones, or only one contact's.",
-    effect: 'read',
-    input: z.strictObject({
-      account_id: recordId,
-      contact_id: recordId.optional(),
-      open_only: z.boolean().default(false),
-      limit: z.number().int().min(1).max(100).default(10),
-    }),
-    output: z.object({ tickets: z.array(ticketSummary) }),
+  return implement(ticketing.listTickets, {
     scopes: ['tickets.read'],
     timeoutMs: 5_000,
-    customerKey: { field: 'account_id', from: 'accountId' },
-    cacheable: true,
     async run(input) {
       const { rows } = await db.query(
         `SELECT ${summaryColumns} FROM tickets
@@ -71,28 +40,7 @@ export function createListTicketsOperation({ db }: { db: pg.Pool }) {
 
 /** `ticketing.get_ticket`: one of the customer's own tickets with its comments and linked incident. */
 export function createGetTicketOperation({ db }: { db: pg.Pool }) {
-  return defineOperation({
-    name: 'get_ticket',
-    description:
-      "One of the customer's tickets: status, priority, assignee, linked incident and the comment thread.",
-    effect: 'read',
-    input: z.strictObject({ ticket_id: recordId }),
-    output: ticketSummary.extend({
-      description: z.string(),
-      assignee: z.string().nullable(),
-      incident: z
-        .object({ id: z.string(), title: z.string(), status: z.enum(['open', 'resolved']) })
-        .nullable(),
-      comments: z.array(
-        z.object({
-          id: z.string(),
-          author: z.string(),
-          body: z.string(),
-          internal: z.boolean(),
-          created_at: isoDateTime,
-        }),
-      ),
-    }),
+  return implement(ticketing.getTicket, {
     scopes: ['tickets.read'],
     timeoutMs: 5_000,
     ownership: { ownerOf: (input, queryable) => ownerOfTicket(queryable, input.ticket_id) },

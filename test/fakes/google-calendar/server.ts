@@ -19,6 +19,8 @@ export interface FakeEvent {
   start: Record<string, unknown>;
   end: Record<string, unknown>;
   attendees?: Array<{ email: string }>;
+  /** Properties private to the calendar's copy of the event (https://developers.google.com/calendar/api/guides/extended-properties). */
+  extendedProperties?: { private?: Record<string, string>; shared?: Record<string, string> };
   startMs: number;
   endMs: number;
   created: string;
@@ -87,6 +89,8 @@ export interface FakeGoogleCalendar {
   ): void;
   /** The live (not cancelled) events of a calendar. */
   liveEvents(calendarId: string): FakeEvent[];
+  /** Forgets every event, busy block, queued failure and recorded request (tokens and calendars stay). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -170,6 +174,7 @@ export async function startFakeGoogleCalendar(
     start: event.start,
     end: event.end,
     attendees: event.attendees,
+    ...(event.extendedProperties ? { extendedProperties: event.extendedProperties } : {}),
   });
 
   const calendarExists = (calendarId: string) => state.calendars === null || state.calendars.has(calendarId);
@@ -227,6 +232,7 @@ export async function startFakeGoogleCalendar(
       start: Json;
       end: Json;
       attendees?: Array<{ email: string }>;
+      extendedProperties?: FakeEvent['extendedProperties'];
     };
     const id = input.id ?? randomBytes(13).toString('hex');
     if (state.events.has(`${calendarId}/${id}`)) {
@@ -241,6 +247,7 @@ export async function startFakeGoogleCalendar(
       start: input.start,
       end: input.end,
       ...(input.attendees ? { attendees: input.attendees } : {}),
+      ...(input.extendedProperties ? { extendedProperties: input.extendedProperties } : {}),
       startMs: instantOf(input.start, 'start'),
       endMs: instantOf(input.end, 'end'),
       created: now,
@@ -394,6 +401,12 @@ export async function startFakeGoogleCalendar(
       [...state.events.values()].filter(
         (event) => event.calendarId === calendarId && event.status !== 'cancelled',
       ),
+    reset() {
+      state.events.clear();
+      state.busy.length = 0;
+      state.requests.length = 0;
+      failures.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

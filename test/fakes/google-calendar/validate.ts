@@ -83,6 +83,16 @@ export function validateEventBody(body: unknown, requireTimes: boolean): BodyPro
   }
   if (body.summary !== undefined && typeof body.summary !== 'string')
     return invalid('Invalid value for: summary');
+  if (body.extendedProperties !== undefined) {
+    const properties = body.extendedProperties;
+    if (!isObject(properties)) return invalid('Invalid value for: extendedProperties');
+    for (const scope of ['private', 'shared']) {
+      const values = properties[scope];
+      if (values === undefined) continue;
+      if (!isObject(values) || Object.values(values).some((value) => typeof value !== 'string'))
+        return invalid(`Invalid value for: extendedProperties.${scope}`);
+    }
+  }
   if (body.attendees !== undefined) {
     if (!Array.isArray(body.attendees)) return invalid('Invalid value for: attendees');
     for (const attendee of body.attendees) {

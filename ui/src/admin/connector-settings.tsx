@@ -1,14 +1,14 @@
 import { type FormEvent, useEffect, useState } from 'react';
+import type { ConnectorSummary, CredentialsBody, PolicyView } from '../../../api/contract/admin.ts';
 import { formatDateTime, humanize } from '../shared/format.ts';
 import { ApiRequestError, errorMessage } from '../shared/http.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
-import type { ConnectorRow } from './connectors-page.tsx';
 
 /**
  * Sets a connector's credentials. Write-only: the inputs start empty and are cleared after saving;
  * stored values are never fetched or shown.
  */
-export function CredentialsForm({ connector, onSaved }: { connector: ConnectorRow; onSaved(): void }) {
+export function CredentialsForm({ connector, onSaved }: { connector: ConnectorSummary; onSaved(): void }) {
   const { request } = useStaffSession();
   const [values, setValues] = useState<Record<string, string>>({});
   const [newField, setNewField] = useState('');
@@ -17,9 +17,7 @@ export function CredentialsForm({ connector, onSaved }: { connector: ConnectorRo
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    const fields: Record<string, string> = Object.fromEntries(
-      Object.entries(values).filter(([, value]) => value),
-    );
+    const fields: CredentialsBody = Object.fromEntries(Object.entries(values).filter(([, value]) => value));
     if (newField.trim() && newValue) fields[newField.trim()] = newValue;
     if (Object.keys(fields).length === 0) {
       setMessage({ kind: 'error', text: 'Enter at least one value.' });
@@ -112,12 +110,12 @@ export function PolicyEditor({ connectorId, title }: { connectorId: string; titl
   useEffect(() => {
     setErrors([]);
     setSaved(null);
-    request<Record<string, unknown>>(url)
+    request<PolicyView>(url)
       .then((data) => {
-        setText(JSON.stringify(data.policy ?? data, null, 2));
+        setText(JSON.stringify(data.policy, null, 2));
         setSource(
           data.source === 'stored'
-            ? `Changed by an admin (${formatDateTime(data.updatedAt as string)})`
+            ? `Changed by an admin (${formatDateTime(data.updatedAt)})`
             : 'The default policy',
         );
       })
@@ -135,9 +133,9 @@ export function PolicyEditor({ connectorId, title }: { connectorId: string; titl
       return;
     }
     try {
-      const data = await request<Record<string, unknown>>(url, { method: 'PUT', body: policy });
-      setText(JSON.stringify(data.policy ?? data, null, 2));
-      setSource(`Changed by an admin (${formatDateTime(data.updatedAt as string)})`);
+      const data = await request<PolicyView>(url, { method: 'PUT', body: policy });
+      setText(JSON.stringify(data.policy, null, 2));
+      setSource(`Changed by an admin (${formatDateTime(data.updatedAt)})`);
       setErrors([]);
       setSaved('Policy saved.');
     } catch (failure) {

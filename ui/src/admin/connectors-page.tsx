@@ -1,53 +1,16 @@
 import { useCallback, useEffect, useState } from 'react';
+import type {
+  ConnectorListResponse,
+  ConnectorSummary,
+  ConnectorTestResponse,
+} from '../../../api/contract/admin.ts';
 import { formatDateTime, formatMs, formatPercent, humanize } from '../shared/format.ts';
-import { asList, errorMessage } from '../shared/http.ts';
+import { errorMessage } from '../shared/http.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
+import { BackendForm, selectableKinds } from './backend-form.tsx';
 import { Sparkline } from './charts.tsx';
 import { CredentialsForm, PolicyEditor } from './connector-settings.tsx';
 import { FaultPanel } from './fault-panel.tsx';
-
-/** One connector's row (`GET /api/admin/connectors`). */
-export interface ConnectorRow {
-  id: string;
-  title: string;
-  /** ok | degraded | down | idle, as the API judges it. */
-  status: string;
-  circuit: string;
-  calls: number;
-  successRate: number | null;
-  p95LatencyMs: number | null;
-  lastError: { kind: string; message: string; at: string } | null;
-  /** p95 latency per minute, oldest first. */
-  latency: number[];
-  credentials: {
-    state: string;
-    fields: Array<{ field: string; updatedAt: string | null; expiresAt: string | null }>;
-  };
-}
-
-function readConnector(value: unknown): ConnectorRow {
-  const row = (value ?? {}) as Record<string, unknown>;
-  const health = (row.health ?? {}) as Record<string, unknown>;
-  const credentials = (row.credentials ?? {}) as Record<string, unknown>;
-  const buckets = Array.isArray(health.latency) ? (health.latency as Array<{ p95LatencyMs?: number }>) : [];
-  return {
-    id: String(row.id),
-    title: String(row.title ?? row.id),
-    status: String(health.status ?? 'idle'),
-    circuit: String(health.circuit ?? 'closed'),
-    calls: Number(health.calls ?? 0),
-    successRate: (health.successRate as number | null) ?? null,
-    p95LatencyMs: (health.p95LatencyMs as number | null) ?? null,
-    lastError: (health.lastError as ConnectorRow['lastError']) ?? null,
-    latency: buckets.map((bucket) => Number(bucket.p95LatencyMs ?? 0)),
-    credentials: {
-      state: String(credentials.state ?? 'not_required'),
-      fields: Array.isArray(credentials.fields)
-        ? (credentials.fields as ConnectorRow['credentials']['fields'])
-        : [],
-    },
-  };
-}
 
 const statusLabels: Record<string, { label: string; badge: string }> = {
   ok: { label: 'Healthy', badge: 'badge-ok' },
@@ -57,10 +20,10 @@ const statusLabels: Record<string, { label: string; badge: string }> = {
 };
 
 /** A status in words (colour is never the only signal); credentials that block calls win. */
-export function connectorStatus(row: ConnectorRow): { label: string; badge: string } {
+export function connectorStatus(row: ConnectorSummary): { label: string; badge: string } {
   if (['missing', 'expired', 'invalid'].includes(row.credentials.state))
     return { label: 'Credentials needed', badge: 'badge-error' };
-  return statusLabels[row.status] ?? { label: humanize(row.status), badge: '' };
+  return statusLabels[row.health.status] ?? { label: humanize(row.health.status), badge: '' };
 }
 
 const pollMs = 10_000;
@@ -68,14 +31,14 @@ const pollMs = 10_000;
 /** Connector health, refreshed every 10 s, with credentials and policy per connector. */
 export function ConnectorsPage() {
   const { request } = useStaffSession();
-  const [rows, setRows] = useState<ConnectorRow[]>([]);
+  const [rows, setRows] = useState<ConnectorSummary[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [testResult, setTestResult] = useState<Record<string, string>>({});
 
   const load = useCallback(async () => {
     try {
-      setRows(asList(await request('/api/admin/connectors'), 'connectors').map(readConnector));
+      setRows((await request<ConnectorListResponse>('/api/admin/connectors')).connectors);
       setError(null);
     } catch (failure) {
       setError(errorMessage(failure));
@@ -91,7 +54,7 @@ export function ConnectorsPage() {
   const test = async (id: string) => {
     setTestResult((current) => ({ ...current, [id]: 'Testing…' }));
     try {
-      const result = await request<{ ok: boolean; detail: string; latencyMs?: number }>(
+      const result = await request<ConnectorTestResponse>(
         `/api/admin/connectors/${encodeURIComponent(id)}/test`,
         { method: 'POST', body: {} },
       );
@@ -133,6 +96,8 @@ export function ConnectorsPage() {
           <tbody>
             {rows.map((row) => {
               const status = connectorStatus(row);
+              const { health } = row;
+              const latency = health.latency.map((bucket) => bucket.p95LatencyMs);
               return (
                 <tr key={row.id}>
                   <th scope="row">
@@ -144,22 +109,22 @@ export function ConnectorsPage() {
                     <div className="muted">Credentials: {humanize(row.credentials.state).toLowerCase()}</div>
                   </td>
                   <td>
-                    {formatPercent(row.successRate)}
-                    <div className="muted">{row.calls} calls</div>
+                    {formatPercent(health.successRate)}
+                    <div className="muted">{health.calls} calls</div>
                   </td>
-                  <td>{formatMs(row.p95LatencyMs)}</td>
+                  <td>{formatMs(health.p95LatencyMs)}</td>
                   <td>
                     <Sparkline
-                      values={row.latency}
-                      label={`${row.title}: p95 latency per minute over ${row.latency.length} minutes`}
+                      values={latency}
+                      label={`${row.title}: p95 latency per minute over ${latency.length} minutes`}
                     />
                   </td>
-                  <td>{humanize(row.circuit)}</td>
+                  <td>{humanize(health.circuit)}</td>
                   <td>
-                    {row.lastError ? (
+                    {health.lastError ? (
                       <>
-                        {humanize(row.lastError.kind)}: {row.lastError.message}
-                        <div className="muted">{formatDateTime(row.lastError.at)}</div>
+                        {humanize(health.lastError.kind)}: {health.lastError.message}
+                        <div className="muted">{formatDateTime(health.lastError.at)}</div>
                       </>
                     ) : (
                       <span className="muted">none</span>
@@ -191,6 +156,9 @@ export function ConnectorsPage() {
         </table>
       </div>
       <FaultPanel connectors={rows.map((row) => row.id)} onChange={() => void load()} />
+      {current && selectableKinds.includes(current.id) && (
+        <BackendForm key={current.id} kind={current.id} onSaved={() => void load()} />
+      )}
       {current && (
         <div className="columns">
           <CredentialsForm connector={current} onSaved={() => void load()} />

@@ -1,39 +1,24 @@
 import { useEffect, useState } from 'react';
+import type { EvalRunDetail, ScenarioResult } from '../../../api/contract/admin.ts';
 import { formatMs, humanize } from '../shared/format.ts';
 import { errorMessage } from '../shared/http.ts';
 import { linkHandler } from '../shared/router.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
-import { type EvalRun, rateText, readEvalRun } from './eval-runs.ts';
-
-/** One scenario run (evals/run-scenario.ts `ScenarioResult`, the fields shown here). */
-interface ScenarioResult {
-  id: string;
-  title: string;
-  run: number;
-  baseline: string;
-  passed: boolean;
-  failures: string[];
-  harmful: string[];
-  expectedOutcome: string;
-  actualOutcome: string;
-  durationMs: number;
-  transcript: Array<Record<string, unknown> & { kind: string }>;
-}
+import { type EvalRow, evalRow, rateText } from './eval-runs.ts';
 
 /** A run's scenarios: pass/fail, why, and each transcript. */
 export function EvalRunView({ runId }: { runId: string }) {
   const { request } = useStaffSession();
-  const [run, setRun] = useState<EvalRun | null>(null);
+  const [run, setRun] = useState<EvalRow | null>(null);
   const [results, setResults] = useState<ScenarioResult[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [onlyFailed, setOnlyFailed] = useState(false);
 
   useEffect(() => {
-    request<Record<string, unknown>>(`/api/admin/evals/${encodeURIComponent(runId)}`)
+    request<EvalRunDetail>(`/api/admin/evals/${encodeURIComponent(runId)}`)
       .then((data) => {
-        setRun(readEvalRun(data));
-        const list = (data.results ?? []) as ScenarioResult[];
-        setResults(Array.isArray(list) ? list : []);
+        setRun(evalRow(data));
+        setResults(data.results);
       })
       .catch((failure) => setError(errorMessage(failure)));
   }, [request, runId]);
@@ -103,7 +88,7 @@ export function EvalRunView({ runId }: { runId: string }) {
                       entry.kind === 'customer' ? 'from-customer' : entry.kind === 'human' ? 'from-human' : ''
                     }
                   >
-                    <span className="who">{humanize(entry.kind)}</span>
+                    <span className="who">{humanize(String(entry.kind ?? ''))}</span>
                     {describeEntry(entry)}
                   </li>
                 ))}
@@ -117,7 +102,7 @@ export function EvalRunView({ runId }: { runId: string }) {
 }
 
 /** One transcript line (evals/transcript.ts `TranscriptEntry`) as text. */
-function describeEntry(entry: Record<string, unknown> & { kind: string }): string {
+function describeEntry(entry: ScenarioResult['transcript'][number]): string {
   switch (entry.kind) {
     case 'customer':
     case 'agent':

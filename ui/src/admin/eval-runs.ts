@@ -1,44 +1,29 @@
+import type { EvalRunSummary } from '../../../api/contract/admin.ts';
 import { formatPercent } from '../shared/format.ts';
 
-/** One run of a suite (`GET /api/admin/evals`): the agent's metrics, and the kb-only baseline's if run. */
-export interface EvalRun {
-  id: string;
-  suite: string;
-  status: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  scenarios: number | null;
-  total: number | null;
-  correctHandlingRate: number | null;
-  resolutionRate: number | null;
-  harmfulRate: number | null;
-  latencyP95Ms: number | null;
-  baselineResolutionRate: number | null;
-  thresholdFailures: string[];
-}
-
-const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null);
-
-export function readEvalRun(value: unknown): EvalRun {
-  const row = (value ?? {}) as Record<string, unknown>;
-  const agent = (row.agent ?? {}) as Record<string, unknown>;
-  const baseline = (row.baseline ?? {}) as Record<string, unknown>;
+/**
+ * A run of a suite (`GET /api/admin/evals`, `EvalRunSummary` of the API contract) as a row of the
+ * evals page: the agent's metrics, and the kb-only baseline's resolution rate if it ran.
+ */
+export function evalRow(run: EvalRunSummary) {
   return {
-    id: String(row.id),
-    suite: String(row.suite ?? ''),
-    status: String(row.status ?? (row.finishedAt ? 'finished' : 'running')),
-    startedAt: (row.startedAt as string | null) ?? null,
-    finishedAt: (row.finishedAt as string | null) ?? null,
-    scenarios: numberOrNull(agent.scenarios),
-    total: numberOrNull(agent.total),
-    correctHandlingRate: numberOrNull(agent.correctHandlingRate),
-    resolutionRate: numberOrNull(agent.resolutionRate),
-    harmfulRate: numberOrNull(agent.harmfulRate),
-    latencyP95Ms: numberOrNull(agent.latencyP95Ms),
-    baselineResolutionRate: numberOrNull(baseline.resolutionRate),
-    thresholdFailures: Array.isArray(row.thresholdFailures) ? row.thresholdFailures.map(String) : [],
+    id: run.id,
+    suite: run.suite,
+    status: run.status,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    scenarios: run.agent?.scenarios ?? null,
+    total: run.agent?.total ?? null,
+    correctHandlingRate: run.agent?.correctHandlingRate ?? null,
+    resolutionRate: run.agent?.resolutionRate ?? null,
+    harmfulRate: run.agent?.harmfulRate ?? null,
+    latencyP95Ms: run.agent?.latencyP95Ms ?? null,
+    baselineResolutionRate: run.baseline?.resolutionRate ?? null,
+    thresholdFailures: run.thresholdFailures,
   };
 }
+
+export type EvalRow = ReturnType<typeof evalRow>;
 
 /** A rate as a percentage, or a dash. */
 export const rateText = (rate: number | null) => formatPercent(rate);

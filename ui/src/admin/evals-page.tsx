@@ -1,23 +1,24 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import type { EvalListResponse, StartEvalBody } from '../../../api/contract/admin.ts';
 import { formatDateTime, formatMs, humanize } from '../shared/format.ts';
-import { asList, errorMessage } from '../shared/http.ts';
+import { errorMessage } from '../shared/http.ts';
 import { linkHandler } from '../shared/router.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
 import { RateChart } from './charts.tsx';
 import { EvalRunView } from './eval-run-view.tsx';
-import { type EvalRun, rateText, readEvalRun } from './eval-runs.ts';
+import { type EvalRow, evalRow, rateText } from './eval-runs.ts';
 
 /** Eval runs: start one, the trend of resolution and correct handling, and each run's scenarios. */
 export function EvalsPage({ runId }: { runId: string | null }) {
   const { request } = useStaffSession();
-  const [runs, setRuns] = useState<EvalRun[]>([]);
+  const [runs, setRuns] = useState<EvalRow[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [suite, setSuite] = useState('smoke');
   const [startMessage, setStartMessage] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const list = asList(await request('/api/admin/evals'), 'runs').map(readEvalRun);
+      const list = (await request<EvalListResponse>('/api/admin/evals')).runs.map(evalRow);
       list.sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''));
       setRuns(list);
       setError(null);
@@ -37,7 +38,7 @@ export function EvalsPage({ runId }: { runId: string | null }) {
   const start = async (event: FormEvent) => {
     event.preventDefault();
     try {
-      await request('/api/admin/evals', { method: 'POST', body: { suite } });
+      await request('/api/admin/evals', { method: 'POST', body: { suite } satisfies StartEvalBody });
       setStartMessage(`Started the ${suite} suite. It appears below and finishes on a worker.`);
       void load();
     } catch (failure) {

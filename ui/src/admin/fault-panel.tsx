@@ -1,15 +1,9 @@
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
+import type { ArmFaultBody, FaultMode, FaultsResponse, FaultView } from '../../../api/contract/admin.ts';
 import { ApiRequestError, errorMessage } from '../shared/http.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
 
-interface ArmedFault {
-  connector: string;
-  operation: string;
-  mode: string;
-  times: number;
-}
-
-const modes = [
+const modes: Array<{ value: FaultMode; label: string }> = [
   { value: 'error', label: 'Error (the system answers 5xx)' },
   { value: 'timeout', label: 'Timeout (the system hangs)' },
   { value: 'slow', label: 'Slow (3 s per call)' },
@@ -23,15 +17,15 @@ const modes = [
 export function FaultPanel({ connectors, onChange }: { connectors: string[]; onChange: () => void }) {
   const { request } = useStaffSession();
   const [available, setAvailable] = useState<boolean | null>(null);
-  const [armed, setArmed] = useState<ArmedFault[]>([]);
+  const [armed, setArmed] = useState<FaultView[]>([]);
   const [connector, setConnector] = useState('billing');
-  const [mode, setMode] = useState('error');
+  const [mode, setMode] = useState<FaultMode>('error');
   const [message, setMessage] = useState<string | null>(null);
   const ids = { connector: useId(), mode: useId() };
 
   const load = useCallback(async () => {
     try {
-      setArmed((await request<{ armed: ArmedFault[] }>('/api/admin/faults')).armed);
+      setArmed((await request<FaultsResponse>('/api/admin/faults')).armed);
       setAvailable(true);
     } catch (failure) {
       if (failure instanceof ApiRequestError && failure.status === 404) setAvailable(false);
@@ -48,9 +42,9 @@ export function FaultPanel({ connectors, onChange }: { connectors: string[]; onC
   const arm = async (event: FormEvent) => {
     event.preventDefault();
     try {
-      const result = await request<{ armed: ArmedFault[] }>('/api/admin/faults', {
+      const result = await request<FaultsResponse>('/api/admin/faults', {
         method: 'POST',
-        body: { connector, mode },
+        body: { connector, mode } satisfies ArmFaultBody,
       });
       setArmed(result.armed);
       setMessage(`Armed: ${connector} calls now fail (${mode}).`);
@@ -62,7 +56,7 @@ export function FaultPanel({ connectors, onChange }: { connectors: string[]; onC
 
   const clear = async () => {
     try {
-      setArmed((await request<{ armed: ArmedFault[] }>('/api/admin/faults', { method: 'DELETE' })).armed);
+      setArmed((await request<FaultsResponse>('/api/admin/faults', { method: 'DELETE' })).armed);
       setMessage('Every fault cleared.');
       onChange();
     } catch (failure) {
@@ -87,7 +81,7 @@ export function FaultPanel({ connectors, onChange }: { connectors: string[]; onC
           ))}
         </select>
         <label htmlFor={ids.mode}>Failure</label>
-        <select id={ids.mode} value={mode} onChange={(event) => setMode(event.target.value)}>
+        <select id={ids.mode} value={mode} onChange={(event) => setMode(event.target.value as FaultMode)}>
           {modes.map((option) => (
             <option key={option.value} value={option.value}>
               {option.label}

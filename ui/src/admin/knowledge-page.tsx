@@ -1,59 +1,143 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import type {
+  ArticleListResponse,
+  ArticleSummary,
+  IngestBody,
+  KnowledgeSearchResponse,
+  SearchHit,
+} from '../../../api/contract/admin.ts';
+import type {
+  KnowledgeSource,
+  KnowledgeSourceListResponse,
+} from '../../../api/contract/knowledge-sources.ts';
 import { formatDateTime } from '../shared/format.ts';
-import { asList, errorMessage } from '../shared/http.ts';
+import { errorMessage } from '../shared/http.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
 
-interface Article {
-  slug: string;
-  title: string;
-  visibility: string | null;
-  updatedAt: string | null;
-  chunks: number | null;
+/** The per-method scores a hit reports (vector, full text), besides the fused score. */
+function methodScores(hit: SearchHit): Array<[string, number]> {
+  const scores: Array<[string, number | null]> = [
+    ['vectorScore', hit.vectorScore],
+    ['textScore', hit.textScore],
+  ];
+  return scores.filter((entry): entry is [string, number] => entry[1] !== null);
 }
 
-interface SearchHit {
-  slug: string;
-  title: string;
-  text: string;
-  score: number | null;
-  /** Per-method scores when the API reports them (vector, full text…). */
-  scores: Record<string, number>;
+/** One line per outcome of a source's last sync. */
+function syncSummary(source: KnowledgeSource): string {
+  if (!source.lastFinishedAt) return 'Never synced.';
+  const when = formatDateTime(source.lastFinishedAt);
+  if (source.lastStatus === 'failed') return `Last sync failed (${when}).`;
+  const report = source.lastReport;
+  if (!report) return `Last sync ${when}.`;
+  return `Last sync ${when}: ${report.created} created, ${report.updated} updated, ${report.deleted} deleted, ${report.unchanged} unchanged${report.skipped ? `, ${report.skipped} skipped (drafts, other locales)` : ''}${report.complete ? '' : ' — more to read on the next run'}.`;
 }
 
-function readArticle(value: unknown): Article {
-  const row = (value ?? {}) as Record<string, unknown>;
-  return {
-    slug: String(row.slug ?? row.id ?? ''),
-    title: String(row.title ?? row.slug ?? ''),
-    visibility:
-      (row.visibility as string | undefined) ??
-      (row.internal === true ? 'internal' : row.internal === false ? 'public' : null),
-    updatedAt: (row.updatedAt ?? row.updated_at ?? row.indexedAt ?? null) as string | null,
-    chunks: typeof row.chunks === 'number' ? row.chunks : null,
+/** The external sources (Zendesk Guide): settings, last sync and a button to sync now. */
+function KnowledgeSources({ onSynced }: { onSynced: () => void }) {
+  const { request } = useStaffSession();
+  const [sources, setSources] = useState<KnowledgeSource[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  /** The source a requested sync runs for, and its last outcome's time before the request. */
+  const [waiting, setWaiting] = useState<{ id: string; since: string | null } | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const data = await request<KnowledgeSourceListResponse>('/api/admin/knowledge/sources');
+      setSources(data.sources);
+      setError(null);
+      return data.sources;
+    } catch (failure) {
+      setError(errorMessage(failure));
+      return null;
+    }
+  }, [request]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  // While a requested sync runs, poll until its outcome is recorded.
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = window.setInterval(async () => {
+      const current = (await load())?.find((source) => source.id === waiting.id);
+      if (current && !current.running && current.lastFinishedAt !== waiting.since) {
+        setWaiting(null);
+        onSynced();
+      }
+    }, 1500);
+    return () => window.clearInterval(timer);
+  }, [waiting, load, onSynced]);
+
+  const syncNow = async (source: KnowledgeSource) => {
+    setError(null);
+    try {
+      await request(`/api/admin/knowledge/sources/${source.id}/sync`, { method: 'POST' });
+      setWaiting({ id: source.id, since: source.lastFinishedAt });
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
   };
-}
 
-function readHit(value: unknown): SearchHit {
-  const row = (value ?? {}) as Record<string, unknown>;
-  const scores: Record<string, number> = {};
-  for (const [key, score] of Object.entries(row)) {
-    if (typeof score === 'number' && /score|similarity|rank/i.test(key) && key !== 'score')
-      scores[key] = score;
-  }
-  return {
-    slug: String(row.slug ?? row.articleSlug ?? ''),
-    // Headings carry the article title already ("Title > Section").
-    title: String(row.heading || row.title || row.slug || ''),
-    text: String(row.text ?? row.content ?? row.snippet ?? ''),
-    score: typeof row.score === 'number' ? row.score : null,
-    scores: { ...scores, ...((row.scores as Record<string, number> | undefined) ?? {}) },
-  };
+  return (
+    <section className="card section stack" aria-labelledby="sources-heading">
+      <h2 id="sources-heading">Sources</h2>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {sources.map((source) => (
+        <div key={source.id} className="stack">
+          <strong>{source.name}</strong>
+          {source.configured ? (
+            <span className="muted">
+              {source.host}
+              {source.locale ? ` (${source.locale})` : ''}, every {source.intervalMinutes} min,{' '}
+              {source.articles} {source.articles === 1 ? 'article' : 'articles'} indexed
+            </span>
+          ) : (
+            <span className="muted">Not configured: set ZENDESK_GUIDE_SUBDOMAIN and its credentials.</span>
+          )}
+          <p className="muted" role="status">
+            {waiting?.id === source.id || source.running ? 'Syncing…' : syncSummary(source)}
+          </p>
+          {source.lastStatus === 'failed' && source.lastError && (
+            <p className="error" role="alert">
+              {source.lastError}
+            </p>
+          )}
+          {source.lastReport && source.lastReport.errors.length > 0 && (
+            <ul className="plain-list">
+              {source.lastReport.errors.slice(0, 10).map((item, index) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: errors of one run, in order
+                <li key={index} className="error">
+                  {item.articleId ? `Article ${item.articleId}: ` : ''}
+                  {item.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className="button-row">
+            <button
+              type="button"
+              className="primary"
+              disabled={!source.configured || waiting !== null || source.running}
+              onClick={() => void syncNow(source)}
+            >
+              Sync now
+            </button>
+          </div>
+        </div>
+      ))}
+    </section>
+  );
 }
 
 /** Help-center articles: the list, ingesting a new one, and trying a search with its scores. */
 export function KnowledgePage() {
   const { request } = useStaffSession();
-  const [articles, setArticles] = useState<Article[]>([]);
+  const [articles, setArticles] = useState<ArticleSummary[]>([]);
   const [listError, setListError] = useState<string | null>(null);
   const [slug, setSlug] = useState('');
   const [markdown, setMarkdown] = useState('');
@@ -64,7 +148,7 @@ export function KnowledgePage() {
 
   const load = useCallback(async () => {
     try {
-      setArticles(asList(await request('/api/admin/knowledge/articles'), 'articles').map(readArticle));
+      setArticles((await request<ArticleListResponse>('/api/admin/knowledge/articles')).articles);
       setListError(null);
     } catch (failure) {
       setListError(errorMessage(failure));
@@ -80,7 +164,7 @@ export function KnowledgePage() {
     try {
       await request('/api/admin/knowledge/articles', {
         method: 'POST',
-        body: { slug: slug.trim(), content: markdown },
+        body: { slug: slug.trim(), content: markdown } satisfies IngestBody,
       });
       setIngestMessage({
         kind: 'ok',
@@ -98,8 +182,10 @@ export function KnowledgePage() {
     event.preventDefault();
     setSearchError(null);
     try {
-      const data = await request(`/api/admin/knowledge/search?q=${encodeURIComponent(query.trim())}`);
-      setHits(asList(data, 'results', 'hits', 'passages').map(readHit));
+      const data = await request<KnowledgeSearchResponse>(
+        `/api/admin/knowledge/search?q=${encodeURIComponent(query.trim())}`,
+      );
+      setHits(data.results);
     } catch (failure) {
       setSearchError(errorMessage(failure));
     }
@@ -132,7 +218,7 @@ export function KnowledgePage() {
                       {article.title}
                       <div className="muted">{article.slug}</div>
                     </td>
-                    <td>{article.visibility ?? '—'}</td>
+                    <td>{article.visibility}</td>
                     <td>{formatDateTime(article.updatedAt)}</td>
                   </tr>
                 ))}
@@ -141,6 +227,7 @@ export function KnowledgePage() {
           </div>
         </section>
         <div>
+          <KnowledgeSources onSynced={() => void load()} />
           <form className="card section stack" onSubmit={search}>
             <h2>Try a search</h2>
             <label>
@@ -168,18 +255,19 @@ export function KnowledgePage() {
                 {hits.map((hit, index) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: results are ranked, several per article
                   <li key={index}>
-                    <strong>{hit.title}</strong> — score {hit.score === null ? '—' : hit.score.toFixed(3)}
-                    {Object.keys(hit.scores).length > 0 && (
+                    {/* Headings carry the article title already ("Title > Section"). */}
+                    <strong>{hit.heading || hit.title || hit.slug}</strong> — score {hit.score.toFixed(3)}
+                    {methodScores(hit).length > 0 && (
                       <span className="muted">
                         {' '}
                         (
-                        {Object.entries(hit.scores)
+                        {methodScores(hit)
                           .map(([name, value]) => `${name} ${value.toFixed(3)}`)
                           .join(', ')}
                         )
                       </span>
                     )}
-                    <p className="muted">{hit.text.slice(0, 300)}</p>
+                    <p className="muted">{hit.snippet.slice(0, 300)}</p>
                   </li>
                 ))}
               </ol>

@@ -1,41 +1,19 @@
 import { useCallback, useEffect, useState } from 'react';
+import type { OutboxEntry, OutboxResponse } from '../../../api/contract/admin.ts';
 import { formatDateTime, humanize } from '../shared/format.ts';
-import { ApiRequestError, asList, errorMessage } from '../shared/http.ts';
+import { ApiRequestError, errorMessage } from '../shared/http.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
-
-interface OutboxEmail {
-  id: string;
-  to: string;
-  subject: string;
-  status: string;
-  text: string;
-  createdAt: string | null;
-  lastError: string | null;
-}
-
-function readEmail(value: unknown): OutboxEmail {
-  const row = (value ?? {}) as Record<string, unknown>;
-  return {
-    id: String(row.id),
-    to: String(row.to ?? row.toAddress ?? row.to_address ?? ''),
-    subject: String(row.subject ?? ''),
-    status: String(row.status ?? ''),
-    text: String(row.text ?? row.textBody ?? row.text_body ?? ''),
-    createdAt: (row.createdAt ?? row.created_at ?? null) as string | null,
-    lastError: (row.lastError ?? row.last_error ?? null) as string | null,
-  };
-}
 
 /** The email outbox (embedded mode): what Switchboard sent, e.g. verification codes and confirmations. */
 export function OutboxPage() {
   const { request } = useStaffSession();
-  const [emails, setEmails] = useState<OutboxEmail[]>([]);
+  const [emails, setEmails] = useState<OutboxEntry[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
 
   const load = useCallback(async () => {
     try {
-      setEmails(asList(await request('/api/admin/outbox'), 'emails', 'messages').map(readEmail));
+      setEmails((await request<OutboxResponse>('/api/admin/outbox')).messages);
       setError(null);
     } catch (failure) {
       if (failure instanceof ApiRequestError && failure.code === 'not_available') setUnavailable(true);
@@ -85,7 +63,7 @@ export function OutboxPage() {
                 <td>
                   <details>
                     <summary>{email.subject}</summary>
-                    <pre>{email.text}</pre>
+                    <pre>{email.textBody}</pre>
                   </details>
                 </td>
                 <td>

@@ -1,11 +1,19 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import type {
+  ApprovalBody,
+  CustomerPanel,
+  EscalationDetail,
+  ReplyBody,
+} from '../../../api/contract/console.ts';
+import type { ConsoleEvent } from '../../../api/contract/events.ts';
 import { useEventStream } from '../shared/event-stream.ts';
 import { formatDate, formatDateTime, formatWaiting, humanize } from '../shared/format.ts';
 import { errorMessage } from '../shared/http.ts';
 import { KeyValue } from '../shared/key-value.tsx';
 import { linkHandler } from '../shared/router.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
-import { type EscalationDetail, readEscalationDetail } from './console-types.ts';
+import { lastDecisionFailure } from './decisions.ts';
+import { MailAuthBadge } from './mail-auth-badge.tsx';
 import { PacketView, PendingActionCard } from './packet-view.tsx';
 
 const roleLabels: Record<string, string> = {
@@ -26,12 +34,12 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
 
   const load = useCallback(async () => {
     try {
-      const next = readEscalationDetail(
-        await request(`/api/console/escalations/${encodeURIComponent(escalationId)}`),
+      const next = await request<EscalationDetail>(
+        `/api/console/escalations/${encodeURIComponent(escalationId)}`,
       );
       setDetail(next);
       // The reply box starts from the packet's suggested reply, once; the agent's edits are kept.
-      setReply((current) => current ?? next.packet?.suggestedReply ?? '');
+      setReply((current) => current ?? next.packet.suggestedReply);
       setError(null);
     } catch (failure) {
       setError(errorMessage(failure));
@@ -42,17 +50,25 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
     void load();
   }, [load]);
 
-  const conversationId = detail?.item.conversationId;
+  const conversationId = detail?.escalation.conversationId;
   useEventStream('/api/console/events', {
     types: ['escalation', 'message', 'status'],
     onEvent: ({ data }) => {
-      const event = (data ?? {}) as { conversationId?: string; escalationId?: string };
-      if (event.conversationId === conversationId || event.escalationId === escalationId) void load();
+      const event = data as ConsoleEvent;
+      if (
+        event.conversationId === conversationId ||
+        (event.kind === 'escalation' && event.escalationId === escalationId)
+      )
+        void load();
     },
     onReconnect: () => void load(),
   });
 
-  const act = async (label: string, url: string, body: object = {}) => {
+  const act = async (
+    label: string,
+    url: string,
+    body: ApprovalBody | ReplyBody | Record<string, never> = {},
+  ) => {
     setBusy(true);
     setNotice(null);
     try {
@@ -77,10 +93,12 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
   }
   if (!detail) return <p className="page-status">Loading…</p>;
 
-  const { item, packet } = detail;
+  const { escalation: item, packet } = detail;
   const escalationUrl = `/api/console/escalations/${encodeURIComponent(item.id)}`;
   const conversationUrl = `/api/console/conversations/${encodeURIComponent(item.conversationId)}`;
   const closed = item.status === 'resolved' || item.status === 'handed_back';
+  // A pending action the conversation does not wait on for approval is a write that failed.
+  const mode = item.conversationStatus === 'waiting_approval' ? 'approval' : 'retry';
 
   const sendReply = async (event: FormEvent) => {
     event.preventDefault();
@@ -100,7 +118,7 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
       </h1>
       <p className="muted">
         {humanize(item.status)}
-        {item.claimedBy ? ` by ${item.claimedBy}` : ''} · opened {formatDateTime(item.createdAt)}
+        {item.claimedBy ? ` by ${item.claimedBy.name}` : ''} · opened {formatDateTime(item.createdAt)}
         {!closed && item.createdAt ? ` · waiting ${formatWaiting(item.createdAt)}` : ''}
       </p>
       <div className="button-row section">
@@ -145,9 +163,13 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
                 <li key={entry.id} className={`from-${entry.role}`}>
                   <span className="who">
                     {roleLabels[entry.role] ?? humanize(entry.role)}
-                    {entry.at && <span className="muted"> · {formatDateTime(entry.at)}</span>}
+                    <span className="muted"> · {formatDateTime(entry.createdAt)}</span>
+                    <MailAuthBadge role={entry.role} metadata={entry.metadata} />
                   </span>
                   {entry.text}
+                  {entry.role === 'system' && entry.metadata.kind === 'approval' && (
+                    <DecisionDetails metadata={entry.metadata} />
+                  )}
                 </li>
               ))}
             </ol>
@@ -167,30 +189,25 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
           )}
         </div>
         <div>
-          {packet?.pendingAction && !closed && (
+          {packet.pendingAction && !closed && (
             <PendingActionCard
               action={packet.pendingAction}
+              mode={mode}
               busy={busy}
-              onDecide={(approved, note) =>
+              failure={lastDecisionFailure(detail.transcript)}
+              onDecide={(decision) =>
                 void act(
-                  approved ? 'Approved: the assistant carries it out.' : 'Denied.',
+                  decisionNotices[mode][decision.approved ? 'approved' : 'denied'],
                   `${conversationUrl}/approval`,
-                  {
-                    approved,
-                    ...(note ? { note } : {}),
-                  },
+                  decision,
                 )
               }
             />
           )}
-          {packet && <PacketView packet={packet} />}
+          <PacketView packet={packet} />
           <section className="card section" aria-labelledby="customer-heading">
             <h2 id="customer-heading">Customer</h2>
-            {detail.customerPanel ? (
-              <CustomerPanel panel={detail.customerPanel} />
-            ) : (
-              <p className="muted">Anonymous visitor.</p>
-            )}
+            <CustomerDetails panel={detail.customer} />
           </section>
         </div>
       </div>
@@ -198,11 +215,33 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
   );
 }
 
-/** CRM (contact, account), subscription, invoices and tickets (`customerPanelSchema`). */
-function CustomerPanel({ panel }: { panel: Record<string, unknown> }) {
-  const invoices = Array.isArray(panel.invoices) ? (panel.invoices as Array<Record<string, unknown>>) : null;
-  const tickets = Array.isArray(panel.tickets) ? (panel.tickets as Array<Record<string, unknown>>) : null;
-  const rest = Object.entries(panel).filter(([key]) => key !== 'invoices' && key !== 'tickets');
+const decisionNotices = {
+  approval: { approved: 'Approved: the assistant carries it out.', denied: 'Denied.' },
+  retry: {
+    approved: 'Retry approved: the assistant carries it out.',
+    denied: 'Denied: the action is dropped.',
+  },
+} as const;
+
+/** What a decision record keeps apart: the team's internal reason and what the customer was sent. */
+function DecisionDetails({ metadata }: { metadata: Record<string, unknown> }) {
+  const internalReason = typeof metadata.internalReason === 'string' ? metadata.internalReason : null;
+  const customerMessage = typeof metadata.customerMessage === 'string' ? metadata.customerMessage : null;
+  if (!internalReason && !customerMessage) return null;
+  return (
+    <>
+      {internalReason && <span className="muted">{`\nInternal reason (team only): ${internalReason}`}</span>}
+      {customerMessage && <span className="muted">{`\nMessage to the customer: ${customerMessage}`}</span>}
+    </>
+  );
+}
+
+/** CRM (contact, account), subscription, invoices, tickets and billing events (`customerPanelSchema`). */
+function CustomerDetails({ panel }: { panel: CustomerPanel }) {
+  const { invoices, tickets, billingEvents } = panel;
+  const rest = Object.entries(panel).filter(
+    ([key]) => key !== 'invoices' && key !== 'tickets' && key !== 'billingEvents',
+  );
   return (
     <>
       {rest.map(([key, value]) => (
@@ -261,6 +300,40 @@ function CustomerPanel({ panel }: { panel: Record<string, unknown> }) {
           )}
         </>
       )}
+      {billingEvents && billingEvents.length > 0 && <BillingEvents events={billingEvents} />}
+    </>
+  );
+}
+
+const billingEventTitles: Record<string, string> = {
+  'charge.refunded': 'Refund',
+  'invoice.payment_failed': 'Payment failed',
+  'customer.subscription.updated': 'Subscription changed',
+};
+
+/** The account's latest Stripe events (webhooks), newest first. */
+function BillingEvents({ events }: { events: CustomerPanel['billingEvents'] }) {
+  return (
+    <>
+      <h3>Billing events</h3>
+      <ul className="plain-list">
+        {events.map((event) => {
+          const title = billingEventTitles[event.type] ?? event.type;
+          // The status only when it says more than the title ("Refund": refunded or partially).
+          const status = event.status && humanize(event.status) !== title ? humanize(event.status) : null;
+          const details = [status, formatDateTime(event.occurredAt)].filter(Boolean).join(', ');
+          return (
+            <li key={event.eventId}>
+              <strong>{title}</strong> {event.objectId}
+              {event.amountCents !== null ? ` ${formatMoney(event.amountCents, event.currency)}` : ''}{' '}
+              <span className="muted">
+                ({details}
+                {event.superseded ? '; arrived late, a newer state stands' : ''})
+              </span>
+            </li>
+          );
+        })}
+      </ul>
     </>
   );
 }

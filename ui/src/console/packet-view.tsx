@@ -1,13 +1,13 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
+import type { ApprovalBody, EscalationPacket, PendingAction } from '../../../api/contract/console.ts';
 import { formatMs, humanize } from '../shared/format.ts';
 import { KeyValue } from '../shared/key-value.tsx';
-import type { Packet } from './console-types.ts';
 
 const callBadge = (status: string) =>
   status === 'ok' ? 'badge-ok' : status === 'error' ? 'badge-error' : status === 'stale' ? 'badge-warn' : '';
 
 /** The escalation packet: who, what they want, what the agent did, and what waits for approval. */
-export function PacketView({ packet }: { packet: Packet }) {
+export function PacketView({ packet }: { packet: EscalationPacket }) {
   return (
     <section className="card section" aria-labelledby="packet-heading">
       <h2 id="packet-heading">Escalation packet</h2>
@@ -66,20 +66,39 @@ export function PacketView({ packet }: { packet: Packet }) {
   );
 }
 
-/** The write that stopped at an approval limit, with Approve / Deny. */
+/**
+ * The pending action with its decision. `approval`: a write stopped at an approval limit (Approve /
+ * Deny). `retry`: a write that failed after its retries, handed over with the exact call (Retry /
+ * Deny): retrying runs it once under its original idempotency key, so nothing is done twice. The
+ * internal reason stays with the team; only the message to the customer is sent, as written.
+ */
 export function PendingActionCard({
   action,
+  mode,
   busy,
+  failure,
   onDecide,
 }: {
-  action: NonNullable<Packet['pendingAction']>;
+  action: PendingAction;
+  mode: 'approval' | 'retry';
   busy: boolean;
-  onDecide(approved: boolean, note: string): void;
+  /** Why the last decision was not carried out (e.g. the system is still down). */
+  failure: string | null;
+  /** The body of `POST /api/console/conversations/:id/approval` (empty texts left out). */
+  onDecide(decision: ApprovalBody): void;
 }) {
-  const [note, setNote] = useState('');
+  const ids = useId();
+  const [internalReason, setInternalReason] = useState('');
+  const [customerMessage, setCustomerMessage] = useState('');
   const decide = (approved: boolean) => (event?: FormEvent) => {
     event?.preventDefault();
-    onDecide(approved, note.trim());
+    const reason = internalReason.trim();
+    const message = customerMessage.trim();
+    onDecide({
+      approved,
+      ...(reason ? { internalReason: reason } : {}),
+      ...(message ? { customerMessage: message } : {}),
+    });
   };
   return (
     <form
@@ -87,21 +106,45 @@ export function PendingActionCard({
       onSubmit={decide(true)}
       aria-labelledby="pending-heading"
     >
-      <h2 id="pending-heading">Waiting for approval</h2>
+      <h2 id="pending-heading">
+        {mode === 'approval' ? 'Waiting for approval' : 'Not done: waiting for a retry'}
+      </h2>
       <p>
         <strong>
           {action.connector}.{action.operation}
         </strong>{' '}
         — {action.reason}
       </p>
+      {mode === 'retry' && (
+        <p>
+          Nothing was changed. Once {action.connector} is back, Retry runs this exact call once (a call that
+          did go through is not repeated) and the customer gets the confirmation; Deny drops it.
+        </p>
+      )}
+      {failure && (
+        <p className="error" role="alert">
+          {failure}
+        </p>
+      )}
       <KeyValue value={action.input} />
       <label>
-        Note (optional)
-        <input value={note} onChange={(event) => setNote(event.target.value)} />
+        Internal reason (only your team sees this)
+        <input value={internalReason} onChange={(event) => setInternalReason(event.target.value)} />
       </label>
+      <label>
+        Message to the customer (sent as written)
+        <textarea
+          value={customerMessage}
+          aria-describedby={`${ids}-message-hint`}
+          onChange={(event) => setCustomerMessage(event.target.value)}
+        />
+      </label>
+      <p id={`${ids}-message-hint`} className="muted">
+        Optional. Sent after the outcome; not sent if the action cannot be carried out.
+      </p>
       <div className="button-row">
         <button type="submit" className="primary" disabled={busy}>
-          Approve
+          {mode === 'approval' ? 'Approve' : 'Retry'}
         </button>
         <button type="button" className="danger" disabled={busy} onClick={() => decide(false)()}>
           Deny

@@ -1,22 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { QueueItem, QueueResponse } from '../../../api/contract/console.ts';
+import type { ConsoleEvent } from '../../../api/contract/events.ts';
+import { escalationReasons, priorities } from '../../../api/contract/values.ts';
 import { useEventStream } from '../shared/event-stream.ts';
 import { formatWaiting, humanize, priorityRank } from '../shared/format.ts';
-import { asList, errorMessage } from '../shared/http.ts';
+import { errorMessage } from '../shared/http.ts';
 import { linkHandler } from '../shared/router.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
-import { type QueueItem, readQueueItem } from './console-types.ts';
 
-const reasons = [
-  'connector_failure',
-  'low_confidence',
-  'policy_requires_human',
-  'approval_required',
-  'customer_requested',
-  'security_sensitive',
-  'negative_sentiment',
-  'loop_detected',
-  'injection_suspected',
-];
+/** Who is waiting: their name or email, or null for an anonymous visitor. */
+const customerName = (item: QueueItem): string | null => item.customer.name ?? item.customer.email;
 
 /** Most urgent first: priority, then the longest wait. */
 export function byUrgency(a: QueueItem, b: QueueItem): number {
@@ -49,8 +42,8 @@ export function QueuePage() {
     if (priority) query.set('priority', priority);
     if (mine) query.set('mine', 'true');
     try {
-      const data = await request<unknown>(`/api/console/escalations?${query}`);
-      setItems(asList(data, 'escalations').map(readQueueItem).sort(byUrgency));
+      const data = await request<QueueResponse>(`/api/console/escalations?${query}`);
+      setItems([...data.escalations].sort(byUrgency));
       setError(null);
     } catch (failure) {
       setError(errorMessage(failure));
@@ -73,7 +66,7 @@ export function QueuePage() {
   const live = useEventStream('/api/console/events', {
     types: ['escalation', 'message', 'status'],
     onEvent: ({ type, data }) => {
-      const kind = (data as { kind?: string } | null)?.kind ?? type;
+      const kind = (data as ConsoleEvent | null)?.kind ?? type;
       if (kind !== 'escalation' && kind !== 'status') return;
       window.clearTimeout(reloadTimer.current);
       reloadTimer.current = window.setTimeout(() => void load(), 300);
@@ -101,7 +94,7 @@ export function QueuePage() {
           Reason
           <select value={reason} onChange={(event) => setReason(event.target.value)}>
             <option value="">Any reason</option>
-            {reasons.map((value) => (
+            {escalationReasons.map((value) => (
               <option key={value} value={value}>
                 {humanize(value)}
               </option>
@@ -112,7 +105,7 @@ export function QueuePage() {
           Priority
           <select value={priority} onChange={(event) => setPriority(event.target.value)}>
             <option value="">Any priority</option>
-            {['urgent', 'high', 'normal', 'low'].map((value) => (
+            {priorities.map((value) => (
               <option key={value} value={value}>
                 {humanize(value)}
               </option>
@@ -157,11 +150,11 @@ export function QueuePage() {
                       {humanize(item.reason)}
                     </a>
                   </td>
-                  <td>{item.customer ?? <span className="muted">Anonymous visitor</span>}</td>
+                  <td>{customerName(item) ?? <span className="muted">Anonymous visitor</span>}</td>
                   <td>{item.createdAt ? formatWaiting(item.createdAt, now) : '—'}</td>
                   <td>
                     {humanize(item.status)}
-                    {item.claimedBy && <span className="muted"> by {item.claimedBy}</span>}
+                    {item.claimedBy && <span className="muted"> by {item.claimedBy.name}</span>}
                   </td>
                 </tr>
               );

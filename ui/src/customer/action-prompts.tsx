@@ -9,10 +9,11 @@ export function ConfirmationPrompt({
   disabled,
   onAnswer,
 }: {
-  confirmation: Pick<ChatDataParts['confirmation'], 'prompt' | 'actions'>;
+  confirmation: Pick<ChatDataParts['confirmation'], 'prompt' | 'actions' | 'actionId'>;
   answered: boolean;
   disabled: boolean;
-  onAnswer(decision: 'confirm' | 'decline'): void;
+  /** The answer to this confirmation (its `actionId`): a button press, never text. */
+  onAnswer(decision: 'confirm' | 'decline', actionId: string): void;
 }) {
   return (
     <fieldset className="confirmation">
@@ -34,10 +35,19 @@ export function ConfirmationPrompt({
         <p className="muted">Answered.</p>
       ) : (
         <div className="button-row">
-          <button type="button" className="primary" disabled={disabled} onClick={() => onAnswer('confirm')}>
+          <button
+            type="button"
+            className="primary"
+            disabled={disabled}
+            onClick={() => onAnswer('confirm', confirmation.actionId)}
+          >
             Confirm
           </button>
-          <button type="button" disabled={disabled} onClick={() => onAnswer('decline')}>
+          <button
+            type="button"
+            disabled={disabled}
+            onClick={() => onAnswer('decline', confirmation.actionId)}
+          >
             Decline
           </button>
         </div>

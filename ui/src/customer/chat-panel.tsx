@@ -4,7 +4,7 @@ import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useMemo, us
 import { useEventStream } from '../shared/event-stream.ts';
 import { requestJson } from '../shared/http.ts';
 import { ConfirmationPrompt, VerificationStep, VerifyEmailForm } from './action-prompts.tsx';
-import type { ChatAction, ChatMessage, StoredMessage } from './chat-types.ts';
+import type { ChatAction, ChatMessage, CustomerMessage } from './chat-types.ts';
 import { type ConversationSession, useConversationSession } from './conversation-session.ts';
 import {
   mergeStoredMessages,
@@ -82,7 +82,10 @@ const waitingForPerson: Record<string, string> = {
   waiting_approval: 'A person from our team is reviewing your request.',
 };
 
-/** The text each action stores as the customer's message (api/routes/customer.ts), so they de-duplicate. */
+/**
+ * What the customer pressed, in their own words: the transcript shows it so, as the API stores it
+ * (agent/turn-input.ts `customerWords`), so the stored message and this one de-duplicate.
+ */
 function actionText(action: ChatAction): string {
   if (action.kind === 'confirmation')
     return action.decision === 'confirm' ? 'Yes, please go ahead.' : "No, please don't do that.";
@@ -106,7 +109,7 @@ function Conversation({
   const [askEmail, setAskEmail] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   const [input, setInput] = useState('');
-  const queuedLive = useRef<StoredMessage[]>([]);
+  const queuedLive = useRef<CustomerMessage[]>([]);
 
   const transport = useMemo(
     () =>
@@ -121,7 +124,10 @@ function Conversation({
           const id = last?.id;
           // Confirm / Decline and the verification steps have their own endpoints; each streams the turn.
           if (action?.kind === 'confirmation')
-            return { api: `${base}/confirmation`, body: { decision: action.decision, id } };
+            return {
+              api: `${base}/confirmation`,
+              body: { decision: action.decision, actionId: action.actionId, id },
+            };
           if (action?.kind === 'verification-email')
             return { api: `${base}/verification`, body: { email: action.email, id } };
           if (action?.kind === 'verification-code')
@@ -156,7 +162,7 @@ function Conversation({
 
   // Live agent messages wait while a reply streams in: it is the same message, merged once it ends.
   const mergeLive = useCallback(
-    (stored: StoredMessage[]) => {
+    (stored: CustomerMessage[]) => {
       const now = busyRef.current ? stored.filter((message) => message.role !== 'agent') : stored;
       if (busyRef.current) queuedLive.current.push(...stored.filter((message) => message.role === 'agent'));
       if (now.length > 0) setMessages((current) => mergeStoredMessages(current, now));
@@ -245,7 +251,8 @@ function Conversation({
     linkBase: apiBase,
     busy,
     verified,
-    onAnswer: (decision: 'confirm' | 'decline') => sendAction({ kind: 'confirmation', decision }),
+    onAnswer: (decision: 'confirm' | 'decline', actionId: string) =>
+      sendAction({ kind: 'confirmation', decision, actionId }),
     onCode: (code: string) => sendAction({ kind: 'verification-code', code }),
     onResend: (email: string) => sendAction({ kind: 'verification-email', email }),
   };
@@ -313,10 +320,14 @@ function Conversation({
             context={{ ...context, answered: index < lastUserIndex }}
           />
         ))}
-        {!busy && pending?.kind === 'confirmation' && !lastHas('data-confirmation') && (
+        {!busy && pending?.kind === 'confirmation' && pending.actionId && !lastHas('data-confirmation') && (
           <li className="message message-agent">
             <ConfirmationPrompt
-              confirmation={{ prompt: 'Shall I go ahead?', actions: pending.actions }}
+              confirmation={{
+                prompt: 'Shall I go ahead?',
+                actionId: pending.actionId,
+                actions: pending.actions,
+              }}
               answered={false}
               disabled={busy}
               onAnswer={context.onAnswer}

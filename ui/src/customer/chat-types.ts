@@ -1,28 +1,19 @@
 import type { UIMessage } from 'ai';
+import type { ChatDataParts } from '../../../api/contract/customer.ts';
 
-/** The data parts of the conversation stream (docs/api.md "The UI message stream"). */
-export type ChatDataParts = {
-  'tool-call': {
-    connector: string;
-    operation: string;
-    status: string;
-    latencyMs: number | null;
-    errorKind?: string;
-  };
-  confirmation: {
-    prompt: string;
-    actions: Array<{ connector: string; operation: string; input?: Record<string, unknown> }>;
-  };
-  verification: { email: string };
-  'slot-request': { slot: string; prompt: string };
-  escalation: { escalationId?: string; reason: string; priority: string };
-  resolution: { outcome: string };
-  status: { status: string };
-};
+export type {
+  ChatCustomer,
+  ChatDataParts,
+  ConversationView,
+  CustomerMessage,
+} from '../../../api/contract/customer.ts';
 
-/** A customer message that goes to its own endpoint instead of `/messages` (each streams the turn). */
+/**
+ * A button press that goes to its own endpoint instead of `/messages` (each streams the turn) as a
+ * structured input: the agent never reads it as text. The transcript shows it in the customer's words.
+ */
 export type ChatAction =
-  | { kind: 'confirmation'; decision: 'confirm' | 'decline' }
+  | { kind: 'confirmation'; decision: 'confirm' | 'decline'; actionId: string }
   | { kind: 'verification-email'; email: string }
   | { kind: 'verification-code'; code: string };
 
@@ -40,30 +31,3 @@ export interface ChatMetadata {
 }
 
 export type ChatMessage = UIMessage<ChatMetadata, ChatDataParts>;
-
-/** A stored message as `GET /api/conversations/:id` and the `/events` stream return it. */
-export interface StoredMessage {
-  id: string;
-  role: 'customer' | 'agent' | 'human' | 'system';
-  text: string;
-  citations: Array<{ slug: string; title: string; url: string | null }>;
-  createdAt?: string;
-}
-
-/** The customer the host page signed in (`POST /api/conversations`), if any. */
-export interface ChatCustomer {
-  name: string;
-  email: string;
-}
-
-/** `GET /api/conversations/:id`. */
-export interface ConversationState {
-  status: string;
-  outcome: string | null;
-  verified: boolean;
-  messages: StoredMessage[];
-  /** What the agent waits for: `confirmation`, `slot`, `verification_code`, `verification_email`. */
-  pending: { kind: string; actions: Array<{ connector: string; operation: string }> } | null;
-  /** A person has taken part or the conversation was escalated. */
-  humanInvolved: boolean;
-}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiRequestError, errorMessage, requestJson } from '../shared/http.ts';
-import type { ChatCustomer, ConversationState } from './chat-types.ts';
+import type { ChatCustomer, ConversationView } from './chat-types.ts';
 import { readConversation } from './live-merge.ts';
 
 /** A started conversation: its id and the token that authorizes every call on it. */
@@ -9,7 +9,7 @@ export interface ConversationSession {
   accessToken: string;
   customer: ChatCustomer | null;
   /** What the server holds (messages, status…) when the page opened. */
-  initial: ConversationState;
+  initial: ConversationView;
 }
 
 type SessionState =
@@ -93,6 +93,7 @@ export function useConversationSession(apiBase: string, identityToken: string | 
         accessToken: started.accessToken,
         customer: started.customer ?? null,
         initial: {
+          id: started.conversationId,
           status: 'open',
           outcome: null,
           verified: Boolean(started.customer),

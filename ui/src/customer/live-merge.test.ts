@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, StoredMessage } from './chat-types.ts';
+import type { ChatMessage, CustomerMessage } from './chat-types.ts';
 import {
   mergeStoredMessages,
   messageText,
@@ -9,11 +9,12 @@ import {
   unconfirmed,
 } from './live-merge.ts';
 
-const stored = (id: string, role: StoredMessage['role'], text: string): StoredMessage => ({
+const stored = (id: string, role: CustomerMessage['role'], text: string): CustomerMessage => ({
   id,
   role,
   text,
   citations: [],
+  createdAt: '2026-12-04T10:00:00.000Z',
 });
 
 /** A message sent or streamed in this page: no stored id yet. */
@@ -62,9 +63,8 @@ describe('mergeStoredMessages', () => {
     expect(merged[1]!.metadata?.author).toBe('human');
   });
 
-  it('skips system messages and returns the same array when nothing changed', () => {
+  it('returns the same array when nothing changed', () => {
     const current = [shown('local-4', 'user', 'Hello')];
-    expect(mergeStoredMessages(current, [stored('17', 'system', 'Escalated')])).toBe(current);
     expect(mergeStoredMessages(current, [])).toBe(current);
   });
 
@@ -99,6 +99,8 @@ describe('readStoredMessage and readConversation', () => {
       readStoredMessage({ id: 7, role: 'agent', body: 'Hi', metadata: { citations: [] } }),
     ).toMatchObject({ id: '7', role: 'agent', text: 'Hi' });
     expect(readStoredMessage({ id: 8, role: 'robot', text: 'Hi' })).toBeNull();
+    // A team's system note is never a customer's message, even if one came.
+    expect(readStoredMessage({ id: 9, role: 'system', text: 'Escalated' })).toBeNull();
     expect(readStoredMessage(null)).toBeNull();
   });
 

@@ -1,39 +1,43 @@
-import type { ChatMessage, ConversationState, StoredMessage } from './chat-types.ts';
+import type { ChatMessage, ConversationView, CustomerMessage } from './chat-types.ts';
 
 type Loose = Record<string, unknown>;
 
 /** Reads a stored message (GET conversation, `/events` `message` events) tolerantly. */
-export function readStoredMessage(value: unknown): StoredMessage | null {
+export function readStoredMessage(value: unknown): CustomerMessage | null {
   if (!value || typeof value !== 'object') return null;
   const record = value as Loose;
   const role = record.role;
-  if (role !== 'customer' && role !== 'agent' && role !== 'human' && role !== 'system') return null;
+  // System notes are the team's: the server never sends them, and one that came anyway is not shown.
+  if (role !== 'customer' && role !== 'agent' && role !== 'human') return null;
   const citations = record.citations ?? (record.metadata as Loose | undefined)?.citations;
   return {
     id: String(record.id),
     role,
     text: String(record.text ?? record.body ?? ''),
-    citations: Array.isArray(citations) ? (citations as StoredMessage['citations']) : [],
-    createdAt: typeof record.createdAt === 'string' ? record.createdAt : undefined,
+    citations: Array.isArray(citations) ? (citations as CustomerMessage['citations']) : [],
+    createdAt: typeof record.createdAt === 'string' ? record.createdAt : '',
   };
 }
 
 /** Reads `GET /api/conversations/:id`. */
-export function readConversation(data: unknown): ConversationState {
+export function readConversation(data: unknown): ConversationView {
   const record = (data ?? {}) as Loose;
   const messages = Array.isArray(record.messages) ? record.messages : [];
   return {
+    id: String(record.id ?? ''),
     status: String(record.status ?? 'open'),
     outcome: typeof record.outcome === 'string' ? record.outcome : null,
     verified: record.verified === true,
-    messages: messages.map(readStoredMessage).filter((message): message is StoredMessage => message !== null),
-    pending: (record.pending ?? null) as ConversationState['pending'],
+    messages: messages
+      .map(readStoredMessage)
+      .filter((message): message is CustomerMessage => message !== null),
+    pending: (record.pending ?? null) as ConversationView['pending'],
     humanInvolved: record.humanInvolved === true,
   };
 }
 
 /** A stored message as a chat message, its citations as `source-url` parts. */
-export function toChatMessage(stored: StoredMessage): ChatMessage {
+export function toChatMessage(stored: CustomerMessage): ChatMessage {
   const sources = stored.citations.flatMap((citation) =>
     citation.url
       ? [{ type: 'source-url' as const, sourceId: citation.slug, url: citation.url, title: citation.title }]
@@ -63,7 +67,7 @@ const authorOf = (message: ChatMessage) =>
  * text (a streamed reply may hold several stored agent messages, one per text part), not yet
  * matched with as many stored messages as it has text parts.
  */
-function isSameMessage(existing: ChatMessage, stored: StoredMessage): boolean {
+function isSameMessage(existing: ChatMessage, stored: CustomerMessage): boolean {
   if (authorOf(existing) !== stored.role) return false;
   const parts = textParts(existing);
   const claimed = existing.metadata?.serverIds?.length ?? 0;
@@ -77,10 +81,9 @@ function isSameMessage(existing: ChatMessage, stored: StoredMessage): boolean {
  * already shown — by its stored id, or as the same text sent or streamed in this page — is only
  * tagged with its stored id; the rest are appended. Returns the same array when nothing changed.
  */
-export function mergeStoredMessages(current: ChatMessage[], stored: StoredMessage[]): ChatMessage[] {
+export function mergeStoredMessages(current: ChatMessage[], stored: CustomerMessage[]): ChatMessage[] {
   let next = current;
   for (const message of stored) {
-    if (message.role === 'system') continue;
     if (next.some((existing) => existing.metadata?.serverIds?.includes(message.id))) continue;
     if (next === current) next = [...current];
     const matchIndex = next.findIndex((existing) => isSameMessage(existing, message));

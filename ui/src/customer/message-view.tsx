@@ -11,7 +11,7 @@ export interface MessageContext {
   answered: boolean;
   busy: boolean;
   verified: boolean;
-  onAnswer(decision: 'confirm' | 'decline'): void;
+  onAnswer(decision: 'confirm' | 'decline', actionId: string): void;
   onCode(code: string): void;
   onResend(email: string): void;
 }

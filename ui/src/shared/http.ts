@@ -1,3 +1,5 @@
+import type { ErrorBody } from '../../../api/contract/errors.ts';
+
 /** An error answered by the API (`{ error: { code, message, details } }`) or by the network. */
 export class ApiRequestError extends Error {
   constructor(
@@ -40,13 +42,13 @@ export async function requestJson<T>(url: string, options: RequestOptions = {}):
   const text = await response.text();
   const data: unknown = text ? safeParse(text) : null;
   if (!response.ok) {
-    const failure = (data as { error?: { code?: string; message?: string; details?: unknown[] } } | null)
-      ?.error;
+    // An error answered by the API has the contract's shape; a proxy's or the network's may not.
+    const failure = (data as Partial<ErrorBody> | null)?.error;
     throw new ApiRequestError(
       response.status,
       failure?.code ?? `http_${response.status}`,
       failure?.message ?? (response.statusText || `Request failed (${response.status})`),
-      failure?.details ?? [],
+      Array.isArray(failure?.details) ? failure.details : [],
     );
   }
   return data as T;
@@ -65,16 +67,4 @@ export function errorMessage(error: unknown): string {
   if (error instanceof ApiRequestError) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
-}
-
-/** Lists come back either as an array or wrapped (`{ items }`, `{ escalations }`…): accept both. */
-export function asList<T>(data: unknown, ...keys: string[]): T[] {
-  if (Array.isArray(data)) return data as T[];
-  if (data && typeof data === 'object') {
-    for (const key of [...keys, 'items', 'results', 'data']) {
-      const value = (data as Record<string, unknown>)[key];
-      if (Array.isArray(value)) return value as T[];
-    }
-  }
-  return [];
 }

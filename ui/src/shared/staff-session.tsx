@@ -7,18 +7,17 @@ import {
   useEffect,
   useState,
 } from 'react';
+import type { Human, LoginBody, SessionResponse } from '../../../api/contract/console.ts';
 import { ApiRequestError, errorMessage, type RequestOptions, requestJson } from './http.ts';
 
-/** The signed-in human agent (or admin). */
-export interface StaffMember {
-  id: string;
-  name: string;
-  email: string;
-  role: 'agent' | 'admin';
+/** The signed-in human agent (or admin) and the session's CSRF token. */
+interface StaffSession {
+  me: Human;
+  csrfToken: string;
 }
 
 interface StaffSessionValue {
-  me: StaffMember;
+  me: Human;
   /** Calls the API with the session cookie, adding the CSRF token to every write. */
   request<T>(url: string, options?: RequestOptions): Promise<T>;
   logout(): Promise<void>;
@@ -33,23 +32,8 @@ export function useStaffSession(): StaffSessionValue {
   return value;
 }
 
-/** Login and `/me` answers: the member may be nested (`human`, `user`) or flat, with `csrfToken`. */
-function readSession(data: unknown): { me: StaffMember; csrfToken: string } {
-  const record = (data ?? {}) as Record<string, unknown>;
-  const member = (record.human ?? record.user ?? record.agent ?? record.me ?? record) as Record<
-    string,
-    unknown
-  >;
-  return {
-    me: {
-      id: String(member.id ?? ''),
-      name: String(member.name ?? member.email ?? 'Agent'),
-      email: String(member.email ?? ''),
-      role: member.role === 'admin' ? 'admin' : 'agent',
-    },
-    csrfToken: String(record.csrfToken ?? ''),
-  };
-}
+/** The session as `POST /api/console/login` and `GET /api/console/me` answer it. */
+const readSession = ({ human, csrfToken }: SessionResponse): StaffSession => ({ me: human, csrfToken });
 
 /**
  * Shows a login form until there is a console session, then its children. The CSRF token lives in
@@ -64,11 +48,11 @@ export function StaffGate({
   requireAdmin?: boolean;
   children: ReactNode;
 }) {
-  const [session, setSession] = useState<{ me: StaffMember; csrfToken: string } | null>(null);
+  const [session, setSession] = useState<StaffSession | null>(null);
   const [checking, setChecking] = useState(true);
 
   useEffect(() => {
-    requestJson('/api/console/me')
+    requestJson<SessionResponse>('/api/console/me')
       .then((data) => setSession(readSession(data)))
       .catch(() => setSession(null))
       .finally(() => setChecking(false));
@@ -120,13 +104,7 @@ export function StaffGate({
   );
 }
 
-function LoginForm({
-  title,
-  onSignedIn,
-}: {
-  title: string;
-  onSignedIn(session: { me: StaffMember; csrfToken: string }): void;
-}) {
+function LoginForm({ title, onSignedIn }: { title: string; onSignedIn(session: StaffSession): void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -138,7 +116,12 @@ function LoginForm({
     setError(null);
     try {
       onSignedIn(
-        readSession(await requestJson('/api/console/login', { method: 'POST', body: { email, password } })),
+        readSession(
+          await requestJson<SessionResponse>('/api/console/login', {
+            method: 'POST',
+            body: { email, password } satisfies LoginBody,
+          }),
+        ),
       );
     } catch (failure) {
       setError(

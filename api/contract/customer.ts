@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/*
+ * The customer chat API (`/api/conversations`): what the widget sends and gets back, and the data
+ * parts of the AI SDK UI message stream a turn is streamed as (docs/api.md "The UI message stream").
+ * The routes validate with these schemas (api/routes/customer.ts), the stream mapper builds its parts
+ * to these types (api/customer/ui-stream.ts), and ui/src/customer/ uses the inferred types.
+ */
+
+export const citationSchema = z.object({ slug: z.string(), title: z.string(), url: z.string().nullable() });
+
+/** A message the customer sees: `GET /api/conversations/:id` and the `message` events of `/events`. System notes never reach the customer. */
+export const customerMessageSchema = z.object({
+  id: z.string(),
+  role: z.enum(['customer', 'agent', 'human']),
+  text: z.string(),
+  citations: z.array(citationSchema),
+  createdAt: z.string(),
+});
+
+/** `GET /api/conversations/:id`. */
+export const conversationViewSchema = z.object({
+  id: z.string(),
+  status: z.string(),
+  outcome: z.string().nullable(),
+  verified: z.boolean(),
+  messages: z.array(customerMessageSchema),
+  /** What the agent waits for: `confirmation`, `slot`, `verification_code`, `verification_email`. */
+  pending: z
+    .object({
+      kind: z.string(),
+      /** A pending confirmation's id: a Confirm/Decline names it. */
+      actionId: z.string().optional(),
+      actions: z.array(z.object({ connector: z.string(), operation: z.string() })),
+    })
+    .nullable(),
+  /** A person has taken part or the conversation was escalated. */
+  humanInvolved: z.boolean(),
+});
+
+/** The customer the host page signed in with an identity token. */
+export const chatCustomerSchema = z.object({ name: z.string(), email: z.string() });
+
+/** `POST /api/conversations`. */
+export const startConversationBodySchema = z
+  .object({ identityToken: z.string().min(10).max(8192).optional() })
+  .default({});
+export const startConversationResponseSchema = z.object({
+  conversationId: z.string(),
+  accessToken: z.string(),
+  customer: chatCustomerSchema.nullable(),
+});
+
+/** The data parts of a streamed turn (`data-<name>` chunks). */
+export const chatDataPartSchemas = {
+  'tool-call': z.object({
+    connector: z.string(),
+    operation: z.string(),
+    status: z.string(),
+    latencyMs: z.number().nullable(),
+    errorKind: z.string().optional(),
+  }),
+  confirmation: z.object({
+    prompt: z.string(),
+    /** The confirmation's id: Confirm/Decline name it (a stale one runs nothing). */
+    actionId: z.string(),
+    actions: z.array(
+      z.object({
+        connector: z.string(),
+        operation: z.string(),
+        input: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
+  }),
+  verification: z.object({ email: z.string() }),
+  'slot-request': z.object({ slot: z.string(), prompt: z.string() }),
+  escalation: z.object({ escalationId: z.string().optional(), reason: z.string(), priority: z.string() }),
+  resolution: z.object({ outcome: z.string() }),
+  status: z.object({ status: z.string() }),
+};
+
+export type CustomerMessage = z.infer<typeof customerMessageSchema>;
+export type ConversationView = z.infer<typeof conversationViewSchema>;
+export type ChatCustomer = z.infer<typeof chatCustomerSchema>;
+export type StartConversationResponse = z.infer<typeof startConversationResponseSchema>;
+export type ChatDataParts = {
+  [Name in keyof typeof chatDataPartSchemas]: z.infer<(typeof chatDataPartSchemas)[Name]>;
+};

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type ApiContext, type ApiSettings, defaultApiSettings } from '../api/context.ts';
+import { type CustomerIdentityOptions, createCustomerIdentity } from '../api/customer/identity.ts';
+import type { BackendEnvironment } from '../config/backends.ts';
+import { createContactDirectory } from '../connectors/backends/directory.ts';
+import { type SelectableKind, selectableKinds } from '../connectors/backends/kinds.ts';
+import {
+  type BackendSelection,
+  createBackendSelection,
+  unavailableReason,
+} from '../connectors/backends/selection.ts';
+import type { ConnectorDefinition } from '../connectors/core/definition.ts';
+import { loadOrCreateMasterKey, type MasterKeys } from '../connectors/core/master-key.ts';
+import { createVault } from '../connectors/core/vault.ts';
+import { defaultSender } from '../connectors/email/connector.ts';
+import type { InboundMailOptions } from '../connectors/email/inbound/receive.ts';
+import { replyTokenKeysFrom } from '../connectors/email/message-id.ts';
+import { createOutbox } from '../connectors/email/outbox.ts';
+import { storeInboundEmail } from '../conversations/email-intake.ts';
+import { controlChannel, type EventBus } from '../conversations/live-events.ts';
+import {
+  type ConversationLock,
+  createAdvisoryConversationLock,
+  createInProcessConversationLock,
+} from '../conversations/lock.ts';
+import { createTurnProcessor, type TurnProcessor } from '../conversations/turns.ts';
+import type { Database } from '../db/database.ts';
+import { type BullJobs, createBullJobs, createBullWorkers } from '../jobs/bullmq-jobs.ts';
+import type { BullWorkers } from '../jobs/bullmq-workers.ts';
+import type { JobHandlers, JobQueue } from '../jobs/catalog.ts';
+import { createJobHandlers } from '../jobs/handlers.ts';
+import { createInProcessEventBus } from '../jobs/in-process-event-bus.ts';
+import { createInProcessJobs } from '../jobs/in-process-jobs.ts';
+import type { KnowledgeSourcesConfig } from '../jobs/knowledge-sync-job.ts';
+import { createRedisEventBus } from '../jobs/redis-event-bus.ts';
+import { turnSchedulerOf } from '../jobs/turn-scheduler.ts';
+import { recordGuideSettings } from '../knowledge/sources/zendesk-guide/index.ts';
+import { createSwitchboard, type Switchboard, type SwitchboardOptions } from './wiring.ts';
+
+export interface ApiRuntimeOptions {
+  database: Database;
+  dataDir: string;
+  mode: 'embedded' | 'production';
+  logger?: Logger;
+  /** BullMQ + Redis pub/sub; unset: the in-process runner and event bus. */
+  redis?: { url: string; prefix?: string };
+  /** With Redis: also run workers in this process. Always true in-process. */
+  runWorkers?: boolean;
+  concurrency?: number;
+  /** Received mail: a stub DNS resolver (tests), the Authentication-Results name. */
+  inboundMail?: Omit<InboundMailOptions, 'replyTokens' | 'store'>;
+  /** BullMQ worker tuning (stalled-job recovery): see `createBullWorkers`. */
+  workerTuning?: { lockDurationMs?: number; stalledIntervalMs?: number; shutdownGraceMs?: number };
+  identity?: Omit<CustomerIdentityOptions, 'pool'>;
+  settings?: Partial<ApiSettings>;
+  masterKeys?: MasterKeys;
+  /** The `*_BACKEND` choices and vendor settings of the environment (config/backends.ts). */
+  backendEnvironment?: BackendEnvironment;
+  /** Extra composition-root options (tests: a fixed clock, fast resilience, a reasoner). */
+  switchboard?: Partial<SwitchboardOptions>;
+  /** External knowledge sources synced by the `knowledge.sync` job; when given, recorded for /admin. */
+  knowledgeSources?: KnowledgeSourcesConfig;
+}
+
+export interface ApiRuntime {
+  context: ApiContext;
+  turns: TurnProcessor;
+  /** The BullMQ queue (with repeatable schedules), when Redis is configured. */
+  bullJobs: BullJobs | null;
+  /** What the inbound SMTP server needs to authenticate and thread mail as the workers do. */
+  inboundMail: InboundMailOptions;
+  /** Resolves once this process's workers take jobs (immediately without BullMQ workers). */
+  ready(): Promise<void>;
+  /** Stops taking work, lets in-flight jobs finish, closes queues, buses and connectors (not the database). */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything behind the HTTP API on one database: the composition root, the job queue (and, embedded
+ * or when asked, the workers), the live event bus, customer identity and the credentials vault.
+ */
+export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiRuntime> {
+  const { database } = options;
+  const settings: ApiSettings = {
+    ...defaultApiSettings,
+    mode: options.mode,
+    ...options.settings,
+  };
+  const masterKeys = options.masterKeys ?? (await loadOrCreateMasterKey(options.dataDir));
+  // Every process signs and verifies the reply tokens of our Message-IDs with keys derived from the
+  // shared master key, so a reply threads whichever process sent the mail or receives the answer.
+  const replyTokens = replyTokenKeysFrom(masterKeys);
+  const inboundMail: InboundMailOptions = { ...options.inboundMail, replyTokens, store: storeInboundEmail };
+  const vault = createVault({ db: database.pool, masterKeys });
+  const backends = createBackendSelection({
+    db: database.pool,
+    vault,
+    env: options.backendEnvironment ?? {},
+    deps: { db: database.pool, directory: createContactDirectory(database.pool) },
+  });
+  const switchboard: Switchboard = await createSwitchboard({
+    database,
+    dataDir: options.dataDir,
+    mode: options.mode,
+    replyTokens,
+    backends: await chosenBackends(backends, options.logger),
+    faults: { enabled: settings.faultInjection, allowInProduction: settings.faultInjection },
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...options.switchboard,
+  });
+  const bus: EventBus = options.redis
+    ? createRedisEventBus({
+        url: options.redis.url,
+        prefix: options.redis.prefix,
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
+    : createInProcessEventBus();
+  // Several processes on PostgreSQL need a lock they all see; one embedded process needs only its own.
+  const lock: ConversationLock =
+    database.kind === 'postgres'
+      ? createAdvisoryConversationLock(database.pool)
+      : createInProcessConversationLock();
+
+  let queue: JobQueue | null = null;
+  const lateQueue: JobQueue = {
+    enqueue: (type, payload, enqueueOptions) => queue!.enqueue(type, payload, enqueueOptions),
+    counts: () => queue!.counts(),
+    close: async () => {},
+  };
+  const turns = createTurnProcessor({
+    pool: database.pool,
+    agent: switchboard.agent,
+    store: switchboard.store,
+    bus,
+    lock,
+    scheduler: turnSchedulerOf(lateQueue),
+    mail: createOutbox({ db: database.pool, ...defaultSender, replyTokens }),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  if (options.knowledgeSources) {
+    await recordGuideSettings(database.pool, options.knowledgeSources.zendeskGuide);
+  }
+  const handlers: JobHandlers = createJobHandlers({
+    pool: database.pool,
+    switchboard,
+    bus,
+    jobs: lateQueue,
+    turns,
+    inboundMail,
+    dataDir: options.dataDir,
+    vault,
+    ...(options.knowledgeSources ? { knowledgeSources: options.knowledgeSources } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+
+  let workers: BullWorkers | null = null;
+  let bullJobs: BullJobs | null = null;
+  if (options.redis) {
+    bullJobs = createBullJobs({ url: options.redis.url, prefix: options.redis.prefix });
+    queue = bullJobs;
+    if (options.runWorkers) {
+      workers = createBullWorkers({
+        url: options.redis.url,
+        prefix: options.redis.prefix,
+        handlers,
+        concurrency: options.concurrency ?? 2,
+        ...(options.workerTuning?.lockDurationMs
+          ? { lockDurationMs: options.workerTuning.lockDurationMs }
+          : {}),
+        ...(options.workerTuning?.stalledIntervalMs
+          ? { stalledIntervalMs: options.workerTuning.stalledIntervalMs }
+          : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+    }
+  } else {
+    queue = createInProcessJobs({
+      handlers,
+      concurrency: options.concurrency ?? 2,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+
+  const instanceId = randomUUID();
+  // Faults an admin arms in any process reach this one's connector calls (workers included).
+  const stopFaultSync = settings.faultInjection
+    ? await bus.subscribe(controlChannel, (event) => {
+        if (event.kind !== 'faults' || event.origin === instanceId) return;
+        try {
+          if (event.action === 'clear') switchboard.faults.clear();
+          else if (event.fault) switchboard.faults.arm(event.fault);
+        } catch (error) {
+          options.logger?.error({ err: error }, 'a fault from another process could not be applied');
+        }
+      })
+    : null;
+
+  // An admin's backend switch in any process (the API's admin page) reaches this one's gateway.
+  const stopBackendSync = await bus.subscribe(controlChannel, (event) => {
+    if (event.kind !== 'backends' || event.origin === instanceId) return;
+    void backends
+      .build(event.connectorKind)
+      .then((definition) => switchboard.useBackend(event.connectorKind, definition))
+      .catch((error: unknown) =>
+        options.logger?.error(
+          { err: error, kind: event.connectorKind },
+          'a backend switch could not be applied',
+        ),
+      );
+  });
+
+  const identity = createCustomerIdentity({ pool: database.pool, ...options.identity });
+  const context: ApiContext = {
+    database,
+    switchboard,
+    jobs: queue,
+    bus,
+    conversationLock: lock,
+    identity,
+    vault,
+    settings,
+    instanceId,
+    backends,
+  };
+  return {
+    context,
+    turns,
+    bullJobs,
+    inboundMail,
+    ready: async () => {
+      await workers?.ready();
+    },
+    async close() {
+      await stopFaultSync?.();
+      await stopBackendSync();
+      await workers?.close({ graceMs: options.workerTuning?.shutdownGraceMs ?? 30_000 });
+      await queue?.close();
+      await bus.close();
+      await switchboard.close();
+    },
+  };
+}
+
+/** The vendor backend of each kind the configuration or the admin chose (built-in kinds are left out). */
+async function chosenBackends(
+  selection: BackendSelection,
+  logger: Logger | undefined,
+): Promise<Partial<Record<SelectableKind, ConnectorDefinition>>> {
+  const chosen: Partial<Record<SelectableKind, ConnectorDefinition>> = {};
+  for (const kind of selectableKinds) {
+    const definition = await selection.build(kind);
+    if (!definition) continue;
+    chosen[kind] = definition;
+    const problem = unavailableReason(definition);
+    if (problem)
+      logger?.error(
+        { kind, problem },
+        'the chosen backend cannot be built: this kind is unavailable until fixed',
+      );
+    else logger?.info({ kind, backend: definition.title }, 'connector kind runs on a vendor backend');
+  }
+  return chosen;
+}

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { seedDemoHumans } from '../api/auth/demo-humans.ts';
+import { createServer } from '../api/server.ts';
+import { loadApiConfig, resolvedMode } from '../config/api.ts';
+import { backendEnvironmentOf } from '../config/backends.ts';
+import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
+import { runEntryPoint } from '../config/load.ts';
+import { parseMasterKeys } from '../connectors/core/master-key.ts';
+import { createInboundSmtpServer } from '../connectors/email/inbound/smtp-server.ts';
+import { seedDemoWorld } from '../db/world/seed-demo.ts';
+import { owedTurnOf } from '../jobs/inbound-email-job.ts';
+import { knowledgeSyncSchedule } from '../jobs/knowledge-sync-job.ts';
+import { indexDemoArticles } from '../knowledge/demo-articles.ts';
+import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
+import { configuredReasoner } from './configured-reasoner.ts';
+import { openConfiguredDatabase } from './database-from-config.ts';
+import { createApiRuntime } from './runtime.ts';
+
+/** `npm start`: the API and UI on the embedded default (or PostgreSQL / Redis when configured). */
+await runEntryPoint(async () => {
+  const startedAt = performance.now();
+  const config = loadApiConfig();
+  const mode = resolvedMode(config);
+  const logger = pino({ level: config.LOG_LEVEL });
+  const database = await openConfiguredDatabase(config);
+  if (config.SEED_ON_FIRST_START && database.kind === 'pglite') {
+    const seeding = await seedDemoWorld(database.pool);
+    if (seeding.seeded) process.stdout.write('Seeded the Lumen Cloud demo world.\n');
+    await seedDemoHumans(database.pool);
+  }
+  // Embedded without a configured secret: a per-process secret, so the demo page can sign a customer in.
+  const identitySecret =
+    config.IDENTITY_JWT_SECRET ?? (mode === 'embedded' ? randomBytes(32).toString('base64url') : undefined);
+  const inProcess = !config.REDIS_URL;
+  const reasoner = configuredReasoner(config);
+  const knowledgeSources = { zendeskGuide: zendeskGuideSettingsOf(config) };
+  const runtime = await createApiRuntime({
+    database,
+    ...(config.INBOUND_SMTP_AUTHSERV_ID ? { inboundMail: { mta: config.INBOUND_SMTP_AUTHSERV_ID } } : {}),
+    dataDir: config.DATA_DIR,
+    mode,
+    logger,
+    backendEnvironment: backendEnvironmentOf(config),
+    ...(config.REDIS_URL
+      ? { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX }, runWorkers: config.API_RUNS_WORKERS }
+      : {}),
+    concurrency: config.WORKER_CONCURRENCY,
+    identity: {
+      ...(identitySecret ? { secret: identitySecret } : {}),
+      ...(config.IDENTITY_JWKS_URL ? { jwksUrl: config.IDENTITY_JWKS_URL } : {}),
+      ...(config.IDENTITY_ISSUER ? { issuer: config.IDENTITY_ISSUER } : {}),
+      ...(config.IDENTITY_AUDIENCE ? { audience: config.IDENTITY_AUDIENCE } : {}),
+      maxLifetimeSeconds: config.IDENTITY_TOKEN_MAX_LIFETIME_SECONDS,
+      demoSigning: mode === 'embedded',
+    },
+    ...(config.MASTER_KEY ? { masterKeys: parseMasterKeys(config.MASTER_KEY, 'MASTER_KEY') } : {}),
+    settings: {
+      faultInjection: mode === 'embedded' || config.ALLOW_FAULT_INJECTION,
+      widgetOrigins: config.WIDGET_ALLOWED_ORIGINS,
+      secureCookies: config.COOKIE_SECURE ? config.COOKIE_SECURE === 'true' : mode === 'production',
+      rateLimit: {
+        perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE,
+        messagesPerConversationPerMinute: config.RATE_LIMIT_MESSAGES_PER_CONVERSATION_PER_MINUTE,
+      },
+      // Stripe webhooks: the endpoint secret; the key that looks customers up is the Stripe backend's.
+      stripeWebhooks: {
+        ...(config.STRIPE_WEBHOOK_SECRET ? { endpointSecret: config.STRIPE_WEBHOOK_SECRET } : {}),
+      },
+    },
+    switchboard: {
+      ...(config.SMTP_URL ? { smtpUrl: config.SMTP_URL } : {}),
+      ...(reasoner ? { reasoner } : {}),
+    },
+    knowledgeSources,
+  });
+  const app = await createServer(runtime.context, { logLevel: config.LOG_LEVEL });
+
+  // Periodic work, when this process runs the jobs (with Redis, `npm run worker` schedules these).
+  const timers: NodeJS.Timeout[] = [];
+  if (inProcess || config.API_RUNS_WORKERS) {
+    const every = (ms: number, enqueue: () => Promise<void>) =>
+      timers.push(
+        setInterval(
+          () => enqueue().catch((error) => logger.error({ err: error }, 'scheduling a job failed')),
+          ms,
+        ),
+      );
+    every(5_000, () =>
+      runtime.context.jobs.enqueue('email.outbound', { reason: 'tick' }, { jobId: 'email-outbound-tick' }),
+    );
+    every(15_000, () =>
+      runtime.context.jobs.enqueue(
+        'maintenance.recover-turns',
+        { olderThanMs: 10_000 },
+        { jobId: 'recover-turns-tick' },
+      ),
+    );
+    // Turns left pending by a previous run of this process are picked up at once.
+    await runtime.context.jobs.enqueue('maintenance.recover-turns', { olderThanMs: 0 });
+    // The help center sync, while the Zendesk Guide source is configured: at start, then every interval.
+    const knowledgeSync = knowledgeSyncSchedule(knowledgeSources);
+    if (knowledgeSync) {
+      every(knowledgeSync.everyMs, () => knowledgeSync.enqueue(runtime.context.jobs));
+      await knowledgeSync.enqueue(runtime.context.jobs);
+    }
+  }
+
+  // Support mail: the SMTP server authenticates and stores each message (threaded, de-duplicated),
+  // then its turn is queued.
+  const inbound = config.INBOUND_SMTP_PORT
+    ? createInboundSmtpServer({
+        db: database.pool,
+        ...runtime.inboundMail,
+        host: config.INBOUND_SMTP_HOST,
+        port: config.INBOUND_SMTP_PORT,
+        trustedRelayHosts: config.INBOUND_SMTP_TRUSTED_RELAYS,
+        onMessage: async (event) => {
+          await owedTurnOf(
+            { pool: database.pool, jobs: runtime.context.jobs, bus: runtime.context.bus, logger },
+            event,
+          );
+        },
+        onError: (error) =>
+          logger.error({ err: error }, 'an inbound email was refused with 451 (the sender retries)'),
+      })
+    : null;
+  const inboundAddress = await inbound?.listen();
+  if (inboundAddress) logger.info(inboundAddress, 'receiving support mail over SMTP');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, finishing in-flight work');
+    for (const timer of timers) clearInterval(timer);
+    await inbound?.close();
+    await app.close();
+    await runtime.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  // In the background: load the intent model (else the first customer waits ~15 s for it), then, on the
+  // embedded default, index the help center (the first start embeds ~60 articles; later starts none).
+  void (async () => {
+    try {
+      await runtime.context.switchboard.classifier?.warm();
+      if (database.kind === 'pglite') {
+        const report = await indexDemoArticles(database.pool, sharedLocalEmbedder());
+        app.log.info({ knowledge: report }, 'demo help center indexed');
+      }
+    } catch (error) {
+      app.log.error({ err: error }, 'warming the intent model or indexing the help center failed');
+    }
+  })();
+  process.stdout.write(
+    `Switchboard listening on ${address} (${database.kind}, ${mode}, jobs ${inProcess ? 'in process' : 'on Redis'}, ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)\n` +
+      (mode === 'embedded'
+        ? `  chat: ${address}/   console: ${address}/console   admin: ${address}/admin   API docs: ${address}/docs\n  demo logins: agent@lumen.example / admin@lumen.example, password switchboard-demo\n`
+        : ''),
+  );
+});

@@ -1,0 +1,290 @@
+import { JWT } from 'google-auth-library';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { BackendSettingName } from '../../config/backends.ts';
+import { createStripeBillingConnector } from '../billing/stripe/index.ts';
+import { createGoogleCalendarConnector } from '../calendar/google/connector.ts';
+import type { ConnectorDefinition } from '../core/definition.ts';
+import { createHubSpotCrmConnector } from '../crm/hubspot/index.ts';
+import { createZendeskTicketingConnector } from '../ticketing/zendesk/index.ts';
+import type { ContactDirectory } from './directory.ts';
+import type { SelectableKind } from './kinds.ts';
+
+/**
+ * One setting of a vendor backend. Secrets are kept in the credentials vault (never in the
+ * `connector_backends` row, never echoed by the API); every field can instead come from the
+ * environment variable it names, which then wins (a deployment pins it in configuration).
+ */
+export interface BackendField {
+  name: string;
+  label: string;
+  secret: boolean;
+  required: boolean;
+  env: BackendSettingName;
+  help: string;
+}
+
+/** What a vendor backend is built from besides its fields. */
+export interface BackendBuildDeps {
+  db: pg.Pool;
+  /** Our contacts: who the verified session is, by email (vendor bindings start from it). */
+  directory: ContactDirectory;
+}
+
+/** A vendor backend an admin can choose for a kind; the built-in backend is the absence of one. */
+export interface VendorBackend {
+  kind: SelectableKind;
+  id: string;
+  title: string;
+  fields: BackendField[];
+  /** Checks the fields together (a required field may be satisfied by an alternative). */
+  validate(values: Record<string, string>): string | null;
+  build(values: Record<string, string>, deps: BackendBuildDeps): ConnectorDefinition;
+}
+
+/** The name of the built-in backend of every kind (our own tables). */
+export const builtinBackend = 'builtin';
+
+const urlField = (env: BackendSettingName, help: string): BackendField => ({
+  name: 'api_base',
+  label: 'API base URL',
+  secret: false,
+  required: false,
+  env,
+  help,
+});
+
+const missingRequired = (backend: { fields: BackendField[] }, values: Record<string, string>) => {
+  const missing = backend.fields.filter((field) => field.required && !values[field.name]);
+  return missing.length > 0 ? `missing ${missing.map((field) => field.label).join(', ')}` : null;
+};
+
+const stripe: VendorBackend = {
+  kind: 'billing',
+  id: 'stripe',
+  title: 'Stripe',
+  fields: [
+    {
+      name: 'secret_key',
+      label: 'Secret or restricted key',
+      secret: true,
+      required: true,
+      env: 'STRIPE_SECRET_KEY',
+      help: 'sk_live_… / rk_live_… (docs/connectors.md lists the permissions a restricted key needs)',
+    },
+    urlField('STRIPE_API_BASE', "Stripe's API by default; a proxy or a local fake"),
+    {
+      name: 'portal_return_url',
+      label: 'Billing-portal return URL',
+      secret: false,
+      required: false,
+      env: 'STRIPE_PORTAL_RETURN_URL',
+      help: 'where the card-update portal sends the customer back to',
+    },
+  ],
+  validate(values) {
+    const missing = missingRequired(this, values);
+    if (missing) return missing;
+    return /^(sk|rk)_(test|live)_/.test(values.secret_key!)
+      ? null
+      : 'the Stripe key must be a secret (sk_…) or restricted (rk_…) key';
+  },
+  build: (values, { directory }) =>
+    createStripeBillingConnector({
+      secretKey: values.secret_key!,
+      ...(values.api_base ? { apiBase: values.api_base } : {}),
+      ...(values.portal_return_url ? { portalReturnUrl: values.portal_return_url } : {}),
+      customerOf: directory.customerOf,
+      accountOfEmail: directory.accountOfEmail,
+    }),
+};
+
+const hubspot: VendorBackend = {
+  kind: 'crm',
+  id: 'hubspot',
+  title: 'HubSpot',
+  fields: [
+    {
+      name: 'access_token',
+      label: 'Private-app access token',
+      secret: true,
+      required: true,
+      env: 'HUBSPOT_ACCESS_TOKEN',
+      help: 'a private app’s token (pat-…); the scopes it needs are listed in docs/connectors.md, “HubSpot”',
+    },
+    urlField('HUBSPOT_API_BASE', "HubSpot's API by default; a proxy or a local fake"),
+  ],
+  validate(values) {
+    return missingRequired(this, values);
+  },
+  build: (values, { directory }) =>
+    createHubSpotCrmConnector({
+      token: values.access_token!,
+      ...(values.api_base ? { baseUrl: values.api_base } : {}),
+      customerOf: directory.customerOf,
+      contactOfEmail: directory.contactOfEmail,
+    }),
+};
+
+const zendesk: VendorBackend = {
+  kind: 'ticketing',
+  id: 'zendesk',
+  title: 'Zendesk Support',
+  fields: [
+    {
+      name: 'subdomain',
+      label: 'Subdomain',
+      secret: false,
+      required: false,
+      env: 'ZENDESK_SUBDOMAIN',
+      help: 'acme for https://acme.zendesk.com (or give the API base URL)',
+    },
+    {
+      name: 'email',
+      label: 'Agent email',
+      secret: false,
+      required: true,
+      env: 'ZENDESK_EMAIL',
+      help: 'the agent the API token acts as',
+    },
+    {
+      name: 'api_token',
+      label: 'API token',
+      secret: true,
+      required: true,
+      env: 'ZENDESK_API_TOKEN',
+      help: 'Admin Center → Apps and integrations → Zendesk API',
+    },
+    urlField('ZENDESK_API_BASE', 'https://{subdomain}.zendesk.com by default; a proxy or a local fake'),
+  ],
+  validate(values) {
+    const missing = missingRequired(this, values);
+    if (missing) return missing;
+    if (!values.subdomain && !values.api_base) return 'give the Zendesk subdomain (or the API base URL)';
+    if (values.subdomain && !/^[a-z0-9][a-z0-9-]*$/i.test(values.subdomain))
+      return 'the subdomain is the first label of {subdomain}.zendesk.com';
+    return null;
+  },
+  build: (values, { directory }) =>
+    createZendeskTicketingConnector({
+      auth: { type: 'api_token', email: values.email!, apiToken: values.api_token! },
+      ...(values.subdomain ? { subdomain: values.subdomain } : {}),
+      ...(values.api_base ? { baseUrl: values.api_base } : {}),
+      customerOf: directory.customerOf,
+    }),
+};
+
+/** The scopes the calendar backend asks for: events and free/busy, nothing else of the calendar. */
+export const googleCalendarScopes = [
+  'https://www.googleapis.com/auth/calendar.events',
+  'https://www.googleapis.com/auth/calendar.freebusy',
+];
+
+const serviceAccountKeySchema = z.object({
+  type: z.literal('service_account'),
+  client_email: z.email(),
+  private_key: z.string().includes('PRIVATE KEY'),
+});
+
+const googleCalendar: VendorBackend = {
+  kind: 'calendar',
+  id: 'google',
+  title: 'Google Calendar',
+  fields: [
+    {
+      name: 'service_account_key',
+      label: 'Service-account key (JSON)',
+      secret: true,
+      required: false,
+      env: 'GOOGLE_SERVICE_ACCOUNT_KEY',
+      help: 'the JSON key of a service account the engineers’ calendars are shared with, or that has domain-wide delegation',
+    },
+    {
+      name: 'subject',
+      label: 'Impersonated user (domain-wide delegation)',
+      secret: false,
+      required: false,
+      env: 'GOOGLE_CALENDAR_SUBJECT',
+      help: 'a Workspace user the service account acts as; empty: the service account itself',
+    },
+    {
+      name: 'access_token',
+      label: 'Static access token',
+      secret: true,
+      required: false,
+      env: 'GOOGLE_CALENDAR_ACCESS_TOKEN',
+      help: 'instead of a key: a token you refresh yourself (tests, short trials)',
+    },
+    urlField('GOOGLE_API_ROOT', 'https://www.googleapis.com/ by default; a local fake'),
+  ],
+  validate(values) {
+    if (!values.service_account_key && !values.access_token)
+      return 'give a service-account key (or a static access token)';
+    if (values.service_account_key) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(values.service_account_key);
+      } catch {
+        return 'the service-account key is not JSON';
+      }
+      if (!serviceAccountKeySchema.safeParse(parsed).success)
+        return 'the service-account key needs type "service_account", client_email and private_key';
+    }
+    return null;
+  },
+  build(values, { db }) {
+    const auth = values.service_account_key
+      ? serviceAccountAuth(values.service_account_key, values.subject)
+      : { getAccessToken: async () => values.access_token!, onUnauthorized: () => {} };
+    return createGoogleCalendarConnector({
+      db,
+      ...auth,
+      ...(values.api_base ? { rootUrl: values.api_base } : {}),
+      // Engineers' calendars are their Google calendars, named by their email address.
+      calendarIdForEngineer: (engineer) => engineer.email,
+    });
+  },
+};
+
+/**
+ * A service account's access tokens (google-auth-library signs the JWT grant and caches the token
+ * until shortly before it expires); after a 401 the next call fetches a fresh one.
+ */
+function serviceAccountAuth(keyJson: string, subject: string | undefined) {
+  const key = serviceAccountKeySchema.parse(JSON.parse(keyJson));
+  const client = new JWT({
+    email: key.client_email,
+    key: key.private_key,
+    scopes: googleCalendarScopes,
+    ...(subject ? { subject } : {}),
+  });
+  let stale = false;
+  return {
+    async getAccessToken() {
+      if (stale) {
+        stale = false;
+        const fresh = await client.authorize();
+        if (fresh.access_token) return fresh.access_token;
+      }
+      const { token } = await client.getAccessToken();
+      if (!token) throw new Error('Google issued no access token for the service account');
+      return token;
+    },
+    onUnauthorized: () => {
+      stale = true;
+    },
+  };
+}
+
+/** Every vendor backend, by kind. */
+export const vendorBackends: Record<SelectableKind, VendorBackend[]> = {
+  billing: [stripe],
+  crm: [hubspot],
+  ticketing: [zendesk],
+  calendar: [googleCalendar],
+};
+
+/** The vendor backend `id` of `kind`, or undefined (the built-in backend, or an unknown name). */
+export function vendorBackend(kind: SelectableKind, id: string): VendorBackend | undefined {
+  return vendorBackends[kind].find((backend) => backend.id === id);
+}
