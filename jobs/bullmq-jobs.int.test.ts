@@ -242,13 +242,21 @@ describe('BullMQ jobs and workers', () => {
     const prefix = nextPrefix();
     const finished: string[] = [];
     const handedBack: string[] = [];
+    const started: string[] = [];
+    // The quick job finishes only once the close has begun, so that neither a slow pick-up of the
+    // second job nor a slow close on a loaded machine changes what the test sees.
+    let releaseQuick!: () => void;
+    const quickMayFinish = new Promise<void>((resolve) => {
+      releaseQuick = resolve;
+    });
     const jobs = track(createBullJobs({ url, prefix }));
     const slowHandlers = (label: string) =>
       testHandlers({
         'agent.turn': async (payload, context) => {
-          const duration = payload.conversationId === 'quick' ? 300 : 60_000;
+          started.push(payload.conversationId);
           await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(resolve, duration);
+            const timer = payload.conversationId === 'quick' ? undefined : setTimeout(resolve, 60_000);
+            if (payload.conversationId === 'quick') void quickMayFinish.then(resolve);
             context.signal.addEventListener('abort', () => {
               clearTimeout(timer);
               handedBack.push(`${label}:${payload.conversationId}`);
@@ -261,8 +269,10 @@ describe('BullMQ jobs and workers', () => {
     const first = createBullWorkers({ url, prefix, concurrency: 2, handlers: slowHandlers('first') });
     await jobs.enqueue('agent.turn', { conversationId: 'quick' });
     await jobs.enqueue('agent.turn', { conversationId: 'slow' });
-    await waitFor('both jobs to start', async () => (await jobs.counts()).active === 2, 30_000);
-    await first.close({ graceMs: 1_000 });
+    await waitFor('both jobs to start', () => started.length === 2, 30_000);
+    const closed = first.close({ graceMs: 3_000 });
+    releaseQuick();
+    await closed;
     expect(finished).toEqual(['first:quick']);
     expect(handedBack).toEqual(['first:slow']);
     // Handed back without using an attempt: the next worker starts it afresh.

@@ -57,5 +57,6 @@ describe('credentials-rotate main', () => {
     await withVault({ keys: { 'ops-2026': operatorKey }, currentKeyId: 'ops-2026' }, async (vault) => {
       expect(await vault.get('calendar', 'oauth_refresh_token')).toBe('rt_two');
     });
-  });
+    // Four embedded databases are opened and migrated in turn: slow on a loaded 2-core machine.
+  }, 180_000);
 });
