@@ -65,9 +65,12 @@ export interface ApiSettings {
   stripeWebhooks?: StripeWebhookSettings;
 }
 
-/** Where the Stripe webhook route finds its secrets; unset fields come from the vault (connector `billing`). */
+/**
+ * Overrides for the Stripe webhook route (tests); unset fields are the Stripe billing backend's
+ * settings (`backends.settingsOf`: environment, else what the admin stored).
+ */
 export interface StripeWebhookSettings {
-  /** The endpoint's signing secret (`whsec_…`, STRIPE_WEBHOOK_SECRET); else the vault's `stripe_webhook_secret`. */
+  /** The endpoint's signing secret (`whsec_…`); else the backend's `webhook_secret` (STRIPE_WEBHOOK_SECRET or stored). */
   endpointSecret?: string;
   /** Largest age (seconds) of a signature's timestamp; Stripe's default 300. */
   toleranceSeconds?: number;

@@ -63,10 +63,6 @@ await runEntryPoint(async () => {
         perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE,
         messagesPerConversationPerMinute: config.RATE_LIMIT_MESSAGES_PER_CONVERSATION_PER_MINUTE,
       },
-      // Stripe webhooks: the endpoint secret; the key that looks customers up is the Stripe backend's.
-      stripeWebhooks: {
-        ...(config.STRIPE_WEBHOOK_SECRET ? { endpointSecret: config.STRIPE_WEBHOOK_SECRET } : {}),
-      },
     },
     switchboard: {
       ...(config.SMTP_URL ? { smtpUrl: config.SMTP_URL } : {}),

@@ -79,14 +79,6 @@ export const apiConfigSchema = z.object({
     .pipe(z.array(z.union([z.ipv4(), z.ipv6()]))),
   /** The name this server gives itself in the Authentication-Results of received mail (default: the host name). */
   INBOUND_SMTP_AUTHSERV_ID: z.string().min(1).max(255).optional(),
-  /**
-   * Signing secret of the Stripe webhook endpoint (`whsec_…`, POST /api/webhooks/stripe); unset: the
-   * vault's billing/stripe_webhook_secret, and without either every delivery is refused (503).
-   */
-  STRIPE_WEBHOOK_SECRET: z
-    .string()
-    .startsWith('whsec_', 'must be the endpoint signing secret (whsec_…)')
-    .optional(),
   /** Master keys of the credentials vault (see .env.example); unset: DATA_DIR/master.key. */
   MASTER_KEY: z.string().min(1).optional(),
 });

@@ -18,6 +18,11 @@ export const backendSettings = {
   STRIPE_SECRET_KEY: secret,
   STRIPE_API_BASE: optionalUrl,
   STRIPE_PORTAL_RETURN_URL: optionalUrl,
+  /**
+   * Signing secret of the Stripe webhook endpoint (POST /api/webhooks/stripe); unset: the one stored
+   * from the admin page, and without either every delivery is refused (503).
+   */
+  STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must be the endpoint signing secret (whsec_…)').optional(),
   HUBSPOT_ACCESS_TOKEN: secret,
   HUBSPOT_API_BASE: optionalUrl,
   ZENDESK_SUBDOMAIN: z

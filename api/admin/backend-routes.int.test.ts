@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billing } from '../../connectors/contracts.ts';
 import type { CallerSession } from '../../connectors/core/definition.ts';
@@ -193,6 +195,59 @@ describe('choosing the backend of a connector kind', () => {
       secret_key: fake.secretKey,
       api_base: fake.url,
     });
+  });
+
+  it('takes the Stripe webhook signing secret from the form, and the webhook endpoint verifies with it', async () => {
+    const malformed = await asAdmin({
+      method: 'PUT',
+      url: '/api/admin/backends/billing',
+      payload: {
+        backend: 'stripe',
+        settings: { api_base: fake.url },
+        secrets: { webhook_secret: 'sk_not_whsec' },
+      },
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error.message).toMatch(/whsec_/);
+
+    const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+    const saved = await asAdmin({
+      method: 'PUT',
+      url: '/api/admin/backends/billing',
+      payload: { backend: 'stripe', settings: { api_base: fake.url }, secrets: { webhook_secret: secret } },
+    });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.body).not.toContain(secret);
+    const field = (saved.json().view.options[0].fields as Array<{ name: string }>).find(
+      (candidate) => candidate.name === 'webhook_secret',
+    );
+    expect(field).toMatchObject({ source: 'stored', value: null });
+
+    const payload = JSON.stringify({
+      id: 'evt_admin_form_secret',
+      object: 'event',
+      type: 'product.created',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      api_version: '2025-09-30.clover',
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object: { id: 'prod_1', object: 'product' } },
+    });
+    const deliver = (signWith: string) =>
+      api.app.inject({
+        method: 'POST',
+        url: '/api/webhooks/stripe',
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: signWith }),
+        },
+        payload,
+      });
+    expect((await deliver(`whsec_${randomBytes(24).toString('base64url')}`)).statusCode).toBe(400);
+    const accepted = await deliver(secret);
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json().outcome).toBe('ignored');
   });
 
   it('is refused to anyone but an admin', async () => {

@@ -12,10 +12,6 @@ import { errorBodySchema } from '../contract/errors.ts';
 import { webhookAckSchema } from '../contract/webhooks.ts';
 import { ApiError } from '../errors.ts';
 
-/** The vault's connector id and fields the Stripe webhook reads (the billing backend's own entries). */
-const vaultConnector = 'billing';
-const endpointSecretField = 'stripe_webhook_secret';
-
 /** A Stripe event is at most a few hundred KiB (an invoice with many lines); the rest of the API keeps 256 KiB. */
 const webhookBodyLimit = 1024 * 1024;
 
@@ -36,22 +32,22 @@ export const webhookRoutes: RouteGroup = async (app, context) => {
     done(null, body),
   );
 
-  async function endpointSecret(): Promise<string> {
-    let secret: string | null | undefined = settings.endpointSecret;
-    if (!secret) {
-      try {
-        secret = await context.vault.get(vaultConnector, endpointSecretField);
-      } catch {
-        throw new ApiError(
-          'unavailable',
-          'The Stripe webhook secret could not be read from the credentials vault',
-        );
-      }
+  /** The Stripe backend's settings: environment, else what the admin stored (its secrets in the vault). */
+  async function stripeSettings(): Promise<Record<string, string>> {
+    try {
+      return await context.backends.settingsOf('billing', 'stripe');
+    } catch {
+      // A vault that cannot be read fails the delivery (503, Stripe retries) rather than lose it.
+      throw new ApiError('unavailable', 'The Stripe settings could not be read from the credentials vault');
     }
+  }
+
+  async function endpointSecret(): Promise<string> {
+    const secret = settings.endpointSecret ?? (await stripeSettings()).webhook_secret;
     if (!secret) {
       throw new ApiError(
         'unavailable',
-        `Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET, or store the endpoint's signing secret in the vault (connector "${vaultConnector}", field "${endpointSecretField}")`,
+        'Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET, or enter the endpoint\'s signing secret on /admin → Connectors → Settings (Billing: Stripe)',
       );
     }
     return secret;
@@ -60,9 +56,8 @@ export const webhookRoutes: RouteGroup = async (app, context) => {
   // One resolver per Stripe key and API base, so its customer → account answers stay cached.
   let resolver: { key: string; value: WebhookAccountResolver } | null = null;
   async function accountResolver(): Promise<WebhookAccountResolver> {
-    // The Stripe billing backend's own key and API base (environment, else what the admin stored);
-    // a vault that cannot be read fails the delivery (503, Stripe retries) rather than lose the account.
-    const stripe = await context.backends.settingsOf('billing', 'stripe');
+    // The Stripe billing backend's own key and API base (environment, else what the admin stored).
+    const stripe = await stripeSettings();
     const apiKey = settings.apiKey ?? stripe.secret_key ?? null;
     const apiBase = settings.apiBase ?? stripe.api_base ?? null;
     const key = `${apiKey ?? ''}\u0000${apiBase ?? ''}`;

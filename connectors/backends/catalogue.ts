@@ -81,13 +81,23 @@ const stripe: VendorBackend = {
       env: 'STRIPE_PORTAL_RETURN_URL',
       help: 'where the card-update portal sends the customer back to',
     },
+    {
+      name: 'webhook_secret',
+      label: 'Webhook signing secret',
+      secret: true,
+      required: false,
+      env: 'STRIPE_WEBHOOK_SECRET',
+      help: 'whsec_… of the endpoint …/api/webhooks/stripe (Developers → Webhooks); without it every delivery is refused',
+    },
   ],
   validate(values) {
     const missing = missingRequired(this, values);
     if (missing) return missing;
-    return /^(sk|rk)_(test|live)_/.test(values.secret_key!)
-      ? null
-      : 'the Stripe key must be a secret (sk_…) or restricted (rk_…) key';
+    if (!/^(sk|rk)_(test|live)_/.test(values.secret_key!))
+      return 'the Stripe key must be a secret (sk_…) or restricted (rk_…) key';
+    if (values.webhook_secret && !values.webhook_secret.startsWith('whsec_'))
+      return 'the webhook signing secret is the endpoint’s whsec_… value';
+    return null;
   },
   build: (values, { directory }) =>
     createStripeBillingConnector({
