@@ -43,6 +43,25 @@ describe('customer messages through BullMQ and Redis', () => {
     expect(counts.failed).toBe(0);
   });
 
+  it('signs demo identity tokens for the demo customers only, never for any other contact', async () => {
+    const { rows } = await api.database.pool.query<{ email: string }>(
+      `SELECT email FROM contacts WHERE id <> ALL($1) ORDER BY id LIMIT 1`,
+      [Object.values(demoCustomers).map((customer) => customer.contact)],
+    );
+    const other = rows[0]!.email;
+    const refused = await api.app.inject({
+      url: `/api/demo/identity-token?email=${encodeURIComponent(other)}`,
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('forbidden');
+    expect(refused.body).not.toContain('identityToken');
+    const upperCase = demoCustomers.openTicket.email.toUpperCase();
+    const demo = await api.app.inject({
+      url: `/api/demo/identity-token?email=${encodeURIComponent(upperCase)}`,
+    });
+    expect(demo.statusCode).toBe(200);
+  });
+
   it('refuses demo identity tokens outside the embedded demo', async () => {
     const production = await createTestApi({
       database: api.database,

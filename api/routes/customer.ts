@@ -9,6 +9,7 @@ import {
 } from '../../agent/turn-input.ts';
 import { acceptCustomerMessage } from '../../conversations/chat-intake.ts';
 import { conversationChannel, type LiveEvent } from '../../conversations/live-events.ts';
+import { demoCustomers } from '../../db/world/demo-world.ts';
 import type { ApiContext, RouteGroup } from '../context.ts';
 import {
   conversationViewSchema,
@@ -355,6 +356,10 @@ export const customerRoutes: RouteGroup = async (app, context) => {
     async (request) => {
       if (context.settings.mode !== 'embedded' || !context.identity.signDemoToken)
         throw new ApiError('not_available', 'Demo identity tokens exist only in the embedded demo');
+      // Only the named demo customers: this route must not sign in as any contact of the world.
+      const email = request.query.email.toLowerCase();
+      if (!Object.values(demoCustomers).some((customer) => customer.email === email))
+        throw new ApiError('forbidden', 'Demo identity tokens are signed for the demo customers only');
       return { identityToken: await context.identity.signDemoToken(request.query.email) };
     },
   );

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -214,6 +214,9 @@ describe(`email dispatcher (${testDatabaseKind()})`, () => {
     });
     await createEmailDispatcher({ db: database.pool, transport }).dispatchPending();
     const eml = await readFile(emlPathFor(dataDir, queued.message_id));
+    // Owner-only: the outbox holds one-time codes and payment-link tokens (as the master key is 0600).
+    expect((await stat(emlPathFor(dataDir, queued.message_id))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.dirname(emlPathFor(dataDir, queued.message_id)))).mode & 0o777).toBe(0o700);
     const parsed = await simpleParser(eml);
     expect(parsed.messageId).toBe(queued.message_id);
     expect((parsed.to as { text: string }).text).toBe('maya@brightpath.io');

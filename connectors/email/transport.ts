@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 
@@ -90,10 +90,13 @@ export function createFileTransport(options: { dataDir: string }): EmailTranspor
     kind: 'file',
     async send(email) {
       const info = await composer.sendMail(mailOptions(email));
-      await mkdir(folder, { recursive: true });
+      // Owner-only, like the master key: the messages carry one-time codes and payment-link tokens.
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      await chmod(folder, 0o700);
       const target = path.join(folder, fileNameFor(email.messageId));
       const partial = `${target}.partial`;
-      await writeFile(partial, info.message as Buffer);
+      await writeFile(partial, info.message as Buffer, { mode: 0o600 });
+      await chmod(partial, 0o600); // a partial file left by a crash keeps its old mode otherwise
       await rename(partial, target);
     },
     async verify() {
