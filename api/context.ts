@@ -59,6 +59,11 @@ export interface ApiSettings {
    * conversation is opened by its bearer token, never by a cookie.
    */
   widgetOrigins: '*' | string[];
+  /**
+   * A bearer token that may read `/metrics` (a Prometheus scraper's `authorization` credentials);
+   * unset, only a signed-in admin may. Never logged.
+   */
+  metricsToken?: string;
   /** How long a streamed reply waits for the worker before telling the client to follow `/events`. */
   turnStreamTimeoutMs: number;
   /** Stripe webhooks in (`POST /api/webhooks/stripe`, api/routes/webhooks.ts); every field optional. */

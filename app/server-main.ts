@@ -58,6 +58,7 @@ await runEntryPoint(async () => {
     settings: {
       faultInjection: mode === 'embedded' || config.ALLOW_FAULT_INJECTION,
       widgetOrigins: config.WIDGET_ALLOWED_ORIGINS,
+      ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
       secureCookies: config.COOKIE_SECURE ? config.COOKIE_SECURE === 'true' : mode === 'production',
       rateLimit: {
         perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE,

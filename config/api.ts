@@ -79,6 +79,8 @@ export const apiConfigSchema = z.object({
     .pipe(z.array(z.union([z.ipv4(), z.ipv6()]))),
   /** The name this server gives itself in the Authentication-Results of received mail (default: the host name). */
   INBOUND_SMTP_AUTHSERV_ID: z.string().min(1).max(255).optional(),
+  /** Bearer token a Prometheus scraper sends to read /metrics; unset: only a signed-in admin may. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Master keys of the credentials vault (see .env.example); unset: DATA_DIR/master.key. */
   MASTER_KEY: z.string().min(1).optional(),
 });

@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorld } from '../../db/world/load-world.ts';
 import { createTestApi, type TestApi } from '../../test/support/api-harness.ts';
+import { loginAs } from '../../test/support/console-login.ts';
 import { testDatabaseKind } from '../../test/support/database.ts';
 
 describe(`ops routes on ${testDatabaseKind()}`, () => {
   let api: TestApi;
+  let admin: { cookie: string };
+  let agent: { cookie: string };
+  const metricsToken = 'scrape-token-0123456789abcdef';
   beforeAll(async () => {
-    api = await createTestApi({ seed: false });
+    api = await createTestApi({ seed: false, settings: { metricsToken } });
+    admin = await loginAs(api.app, api.database.pool, 'admin');
+    agent = await loginAs(api.app, api.database.pool, 'agent');
   }, 60_000);
   afterAll(async () => api?.close());
 
@@ -25,7 +31,9 @@ describe(`ops routes on ${testDatabaseKind()}`, () => {
       accounts: [{ id: 'a1', name: 'A', tier: 'pro', region: 'EU' }],
       contacts: [{ id: 'c1', account: 'a1', name: 'C', email: 'c@a.io' }],
     });
-    const summary = (await api.app.inject({ url: '/api/world/summary' })).json();
+    const summary = (
+      await api.app.inject({ url: '/api/world/summary', headers: { cookie: admin.cookie } })
+    ).json();
     expect(summary.database).toBe(api.database.kind);
     expect(summary.systems.crm).toEqual({ accounts: 1, contacts: 1, interactions: 0 });
     expect(summary.systems.billing.invoices).toBe(0);
@@ -42,10 +50,34 @@ describe(`ops routes on ${testDatabaseKind()}`, () => {
   });
 
   it('serves Prometheus metrics, including the connector metrics', async () => {
-    const metrics = await api.app.inject({ url: '/metrics' });
+    const metrics = await api.app.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${metricsToken}` },
+    });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toContain('switchboard_connector_circuit_state');
+  });
+
+  it('serves metrics to the scraper token or an admin only, and business counts to admins only', async () => {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token-0123456789' },
+      { cookie: agent.cookie },
+    ]) {
+      const metrics = await api.app.inject({ url: '/metrics', headers });
+      expect(metrics.statusCode, JSON.stringify(headers)).toBeGreaterThanOrEqual(401);
+      expect(metrics.statusCode).toBeLessThanOrEqual(403);
+      expect(metrics.body).not.toContain('switchboard_connector');
+    }
+    const asAdmin = await api.app.inject({ url: '/metrics', headers: { cookie: admin.cookie } });
+    expect(asAdmin.statusCode).toBe(200);
+    expect(asAdmin.body).toContain('switchboard_connector_circuit_state');
+    for (const headers of [{}, { cookie: agent.cookie }]) {
+      const summary = await api.app.inject({ url: '/api/world/summary', headers });
+      expect([401, 403]).toContain(summary.statusCode);
+      expect(summary.body).not.toContain('systems');
+    }
   });
 
   it('serves the OpenAPI document with every route group, and Swagger UI at /docs', async () => {

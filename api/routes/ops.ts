@@ -1,10 +1,27 @@
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import { migrationsAreCurrent } from '../../db/migrate.ts';
 import { summarizeWorld } from '../../db/world/summary.ts';
+import { requireHuman, tokensMatch } from '../auth/human-auth.ts';
 import type { RouteGroup } from '../context.ts';
+import { ApiError } from '../errors.ts';
 
 /** Liveness, readiness (database, migrations, job queue), Prometheus metrics, and the demo world's size. */
 export const opsRoutes: RouteGroup = async (app, context) => {
   const { pool } = context.database;
+  const requireAdmin = requireHuman(context, 'admin');
+  /** The scraper's bearer token when one is configured; otherwise (and besides) a signed-in admin. */
+  const requireMetricsReader: preHandlerAsyncHookHandler = async function requireMetricsReader(
+    request,
+    reply,
+  ) {
+    const { metricsToken } = context.settings;
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (metricsToken && bearer !== undefined) {
+      if (tokensMatch(bearer, metricsToken)) return;
+      throw new ApiError('unauthorized', 'Wrong metrics token');
+    }
+    await requireAdmin.call(this, request, reply);
+  };
 
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is up' } }, async () => ({
     status: 'ok',
@@ -37,7 +54,14 @@ export const opsRoutes: RouteGroup = async (app, context) => {
 
   app.get(
     '/metrics',
-    { schema: { tags: ['ops'], summary: 'Prometheus metrics (connector calls, circuits, process)' } },
+    {
+      preHandler: requireMetricsReader,
+      schema: {
+        tags: ['ops'],
+        summary: 'Prometheus metrics (connector calls, circuits, process)',
+        description: 'Bearer METRICS_TOKEN (a scraper), or a signed-in admin.',
+      },
+    },
     async (_request, reply) => {
       const registry = context.switchboard.registry;
       return reply.type(registry.contentType).send(await registry.metrics());
@@ -46,7 +70,10 @@ export const opsRoutes: RouteGroup = async (app, context) => {
 
   app.get(
     '/api/world/summary',
-    { schema: { tags: ['ops'], summary: 'Row counts of the business systems' } },
+    {
+      preHandler: requireAdmin,
+      schema: { tags: ['ops'], summary: 'Row counts of the business systems (admins only)' },
+    },
     async () => ({
       database: context.database.kind,
       systems: await summarizeWorld(pool),
