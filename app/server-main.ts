@@ -5,7 +5,7 @@ import { createServer } from '../api/server.ts';
 import { loadApiConfig, resolvedMode } from '../config/api.ts';
 import { backendEnvironmentOf } from '../config/backends.ts';
 import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
-import { runEntryPoint } from '../config/load.ts';
+import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { createInboundSmtpServer } from '../connectors/email/inbound/smtp-server.ts';
 import { seedDemoWorld } from '../db/world/seed-demo.ts';
@@ -33,6 +33,11 @@ await runEntryPoint(async () => {
   const identitySecret =
     config.IDENTITY_JWT_SECRET ?? (mode === 'embedded' ? randomBytes(32).toString('base64url') : undefined);
   const inProcess = !config.REDIS_URL;
+  // Links in emails: the configured public URL, else this server's own address (right for a local run).
+  const localHost = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  const publicBaseUrl = config.PUBLIC_BASE_URL ?? `http://${localHost}:${config.PORT}`;
+  if (!config.PUBLIC_BASE_URL && mode === 'production')
+    logger.warn({ publicBaseUrl }, 'PUBLIC_BASE_URL is not set: links in emails point at this local address');
   const reasoner = configuredReasoner(config);
   const knowledgeSources = { zendeskGuide: zendeskGuideSettingsOf(config) };
   const runtime = await createApiRuntime({
@@ -66,6 +71,7 @@ await runEntryPoint(async () => {
       },
     },
     switchboard: {
+      paymentLinkBaseUrl: paymentLinkBaseUrlOf(publicBaseUrl),
       ...(config.SMTP_URL ? { smtpUrl: config.SMTP_URL } : {}),
       ...(reasoner ? { reasoner } : {}),
     },

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { resolvedMode } from '../config/api.ts';
 import { backendEnvironmentOf } from '../config/backends.ts';
 import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
-import { runEntryPoint } from '../config/load.ts';
+import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
 import { loadWorkerConfig } from '../config/worker.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { scheduleKnowledgeSyncOnBull } from '../jobs/knowledge-sync-job.ts';
@@ -21,6 +21,10 @@ await runEntryPoint(async () => {
   const config = loadWorkerConfig();
   const mode = resolvedMode(config);
   const logger = pino({ level: config.LOG_LEVEL }).child({ component: 'worker' });
+  // Links in the emails turns send: where customers reach the API (the API's own default otherwise).
+  const publicBaseUrl = config.PUBLIC_BASE_URL ?? 'http://127.0.0.1:3000';
+  if (!config.PUBLIC_BASE_URL)
+    logger.warn({ publicBaseUrl }, 'PUBLIC_BASE_URL is not set: links in emails point at this local address');
   const database = await openConfiguredDatabase(config);
   const reasoner = configuredReasoner(config);
   const knowledgeSources = { zendeskGuide: zendeskGuideSettingsOf(config) };
@@ -41,6 +45,7 @@ await runEntryPoint(async () => {
     ...(config.MASTER_KEY ? { masterKeys: parseMasterKeys(config.MASTER_KEY, 'MASTER_KEY') } : {}),
     settings: { faultInjection: mode === 'embedded' || config.ALLOW_FAULT_INJECTION },
     switchboard: {
+      paymentLinkBaseUrl: paymentLinkBaseUrlOf(publicBaseUrl),
       ...(config.SMTP_URL ? { smtpUrl: config.SMTP_URL } : {}),
       ...(reasoner ? { reasoner } : {}),
     },

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { backendSettings } from './backends.ts';
 import { knowledgeSourceSettings } from './knowledge-sources.ts';
-import { databaseSettings, loadConfig, logSettings, modeSettings, reasonerSettings } from './load.ts';
+import {
+  databaseSettings,
+  loadConfig,
+  logSettings,
+  modeSettings,
+  publicUrlSettings,
+  reasonerSettings,
+} from './load.ts';
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -14,6 +21,7 @@ export const apiConfigSchema = z.object({
   ...databaseSettings,
   ...logSettings,
   ...modeSettings,
+  ...publicUrlSettings,
   ...reasonerSettings,
   ...backendSettings,
   ...knowledgeSourceSettings,

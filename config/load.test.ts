@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from './api.ts';
-import { ConfigError } from './load.ts';
+import { ConfigError, paymentLinkBaseUrlOf } from './load.ts';
 
 describe('loadApiConfig', () => {
   it('uses the embedded defaults when nothing is set', () => {
@@ -38,5 +38,24 @@ describe('loadApiConfig', () => {
 
   it('rejects an unknown log level', () => {
     expect(() => loadApiConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+});
+
+describe('PUBLIC_BASE_URL', () => {
+  it('makes the payment link under the public URL, keeping a path prefix', () => {
+    expect(paymentLinkBaseUrlOf('https://support.example.com')).toBe(
+      'https://support.example.com/billing/update-payment',
+    );
+    expect(paymentLinkBaseUrlOf('https://example.com/help/')).toBe(
+      'https://example.com/help/billing/update-payment',
+    );
+    expect(paymentLinkBaseUrlOf('http://10.0.0.5:8080')).toBe('http://10.0.0.5:8080/billing/update-payment');
+  });
+
+  it('is refused when it is not an http(s) URL', () => {
+    expect(() => loadApiConfig({ PUBLIC_BASE_URL: 'ftp://example.com' })).toThrow(/PUBLIC_BASE_URL/);
+    expect(loadApiConfig({ PUBLIC_BASE_URL: 'https://support.example.com' }).PUBLIC_BASE_URL).toBe(
+      'https://support.example.com',
+    );
   });
 });

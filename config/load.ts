@@ -17,6 +17,22 @@ export const logSettings = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
+/**
+ * Where customers reach this deployment (`https://support.example.com`, a path prefix allowed): links
+ * in emails (the payment-method link) are made from it. Both the API and the workers need it.
+ */
+export const publicUrlSettings = {
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be the http(s) URL customers reach' })
+    .optional(),
+};
+
+/** The link a customer follows to update their payment method, under the public base URL. */
+export function paymentLinkBaseUrlOf(publicBaseUrl: string): string {
+  const base = publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`;
+  return new URL('billing/update-payment', base).toString();
+}
+
 export const modeSettings = {
   /** `production` refuses unsafe test features (fault injection) unless explicitly enabled. */
   SWITCHBOARD_MODE: z.enum(['embedded', 'production']).optional(),

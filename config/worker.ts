@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { backendSettings } from './backends.ts';
 import { knowledgeSourceSettings } from './knowledge-sources.ts';
-import { databaseSettings, loadConfig, logSettings, modeSettings, reasonerSettings } from './load.ts';
+import {
+  databaseSettings,
+  loadConfig,
+  logSettings,
+  modeSettings,
+  publicUrlSettings,
+  reasonerSettings,
+} from './load.ts';
 
 /**
  * Settings of the job workers (`npm run worker`). Workers share the API's PostgreSQL database and
@@ -11,6 +18,7 @@ export const workerConfigSchema = z.object({
   ...databaseSettings,
   ...logSettings,
   ...modeSettings,
+  ...publicUrlSettings,
   ...reasonerSettings,
   ...backendSettings,
   ...knowledgeSourceSettings,
