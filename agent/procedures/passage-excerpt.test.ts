@@ -41,6 +41,31 @@ describe('sentencesOf', () => {
   });
 });
 
+describe('sentencesOf on articles with HTML in them', () => {
+  it('says words, never markup: tags, images, comments and scripts go, entities are decoded', () => {
+    const content = [
+      'Export your data from <b>Settings</b> &rarr; <a href="/x">Export</a>.<br>',
+      '<img src="https://cdn.example/export.png" width="600">',
+      '<p>The file is a ZIP of CSVs &amp; JSON, ready in &#126;5 minutes.</p>',
+      '<!-- internal: ask ops before promising times -->',
+      '<script>alert(1)</script>',
+      '- Open <code>Billing</code> ![the billing page](https://cdn.example/b.png)',
+      '| Format | Size |',
+      '|---|---|',
+      '| <i>CSV</i> | &lt; 1&nbsp;GB |',
+    ].join('\n');
+    const units = sentencesOf(content);
+    const said = units.map((unit) => unit.text).join(' ');
+    expect(said).not.toMatch(/<\/?[a-z!]|&[a-z#]+;|alert|internal|https?:/i);
+    expect(units.map((unit) => unit.text)).toEqual([
+      'Export your data from Settings → Export.',
+      'The file is a ZIP of CSVs & JSON, ready in ~5 minutes.',
+      'Open Billing the billing page.',
+      'CSV: < 1 GB.',
+    ]);
+  });
+});
+
 describe('extract', () => {
   it('brings the steps a chosen lead-in introduces, and skips sentences about the article', () => {
     const excerpt = extract(

@@ -173,16 +173,54 @@ export function extract(content: string, question: string, options: { sentences?
     .join(' ');
 }
 
+const entities: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  rarr: '→',
+  larr: '←',
+  mdash: '—',
+  ndash: '–',
+  hellip: '…',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+};
+
+/** `&amp;`, `&#39;`, `&#x2014;` → their characters; an unknown named entity stays as written. */
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] !== '#') return entities[name.toLowerCase()] ?? whole;
+    const code =
+      name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
 /**
  * The passage as plain units (Markdown markup removed): prose split into sentences, each list item
  * and each table row on its own. Code blocks are left out: they are not sentences to quote.
  */
 export function sentencesOf(content: string): PassageSentence[] {
   const clean = (text: string) =>
-    text
-      .replace(/\*\*|__|`/g, '')
-      .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+    decodeEntities(
+      text
+        // HTML inside an article's Markdown is markup, never words to say: scripts and styles go whole,
+        // other tags (an <img>, a <br>) leave a space, an image leaves its alt text.
+        .replace(/<!--[\s\S]*?-->/g, ' ')
+        .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+        .replace(/<img\b[^>]*?\balt\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>/gi, ' $1$2 ')
+        .replace(/<\/?[a-z][^>]*>/gi, ' ')
+        .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
+        .replace(/\*\*|__|`/g, '')
+        .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1'),
+    )
       .replace(/\s+/g, ' ')
+      .replace(/ ([.,;:!?])(?=\s|$)/g, '$1') // where a closing tag stood before the punctuation
       .trim();
   const out: PassageSentence[] = [];
   let prose = '';
