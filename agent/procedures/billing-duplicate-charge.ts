@@ -1,5 +1,6 @@
 import { billing } from '../../connectors/contracts.ts';
 import { ask, money, mustRead, outputsOf, type Procedure, writeAction } from './procedure.ts';
+import { alreadyRefundedText, splitEarlierRefunds } from './refund-outcome.ts';
 
 /** Duplicate payment found and refunded (auto up to the limit, else approval), confirmation emailed. */
 export const duplicateChargeProcedure: Procedure = {
@@ -53,7 +54,8 @@ export const duplicateChargeProcedure: Procedure = {
     };
   },
   complete(_context, results) {
-    const refunds = outputsOf(results, billing.refundPayment);
+    const { made: refunds, earlier } = splitEarlierRefunds(outputsOf(results, billing.refundPayment));
+    if (refunds.length === 0) return { text: alreadyRefundedText(earlier) };
     const total = refunds.reduce((sum, refund) => sum + refund.amount_cents, 0);
     const invoice = refunds[0]!.invoice_id;
     const payments = refunds.map((refund) => refund.payment_id);

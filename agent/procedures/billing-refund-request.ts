@@ -1,5 +1,6 @@
 import { billing } from '../../connectors/contracts.ts';
 import { ask, money, mustRead, outputOf, type Procedure, writeAction } from './procedure.ts';
+import { alreadyRefundedText } from './refund-outcome.ts';
 
 /** Refund issued per policy (window, limit) or declined citing the policy; above the limit → approval. */
 export const refundRequestProcedure: Procedure = {
@@ -58,6 +59,7 @@ export const refundRequestProcedure: Procedure = {
   },
   complete(_context, results) {
     const output = outputOf(results, billing.refundPayment);
+    if (output.earlier_refund) return { text: alreadyRefundedText([output]) };
     const amount = money(output.amount_cents);
     return {
       text: `Done — I've refunded ${amount} for invoice ${output.invoice_id}. It goes back to your card and usually shows up within 5–10 business days. I've emailed you a confirmation.`,

@@ -184,9 +184,11 @@ describe(`billing.refund_payment (${testDatabaseKind()})`, () => {
   it('reports the earlier refund when the same refund is retried', async () => {
     const first = await refund({ payment_id: 'pay_2', amount_cents: 9900 });
     const retry = await refund({ payment_id: 'pay_2', amount_cents: 9900 });
+    // Without a key the call cannot be told from another request's: that earlier refund is reported.
     expect(retry).toMatchObject({
       refund_id: first.refund_id,
       already_refunded: true,
+      earlier_refund: true,
       payment_status: 'refunded',
     });
     expect(await refundRows('pay_2')).toHaveLength(1);
@@ -214,6 +216,7 @@ describe(`billing.refund_payment (${testDatabaseKind()})`, () => {
     expect(resent).toMatchObject({
       refund_id: first.refund_id,
       already_refunded: true,
+      earlier_refund: false,
       refunded_total_cents: 2000,
       remaining_refundable_cents: 7900,
     });

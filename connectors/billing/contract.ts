@@ -47,8 +47,14 @@ const refundOutput = z.object({
   refunded_total_cents: cents,
   remaining_refundable_cents: cents,
   created_at: isoDateTime,
-  /** True when this exact refund had already been made (a retried call): nothing new happened. */
+  /** True when nothing new happened: the refund reported had already been made. */
   already_refunded: z.boolean(),
+  /**
+   * True when that earlier refund was made by another request (another conversation, a colleague,
+   * the billing system's own dashboard) — not by this call's own earlier attempt under the same
+   * idempotency key. The customer was not refunded by this request and must not be told so.
+   */
+  earlier_refund: z.boolean(),
 });
 
 const changePlanOutput = z.object({

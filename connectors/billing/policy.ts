@@ -159,6 +159,7 @@ export const billingPolicy = {
         'remaining_refundable_cents',
         'created_at',
         'already_refunded',
+        'earlier_refund',
       ],
     },
     change_plan: {

@@ -40,7 +40,7 @@ export function createRefundPaymentOperation({ db }: { db: pg.Pool }) {
         }
         if (remaining < input.amount_cents) {
           const earlier = await findSameRefund(client, payment, input.amount_cents);
-          if (earlier) return earlier;
+          if (earlier) return { ...earlier, earlier_refund: true };
         }
         if (payment.status !== 'succeeded' && payment.status !== 'partially_refunded') {
           const why =
@@ -86,6 +86,7 @@ export function createRefundPaymentOperation({ db }: { db: pg.Pool }) {
           remaining_refundable_cents: payment.amount_cents - refundedTotal,
           created_at: now.toISOString(),
           already_refunded: false,
+          earlier_refund: false,
         } satisfies Output;
       });
     },
@@ -99,7 +100,8 @@ export const refundIdFor = (idempotencyKey: string): string =>
 /**
  * A retried refund finds the payment already refunded by its own earlier attempt: the refund of
  * exactly this amount (with `refundId`, that very refund) is reported instead of failing or refunding
- * twice, so a retry is indistinguishable from success.
+ * twice, so a retry is indistinguishable from success. Without `refundId` the refund found may be
+ * another request's: the caller marks it `earlier_refund`.
  */
 async function findSameRefund(
   client: pg.PoolClient,
@@ -125,6 +127,7 @@ async function findSameRefund(
     remaining_refundable_cents: payment.amount_cents - payment.refunded_cents,
     created_at: toIso(refund.created_at),
     already_refunded: true,
+    earlier_refund: false,
   };
 }
 

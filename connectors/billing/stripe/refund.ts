@@ -14,7 +14,8 @@ const stripeReasons = new Set(['duplicate', 'fraudulent', 'requested_by_customer
  * `billing.refund_payment` with Stripe's `refunds.create`. The call's idempotency key is sent as
  * Stripe's Idempotency-Key, so an attempt re-sent after a lost answer gets the refund Stripe already
  * made (replayed, `already_refunded: true`) instead of a second one. Refund window and amount are
- * checked first, as the built-in backend does; Stripe re-checks the amount itself.
+ * checked first, as the built-in backend does; Stripe re-checks the amount itself. A charge another
+ * request already refunded (Stripe refuses a second refund) answers with that refund, `earlier_refund`.
  */
 export const createRefundPayment = (deps: StripeOperationDeps) =>
   implement(billing.refundPayment, {
@@ -63,8 +64,33 @@ export const createRefundPayment = (deps: StripeOperationDeps) =>
           error instanceof ConnectorError &&
           error.kind === 'invalid_input' &&
           input.amount_cents > remaining
-        )
-          throw exceeds(input.amount_cents, charge);
+        ) {
+          // Another request refunded this amount already (another conversation, the dashboard):
+          // report that refund as earlier, never claim a new one and never fail the customer's ask.
+          const earlier = (await deps.transport.listRefunds(charge.id)).find(
+            (candidate) =>
+              candidate.amount === input.amount_cents &&
+              candidate.status !== 'failed' &&
+              candidate.status !== 'canceled',
+          );
+          if (!earlier) throw exceeds(input.amount_cents, charge);
+          context.signal.throwIfAborted();
+          return {
+            refund_id: earlier.id,
+            payment_id: charge.id,
+            invoice_id: invoiceId,
+            amount_cents: earlier.amount,
+            payment_status:
+              charge.amount_refunded >= charge.amount
+                ? ('refunded' as const)
+                : ('partially_refunded' as const),
+            refunded_total_cents: charge.amount_refunded,
+            remaining_refundable_cents: remaining,
+            created_at: isoOf(earlier.created),
+            already_refunded: true,
+            earlier_refund: true,
+          };
+        }
         throw error;
       }
       const refund = result.value;
@@ -82,6 +108,7 @@ export const createRefundPayment = (deps: StripeOperationDeps) =>
         remaining_refundable_cents: Math.max(0, charge.amount - refundedTotal),
         created_at: isoOf(refund.created),
         already_refunded: result.replayed,
+        earlier_refund: false,
       };
     },
   });

@@ -199,7 +199,12 @@ describe(`the Stripe billing backend through the gateway (${testDatabaseKind()})
     const first = await call('refund_payment', { payment_id: world.paid.duplicate, amount_cents: 9900 });
     expect(first).toMatchObject({
       status: 'ok',
-      data: { payment_status: 'refunded', already_refunded: false, refunded_total_cents: 9900 },
+      data: {
+        payment_status: 'refunded',
+        already_refunded: false,
+        earlier_refund: false,
+        refunded_total_cents: 9900,
+      },
     });
     const again = await call('refund_payment', { payment_id: world.paid.duplicate, amount_cents: 9900 });
     expect(again).toMatchObject({ status: 'ok', replayed: true });
@@ -208,6 +213,24 @@ describe(`the Stripe billing backend through the gateway (${testDatabaseKind()})
     expect(request?.idempotencyKey).toBe(
       `conv_s1:billing.refund_payment:refund:${world.paid.duplicate}:9900`,
     );
+  });
+
+  it('answers a second conversation with the refund the first one made, never a second refund', async () => {
+    // Runs after the duplicate was refunded in conv_s1: conv_s2 confirms the same refund under its own key.
+    const other = customerSession('ct_1', 'acc_1', { tier: 'pro', conversationId: 'conv_s2' });
+    const firstRefund = refundsOf(world.paid.duplicate)[0]!;
+    const again = await call(
+      'refund_payment',
+      { payment_id: world.paid.duplicate, amount_cents: 9900 },
+      other,
+    );
+    expect(again).toMatchObject({
+      status: 'ok',
+      replayed: false,
+      data: { refund_id: firstRefund.id, already_refunded: true, earlier_refund: true, amount_cents: 9900 },
+    });
+    expect(refundsOf(world.paid.duplicate)).toHaveLength(1);
+    expect(fake.requests.some((request) => request.operation === 'refunds.list')).toBe(true);
   });
 
   it('makes one refund when the answers are lost after Stripe refunded (retried under the same key)', async () => {

@@ -221,6 +221,10 @@ export function createStripeTransport(options: StripeTransportOptions) {
         stripe.refunds.create(params, idempotencyKey ? { idempotencyKey } : {}),
       ),
 
+    // https://docs.stripe.com/api/refunds/list (newest first; `charge` filters to one charge's refunds)
+    listRefunds: (charge: string): Promise<StripeRefund[]> =>
+      listAll('refunds.list', stripeRefund, (page) => stripe.refunds.list({ charge, ...page }), 100),
+
     // https://docs.stripe.com/api/prices/list (`lookup_keys` names our plan ids)
     findPriceByLookupKey: async (lookupKey: string): Promise<StripePrice | null> => {
       const prices = await read('prices.list', stripeList(stripePrice), () =>

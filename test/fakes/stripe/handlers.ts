@@ -690,6 +690,26 @@ export function createHandlers(state: FakeStripeState, clock: () => number) {
       accept(params, ['expand']);
       return renderCharge(get(state.charges, 'charge', id));
     },
+    // https://docs.stripe.com/api/refunds/list
+    'GET /v1/refunds': (params: Params) => {
+      accept(params, [
+        'charge',
+        'payment_intent',
+        'created',
+        'limit',
+        'starting_after',
+        'ending_before',
+        'expand',
+      ]);
+      const charge = text(params, 'charge');
+      const intent = text(params, 'payment_intent');
+      const refunds = newestFirst(state.refunds.values()).filter(
+        (refund) =>
+          (charge === undefined || refund.charge === charge) &&
+          (intent === undefined || refund.payment_intent === intent),
+      );
+      return page('/v1/refunds', refunds, params, renderRefund);
+    },
     // https://docs.stripe.com/api/refunds/create
     'POST /v1/refunds': (params: Params) => {
       accept(params, ['charge', 'payment_intent', 'amount', 'reason', 'metadata', 'expand']);

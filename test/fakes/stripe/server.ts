@@ -77,6 +77,7 @@ const routes: Array<{ method: string; pattern: RegExp; key: string; operation: s
   ['GET', '/v1/invoice_payments', 'invoicePayments.list'],
   ['GET', '/v1/charges', 'charges.list'],
   ['GET', '/v1/charges/:id', 'charges.retrieve'],
+  ['GET', '/v1/refunds', 'refunds.list'],
   ['POST', '/v1/refunds', 'refunds.create'],
   ['POST', '/v1/billing_portal/sessions', 'billingPortal.sessions.create'],
 ].map(([method, path, operation]) => ({
