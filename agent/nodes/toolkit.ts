@@ -4,7 +4,7 @@ import { contracts, knowledge } from '../../connectors/contracts.ts';
 import type { AnyOperationContract, ContractInput, ContractOutput } from '../../connectors/core/contract.ts';
 import type { CallOptions } from '../../connectors/core/gateway.ts';
 import type { CallResult } from '../../connectors/core/result.ts';
-import { stripInstructions } from '../content-guard.ts';
+import { guardStrings, stripInstructions } from '../content-guard.ts';
 import { type AgentDependencies, callerSession } from '../dependencies.ts';
 import type { AgentEvent, Citation } from '../events.ts';
 import {
@@ -158,10 +158,28 @@ export async function procedureContext(
     input: ContractInput<C>,
   ): Promise<ReadOutcome<ContractOutput<C>>> => {
     const result = await callConnector(deps, state, config, records, { operation, input });
-    if (result.status === 'ok')
+    if (result.status === 'ok') {
+      // What a business system stores was written by someone: data, never instructions to follow.
+      // (Knowledge passages are guarded one article at a time by `answer`, below.)
+      const { clean: data, removed } =
+        operation.connector === 'knowledge' ? { clean: result.data, removed: [] } : guardStrings(result.data);
+      if (removed.length > 0) {
+        const source = `${operation.connector}:${operation.name}`;
+        await deps.store.appendMessage(
+          state.conversationId,
+          'system',
+          `Ignored instructions found in ${source}`,
+          {
+            kind: 'ignored_instructions',
+            source,
+            removed,
+          },
+        );
+      }
       return result.stale
-        ? { ok: true, data: result.data, stale: true, ageSeconds: result.ageSeconds }
-        : { ok: true, data: result.data, stale: false };
+        ? { ok: true, data, stale: true, ageSeconds: result.ageSeconds }
+        : { ok: true, data, stale: false };
+    }
     if (result.status === 'human_required')
       return { ok: false, failure: 'human_required', message: `policy rule ${result.rule}` };
     if (result.status === 'approval_required')
