@@ -127,6 +127,20 @@ export const escalationPacketSchema = z.object({
   transcript: z.array(z.object({ role: z.string(), text: z.string(), at: z.string() })),
 });
 
+/**
+ * How one section of the customer panel was read through its connector: `ok`; `stale` — the system
+ * was down and the pipeline served its last good answer, `ageSeconds` old; `unavailable` — the
+ * connector failed (or the policy refused the read), the section is empty and `message` says why.
+ * An `ok` section may carry a message too (e.g. the system knows no such customer).
+ */
+export const panelSectionStatusSchema = z.object({
+  state: z.enum(['ok', 'stale', 'unavailable']),
+  /** The connector the section was read through (`crm`, `billing`, `ticketing`). */
+  connector: z.string(),
+  ageSeconds: z.number().nonnegative().optional(),
+  message: z.string().optional(),
+});
+
 export const customerPanelSchema = z.object({
   contact: z
     .object({
@@ -199,6 +213,21 @@ export const customerPanelSchema = z.object({
       superseded: z.boolean(),
     }),
   ),
+  /**
+   * Per section read through a connector (the backend selected for its kind: built-in, Stripe,
+   * HubSpot, Zendesk): whether it could be read. Absent when the conversation has no identified
+   * customer (nothing was read); a section without an entry was read as before (older servers).
+   */
+  sections: z
+    .object({
+      contact: panelSectionStatusSchema,
+      account: panelSectionStatusSchema,
+      subscription: panelSectionStatusSchema,
+      invoices: panelSectionStatusSchema,
+      tickets: panelSectionStatusSchema,
+    })
+    .partial()
+    .optional(),
 });
 
 export const escalationDetailSchema = z.object({
@@ -260,6 +289,7 @@ export type EscalationPacket = z.infer<typeof escalationPacketSchema>;
 export type PendingAction = NonNullable<EscalationPacket['pendingAction']>;
 export type EscalationDetail = z.infer<typeof escalationDetailSchema>;
 export type CustomerPanel = z.infer<typeof customerPanelSchema>;
+export type PanelSectionStatus = z.infer<typeof panelSectionStatusSchema>;
 export type ConsoleMessage = z.infer<typeof liveMessageSchema>;
 export type ReplyBody = z.input<typeof replyBodySchema>;
 export type ReplyResponse = z.infer<typeof replyResponseSchema>;

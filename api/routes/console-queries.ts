@@ -1,12 +1,19 @@
 import type pg from 'pg';
+import type { z } from 'zod';
+import { billing, crm, ticketing } from '../../connectors/contracts.ts';
+import type { CallerSession } from '../../connectors/core/definition.ts';
+import type { ConnectorGateway } from '../../connectors/core/gateway.ts';
+import type { CallResult } from '../../connectors/core/result.ts';
 import { liveMessageOf } from '../../conversations/live-events.ts';
 import type { Queryable } from '../../db/database.ts';
-import type {
-  ConsoleMessage,
-  CustomerPanel,
-  EscalationDetail,
-  QueueItem,
-  QueueQuery,
+import {
+  type ConsoleMessage,
+  type CustomerPanel,
+  customerPanelSchema,
+  type EscalationDetail,
+  type PanelSectionStatus,
+  type QueueItem,
+  type QueueQuery,
 } from '../contract/console.ts';
 
 /** What the console reads: the queue, one escalation with its transcript, and the customer panel. */
@@ -142,6 +149,7 @@ export async function loadTranscript(
 export async function loadEscalationDetail(
   pool: pg.Pool,
   escalationId: string,
+  reader: PanelReader,
 ): Promise<EscalationDetail | null> {
   const { rows } = await pool.query<EscalationRow>(`${escalationSelect} WHERE e.id = $1`, [escalationId]);
   const row = rows[0];
@@ -171,18 +179,135 @@ export async function loadEscalationDetail(
     },
     packet: row.packet as EscalationDetail['packet'],
     transcript: await loadTranscript(pool, row.conversation_id),
-    customer: await loadCustomerPanel(pool, row.contact_id, row.account_id),
+    customer: await loadCustomerPanel(pool, reader, {
+      conversationId: row.conversation_id,
+      contactId: row.contact_id,
+      accountId: row.account_id,
+      tier: row.tier,
+    }),
   };
 }
 
+/** Who reads the customer panel, and through what: the connector gateway the agent's calls go through. */
+export interface PanelReader {
+  gateway: ConnectorGateway;
+  /** The signed-in human the reads are audited under (`actor: 'human'`, `detail.actor_id`). */
+  humanId: string;
+}
+
+/** The conversation the panel is for, as its row stores it (never from the request). */
+export interface PanelSubject {
+  conversationId: string;
+  contactId: string | null;
+  accountId: string | null;
+  tier: string | null;
+}
+
+const panelSections = customerPanelSchema.shape;
+
+/** How long the panel waits for one section before it shows it as unavailable. */
+const panelDeadlineMs = 8_000;
+
 /**
- * The customer panel: the contact, their account, its current subscription, last invoices,
- * tickets and billing events (Stripe webhooks). Every query is scoped to the conversation's own account.
+ * The pipeline session of a console read: a human (the signed-in staff member) acting for the
+ * conversation's own contact and account, as the conversation row stores them. The reader is staff,
+ * not the customer, so the session counts as verified for reads — the panel showed the
+ * conversation's contact before it read through connectors too, and the console shows the
+ * conversation's own verification beside it. The panel only reads.
+ */
+function staffSession(
+  reader: PanelReader,
+  subject: PanelSubject & { contactId: string; accountId: string },
+): CallerSession {
+  return {
+    conversationId: subject.conversationId,
+    actor: 'human',
+    actorId: reader.humanId,
+    customer: {
+      contactId: subject.contactId,
+      accountId: subject.accountId,
+      verified: true,
+      ...(subject.tier ? { tier: subject.tier } : {}),
+    },
+  };
+}
+
+interface Section<T> {
+  value: T;
+  status: PanelSectionStatus;
+}
+
+/**
+ * Reads one section through the gateway. A failure (the vendor down, the policy refusing, an answer
+ * the panel cannot show) leaves the section `empty` and says `unavailable` — never our own tables in
+ * its place, which a vendor backend does not keep up to date. `not_found` is an answer: nothing to show.
+ */
+async function readSection<Output, Value>(
+  connector: string,
+  call: () => Promise<CallResult<Output>>,
+  /** Our shape of the answer; checked by `schema`, since the policy may have hidden any field. */
+  map: (data: Shown<Output>) => unknown,
+  schema: z.ZodType<Value>,
+  empty: Value,
+): Promise<Section<Value>> {
+  let result: CallResult<Output> | 'late';
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // A vendor that hangs is retried by the pipeline for up to its timeouts × attempts: the panel
+    // does not wait that long (the call goes on, and is audited, without it).
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), panelDeadlineMs);
+    });
+    result = await Promise.race([call(), late]);
+  } catch (error) {
+    // The gateway answers failures as results; a throw is a bug, which must not fail the whole detail.
+    return unavailable(connector, empty, `unexpected failure: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (result === 'late') return unavailable(connector, empty, `no answer within ${panelDeadlineMs / 1000} s`);
+  if (result.status === 'error') {
+    if (result.error.kind === 'not_found')
+      return { value: empty, status: { state: 'ok', connector, message: result.error.message } };
+    return unavailable(connector, empty, `${result.error.kind}: ${result.error.message}`);
+  }
+  if (result.status !== 'ok') return unavailable(connector, empty, `the policy answered ${result.status}`);
+  const shown = schema.safeParse(map(result.data as Shown<Output>));
+  if (!shown.success) {
+    const fields = [...new Set(shown.error.issues.map((issue) => issue.path.join('.') || '(value)'))];
+    return unavailable(
+      connector,
+      empty,
+      `the answer lacks what the panel shows (${fields.slice(0, 4).join(', ')}); check the connector's field allow-list`,
+    );
+  }
+  return {
+    value: shown.data,
+    status: result.stale
+      ? { state: 'stale', connector, ageSeconds: Math.max(0, Math.round(result.ageSeconds)) }
+      : { state: 'ok', connector },
+  };
+}
+
+function unavailable<Value>(connector: string, empty: Value, message: string): Section<Value> {
+  return { value: empty, status: { state: 'unavailable', connector, message } };
+}
+
+// Outputs after the policy's field allow-list: a field it hides is absent, so every read is optional.
+type Shown<T> = { [K in keyof T]?: T[K] };
+
+/**
+ * The customer panel: the contact, their account, its current subscription, last invoices and
+ * tickets — each read through its connector (whichever backend the kind runs on: built-in, Stripe,
+ * HubSpot, Zendesk) by the gateway, so the policy's field allow-lists, the audit (a human actor), the
+ * resilience and the stale-read fallback apply — and the account's billing events (Stripe webhooks,
+ * our `billing_events` table). A section whose connector fails says so in `sections` and the rest
+ * still shows. Every read is for the conversation's own contact and account.
  */
 export async function loadCustomerPanel(
   pool: pg.Pool,
-  contactId: string | null,
-  accountId: string | null,
+  reader: PanelReader,
+  subject: PanelSubject,
 ): Promise<CustomerPanel> {
   const empty: CustomerPanel = {
     contact: null,
@@ -192,36 +317,91 @@ export async function loadCustomerPanel(
     tickets: [],
     billingEvents: [],
   };
-  if (!accountId) return empty;
+  const { contactId, accountId } = subject;
+  // A connector call acts for a contact: without one (an anonymous visitor) there is nobody to read for.
+  if (!accountId || !contactId) return empty;
+  const session = staffSession(reader, { ...subject, contactId, accountId });
+  const { gateway } = reader;
   const [contact, account, subscription, invoices, tickets, billingEvents] = await Promise.all([
-    contactId
-      ? pool.query(
-          `SELECT id, name, email, phone, title, timezone FROM contacts WHERE id = $1 AND account_id = $2`,
-          [contactId, accountId],
-        )
-      : Promise.resolve({ rows: [] }),
-    pool.query(
-      `SELECT id, name, tier, region, owner_name AS "ownerName", owner_email AS "ownerEmail" FROM accounts WHERE id = $1`,
-      [accountId],
+    readSection(
+      'crm',
+      () => gateway.call(session, crm.getContact, { contact_id: contactId }),
+      (data) =>
+        // A contact since moved to another account is not this conversation's account's contact.
+        data.account_id !== undefined && data.account_id !== accountId
+          ? null
+          : {
+              id: data.id,
+              name: data.name,
+              email: data.email,
+              phone: data.phone ?? null,
+              title: data.title ?? null,
+              timezone: data.timezone,
+            },
+      panelSections.contact,
+      null,
     ),
-    pool.query(
-      `SELECT s.id, s.plan_id AS "planId", p.name AS "planName", s.status, s.period_start::text AS "periodStart",
-              s.period_end::text AS "periodEnd", s.cancel_at_period_end AS "cancelAtPeriodEnd"
-         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-        WHERE s.account_id = $1
-        ORDER BY (s.status = 'cancelled'), s.created_at DESC LIMIT 1`,
-      [accountId],
+    readSection(
+      'crm',
+      () => gateway.call(session, crm.getAccount, { account_id: accountId }),
+      (data) => ({
+        id: data.id,
+        name: data.name,
+        tier: data.tier,
+        region: data.region,
+        ownerName: data.owner_name ?? null,
+        // The CRM policy keeps the owner's email from every gateway caller unless an admin allows it.
+        ownerEmail: data.owner_email ?? null,
+      }),
+      panelSections.account,
+      null,
     ),
-    pool.query(
-      `SELECT id, amount_cents AS "amountCents", currency, status, issued_at::text AS "issuedAt",
-              due_at::text AS "dueAt", description
-         FROM invoices WHERE account_id = $1 ORDER BY issued_at DESC, id DESC LIMIT 6`,
-      [accountId],
+    readSection(
+      'billing',
+      () => gateway.call(session, billing.getSubscription, { account_id: accountId }),
+      (data) => ({
+        id: data.id,
+        planId: data.plan?.id,
+        planName: data.plan?.name,
+        status: data.status,
+        periodStart: data.period_start ?? null,
+        periodEnd: data.period_end,
+        cancelAtPeriodEnd: data.cancel_at_period_end,
+      }),
+      panelSections.subscription,
+      null,
     ),
-    pool.query<{ createdAt: Date; updatedAt: Date }>(
-      `SELECT id, subject, status, priority, category, created_at AS "createdAt", updated_at AS "updatedAt"
-         FROM tickets WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 10`,
-      [accountId],
+    readSection(
+      'billing',
+      () => gateway.call(session, billing.listInvoices, { account_id: accountId, limit: 6 }),
+      (data) =>
+        (data.invoices ?? []).map((invoice) => ({
+          id: invoice.id,
+          amountCents: invoice.amount_cents,
+          currency: invoice.currency,
+          status: invoice.status,
+          issuedAt: invoice.issued_at,
+          dueAt: invoice.due_at ?? null,
+          description: invoice.description ?? null,
+        })),
+      panelSections.invoices,
+      [],
+    ),
+    readSection(
+      'ticketing',
+      () => gateway.call(session, ticketing.listTickets, { account_id: accountId, limit: 10 }),
+      (data) =>
+        (data.tickets ?? []).map((ticket) => ({
+          id: ticket.id,
+          subject: ticket.subject,
+          status: ticket.status,
+          priority: ticket.priority,
+          category: ticket.category,
+          createdAt: ticket.created_at,
+          updatedAt: ticket.updated_at,
+        })),
+      panelSections.tickets,
+      [],
     ),
     pool.query<{ occurredAt: Date; amountCents: string | null }>(
       `SELECT event_id AS "eventId", type, object_type AS "objectType", object_id AS "objectId", status,
@@ -231,19 +411,22 @@ export async function loadCustomerPanel(
     ),
   ]);
   return {
-    contact: (contact.rows[0] as CustomerPanel['contact']) ?? null,
-    account: (account.rows[0] as CustomerPanel['account']) ?? null,
-    subscription: (subscription.rows[0] as CustomerPanel['subscription']) ?? null,
-    invoices: invoices.rows as CustomerPanel['invoices'],
-    tickets: tickets.rows.map((ticket) => ({
-      ...(ticket as unknown as CustomerPanel['tickets'][number]),
-      createdAt: iso(ticket.createdAt)!,
-      updatedAt: iso(ticket.updatedAt)!,
-    })),
+    contact: contact.value,
+    account: account.value,
+    subscription: subscription.value,
+    invoices: invoices.value,
+    tickets: tickets.value,
     billingEvents: billingEvents.rows.map((event) => ({
       ...(event as unknown as CustomerPanel['billingEvents'][number]),
       amountCents: event.amountCents === null ? null : Number(event.amountCents),
       occurredAt: iso(event.occurredAt)!,
     })),
+    sections: {
+      contact: contact.status,
+      account: account.status,
+      subscription: subscription.status,
+      invoices: invoices.status,
+      tickets: tickets.status,
+    },
   };
 }

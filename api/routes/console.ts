@@ -170,7 +170,11 @@ export const consoleRoutes: RouteGroup = async (app, context) => {
       },
     },
     async (request) => {
-      const detail = await loadEscalationDetail(pool, request.params.id);
+      // The panel reads through the gateway as it is now (an admin may have switched a backend).
+      const detail = await loadEscalationDetail(pool, request.params.id, {
+        gateway: context.switchboard.gateway,
+        humanId: human(request).id,
+      });
       if (!detail) throw new ApiError('not_found', `No escalation ${request.params.id}`);
       return detail;
     },

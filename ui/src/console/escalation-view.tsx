@@ -3,6 +3,7 @@ import type {
   ApprovalBody,
   CustomerPanel,
   EscalationDetail,
+  PanelSectionStatus,
   ReplyBody,
 } from '../../../api/contract/console.ts';
 import type { ConsoleEvent } from '../../../api/contract/events.ts';
@@ -236,24 +237,30 @@ function DecisionDetails({ metadata }: { metadata: Record<string, unknown> }) {
   );
 }
 
-/** CRM (contact, account), subscription, invoices, tickets and billing events (`customerPanelSchema`). */
+/**
+ * CRM (contact, account), subscription, invoices, tickets and billing events (`customerPanelSchema`).
+ * Each section but the billing events is read through its connector; one that could not be read
+ * says "Unavailable" (never "None", which would claim the customer has nothing), and one served from
+ * the last good answer while the system is down says how old it is.
+ */
 function CustomerDetails({ panel }: { panel: CustomerPanel }) {
-  const { invoices, tickets, billingEvents } = panel;
-  const rest = Object.entries(panel).filter(
-    ([key]) => key !== 'invoices' && key !== 'tickets' && key !== 'billingEvents',
-  );
+  const { invoices, tickets, billingEvents, sections = {} } = panel;
+  const records = (['contact', 'account', 'subscription'] as const).map((key) => [key, panel[key]] as const);
+  const readable = (status: PanelSectionStatus | undefined) => status?.state !== 'unavailable';
   return (
     <>
-      {rest.map(([key, value]) => (
+      {records.map(([key, value]) => (
         <div key={key}>
           <h3>{humanize(key)}</h3>
-          <KeyValue value={value} />
+          <SectionState status={sections[key]} />
+          {readable(sections[key]) && <KeyValue value={value} />}
         </div>
       ))}
       {invoices && (
         <>
           <h3>Invoices</h3>
-          {invoices.length === 0 ? (
+          <SectionState status={sections.invoices} />
+          {!readable(sections.invoices) ? null : invoices.length === 0 ? (
             <p className="muted">None.</p>
           ) : (
             <div className="table-wrap">
@@ -284,7 +291,8 @@ function CustomerDetails({ panel }: { panel: CustomerPanel }) {
       {tickets && (
         <>
           <h3>Tickets</h3>
-          {tickets.length === 0 ? (
+          <SectionState status={sections.tickets} />
+          {!readable(sections.tickets) ? null : tickets.length === 0 ? (
             <p className="muted">None.</p>
           ) : (
             <ul className="plain-list">
@@ -302,6 +310,28 @@ function CustomerDetails({ panel }: { panel: CustomerPanel }) {
       )}
       {billingEvents && billingEvents.length > 0 && <BillingEvents events={billingEvents} />}
     </>
+  );
+}
+
+const connectorNames: Record<string, string> = { crm: 'The CRM', billing: 'Billing', ticketing: 'Ticketing' };
+
+/** A section that could not be read, or was served from the last good answer. */
+function SectionState({ status }: { status: PanelSectionStatus | undefined }) {
+  if (!status || status.state === 'ok') return null;
+  const system = connectorNames[status.connector] ?? status.connector;
+  if (status.state === 'stale') {
+    const age = formatWaiting(new Date(Date.now() - (status.ageSeconds ?? 0) * 1000).toISOString());
+    return (
+      <p className="banner banner-warn" role="status">
+        {`${system} is not answering: shown as last read, ${age} ago.`}
+      </p>
+    );
+  }
+  return (
+    <p className="banner banner-error" role="status" title={status.message}>
+      {`Unavailable: ${system} could not be read just now.`}
+      {status.message ? <span className="muted">{` ${status.message}`}</span> : null}
+    </p>
   );
 }
 
