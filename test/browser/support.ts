@@ -104,7 +104,6 @@ export function newContext(
 
 const screenshotsDir = join(root, 'artifacts/screenshots');
 const readmeScreenshotsDir = join(root, 'docs/screenshots');
-const builtUi = join(root, 'dist/ui/index.html');
 
 /** Removes a test file's screenshots of an earlier run, so every artifact is from this one. */
 export function clearScreenshots(test: string): void {
@@ -115,17 +114,14 @@ export function clearScreenshots(test: string): void {
 
 /**
  * Saves a full-page screenshot of `page` as a test artifact (`artifacts/screenshots/<test>-<name>.png`)
- * and, with `readme`, the viewport as the README's screenshot (`docs/screenshots/<readme>.png`) when
- * that one is missing or older than the UI build: a UI change refreshes them, other runs leave the
- * committed files alone.
+ * and, with `readme` and only under `npm run docs:screenshots` (UPDATE_README_SCREENSHOTS=1), the
+ * viewport as the README's screenshot (`docs/screenshots/<readme>.png`): a test run never rewrites
+ * tracked files.
  */
 export async function screenshot(page: Page, test: string, name: string, readme?: string): Promise<void> {
   await page.screenshot({ path: join(screenshotsDir, `${test}-${name}.png`), fullPage: true });
-  if (!readme) return;
-  const path = join(readmeScreenshotsDir, `${readme}.png`);
-  const taken = statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const built = statSync(builtUi, { throwIfNoEntry: false })?.mtimeMs ?? Number.POSITIVE_INFINITY;
-  if (taken < built) await page.screenshot({ path });
+  if (readme && process.env.UPDATE_README_SCREENSHOTS === '1')
+    await page.screenshot({ path: join(readmeScreenshotsDir, `${readme}.png`) });
 }
 
 /** Signs in on the console or admin login form, as a person would. */
