@@ -22,9 +22,19 @@ export const backendSettings = {
    * Signing secret of the Stripe webhook endpoint (POST /api/webhooks/stripe); unset: the one stored
    * from the admin page, and without either every delivery is refused (503).
    */
-  STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must be the endpoint signing secret (whsec_…)').optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .startsWith('whsec_', 'must be the endpoint signing secret (whsec_…)')
+    .optional(),
   HUBSPOT_ACCESS_TOKEN: secret,
   HUBSPOT_API_BASE: optionalUrl,
+  /** A HubSpot OAuth app instead of a private-app token ("Connect HubSpot" on /admin stores its tokens). */
+  HUBSPOT_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+  HUBSPOT_OAUTH_CLIENT_SECRET: secret,
+  HUBSPOT_OAUTH_REDIRECT_URI: optionalUrl,
+  /** Space-separated; default: the CRM scopes docs/connectors.md lists. */
+  HUBSPOT_OAUTH_SCOPES: z.string().min(1).optional(),
+  HUBSPOT_OAUTH_AUTHORIZE_URL: optionalUrl,
   ZENDESK_SUBDOMAIN: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/i, 'must be the first label of {subdomain}.zendesk.com')

@@ -12,6 +12,8 @@ import * as verificationScope from './migrations/0011-verification-scope.ts';
 import * as connectorBackends from './migrations/0012-connector-backends.ts';
 import * as billingEvents from './migrations/0013-billing-events.ts';
 import * as knowledgeSources from './migrations/0014-knowledge-sources.ts';
+import * as oauthStates from './migrations/0015-oauth-states.ts';
+import * as conversationTokenLifecycle from './migrations/0016-conversation-token-lifecycle.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -27,6 +29,8 @@ export const migrations: Record<string, Migration> = {
   '0012-connector-backends': connectorBackends,
   '0013-billing-events': billingEvents,
   '0014-knowledge-sources': knowledgeSources,
+  '0015-oauth-states': oauthStates,
+  '0016-conversation-token-lifecycle': conversationTokenLifecycle,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

@@ -5,6 +5,7 @@ import { registerEvalRoutes } from '../admin/eval-routes.ts';
 import { registerFaultRoutes } from '../admin/fault-routes.ts';
 import { registerKnowledgeRoutes } from '../admin/knowledge-routes.ts';
 import { registerKnowledgeSourceRoutes } from '../admin/knowledge-source-routes.ts';
+import { registerOAuthRoutes } from '../admin/oauth-routes.ts';
 import { requireHuman } from '../auth/human-auth.ts';
 import type { RouteGroup } from '../context.ts';
 
@@ -19,6 +20,7 @@ export const adminRoutes: RouteGroup = async (app, context) => {
 
   await registerConnectorRoutes(app, context);
   await registerBackendRoutes(app, context);
+  await registerOAuthRoutes(app, context);
   await registerFaultRoutes(app, context);
   await registerKnowledgeRoutes(app, context);
   await registerKnowledgeSourceRoutes(app, context);

@@ -5,7 +5,14 @@ import type { BackendSettingName } from '../../config/backends.ts';
 import { createStripeBillingConnector } from '../billing/stripe/index.ts';
 import { createGoogleCalendarConnector } from '../calendar/google/connector.ts';
 import type { ConnectorDefinition } from '../core/definition.ts';
+import type { CredentialVault } from '../core/vault.ts';
 import { createHubSpotCrmConnector } from '../crm/hubspot/index.ts';
+import {
+  createHubSpotOAuthClient,
+  createHubSpotTokenManager,
+  defaultHubSpotScopes,
+  type HubSpotOAuthApp,
+} from '../crm/hubspot/oauth.ts';
 import { createZendeskTicketingConnector } from '../ticketing/zendesk/index.ts';
 import type { ContactDirectory } from './directory.ts';
 import type { SelectableKind } from './kinds.ts';
@@ -29,6 +36,8 @@ export interface BackendBuildDeps {
   db: pg.Pool;
   /** Our contacts: who the verified session is, by email (vendor bindings start from it). */
   directory: ContactDirectory;
+  /** The credentials vault: where an OAuth connection's tokens live (refreshed single-flight). */
+  vault: CredentialVault;
 }
 
 /** A vendor backend an admin can choose for a kind; the built-in backend is the absence of one. */
@@ -118,23 +127,97 @@ const hubspot: VendorBackend = {
       name: 'access_token',
       label: 'Private-app access token',
       secret: true,
-      required: true,
+      required: false,
       env: 'HUBSPOT_ACCESS_TOKEN',
-      help: 'a private app’s token (pat-…); the scopes it needs are listed in docs/connectors.md, “HubSpot”',
+      help: 'a private app’s token (pat-…); the scopes it needs are listed in docs/connectors.md, “HubSpot”. Or leave it empty and connect an OAuth app below',
+    },
+    // OAuth app settings (instead of a private-app token), from the environment or the admin page.
+    {
+      name: 'client_id',
+      label: 'OAuth app client ID',
+      secret: false,
+      required: false,
+      env: 'HUBSPOT_OAUTH_CLIENT_ID',
+      help: 'instead of a private-app token: the OAuth app’s client ID (then “Connect HubSpot”)',
+    },
+    {
+      name: 'client_secret',
+      label: 'OAuth app client secret',
+      secret: true,
+      required: false,
+      env: 'HUBSPOT_OAUTH_CLIENT_SECRET',
+      help: 'the OAuth app’s client secret',
+    },
+    {
+      name: 'redirect_uri',
+      label: 'OAuth redirect URL',
+      secret: false,
+      required: false,
+      env: 'HUBSPOT_OAUTH_REDIRECT_URI',
+      help: 'one of the app’s redirect URLs: https://<this server>/admin?connect=hubspot',
+    },
+    {
+      name: 'scopes',
+      label: 'OAuth scopes',
+      secret: false,
+      required: false,
+      env: 'HUBSPOT_OAUTH_SCOPES',
+      help: `space-separated; default: ${defaultHubSpotScopes.join(' ')}`,
+    },
+    {
+      name: 'authorize_url',
+      label: 'OAuth install page',
+      secret: false,
+      required: false,
+      env: 'HUBSPOT_OAUTH_AUTHORIZE_URL',
+      help: 'https://app.hubspot.com/oauth/authorize by default (a local fake in tests)',
     },
     urlField('HUBSPOT_API_BASE', "HubSpot's API by default; a proxy or a local fake"),
   ],
   validate(values) {
-    return missingRequired(this, values);
+    if (values.access_token) return null;
+    if (!values.client_id && !values.client_secret)
+      return 'give a private-app access token, or an OAuth app (client ID, client secret, redirect URL)';
+    const missing = (['client_id', 'client_secret', 'redirect_uri'] as const).filter((name) => !values[name]);
+    if (missing.length > 0) return `the OAuth app needs ${missing.join(', ')}`;
+    for (const name of ['redirect_uri', 'authorize_url'] as const) {
+      if (values[name] && !URL.canParse(values[name])) return `${name} must be a URL`;
+    }
+    return null;
   },
-  build: (values, { directory }) =>
-    createHubSpotCrmConnector({
-      token: values.access_token!,
-      ...(values.api_base ? { baseUrl: values.api_base } : {}),
-      customerOf: directory.customerOf,
-      contactOfEmail: directory.contactOfEmail,
-    }),
+  build: (values, deps) => {
+    const directory = {
+      customerOf: deps.directory.customerOf,
+      contactOfEmail: deps.directory.contactOfEmail,
+    };
+    const apiBase = values.api_base ? { baseUrl: values.api_base } : {};
+    if (values.access_token)
+      return createHubSpotCrmConnector({ token: values.access_token, ...apiBase, ...directory });
+    // OAuth: the tokens the admin's "Connect HubSpot" stored, refreshed once for all concurrent callers.
+    const manager = createHubSpotTokenManager({
+      vault: deps.vault,
+      client: createHubSpotOAuthClient(hubspotOAuthApp(values)),
+    });
+    return createHubSpotCrmConnector({
+      token: () => manager.get(),
+      onUnauthorized: (refused) => manager.invalidate(refused),
+      ...apiBase,
+      ...directory,
+    });
+  },
 };
+
+/** The HubSpot OAuth app of a backend's values (validated: client id, secret and redirect URL given). */
+export function hubspotOAuthApp(values: Record<string, string>): HubSpotOAuthApp {
+  return {
+    clientId: values.client_id!,
+    clientSecret: values.client_secret!,
+    redirectUri: values.redirect_uri!,
+    ...(values.scopes ? { scopes: values.scopes.split(/[\s,]+/).filter(Boolean) } : {}),
+    ...(values.api_base ? { apiBase: values.api_base } : {}),
+    ...(values.authorize_url ? { authorizeUrl: values.authorize_url } : {}),
+  };
+}
 
 const zendesk: VendorBackend = {
   kind: 'ticketing',

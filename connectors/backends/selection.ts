@@ -96,9 +96,11 @@ export function createBackendSelection(options: {
   db: Queryable;
   vault: CredentialVault;
   env: BackendEnvironment;
-  deps: BackendBuildDeps;
+  /** What backends are built from; the vault is the selection's own. */
+  deps: Omit<BackendBuildDeps, 'vault'>;
 }): BackendSelection {
-  const { db, vault, env, deps } = options;
+  const { db, vault, env } = options;
+  const deps: BackendBuildDeps = { ...options.deps, vault };
 
   async function stored(kind: SelectableKind): Promise<StoredChoice | null> {
     const { rows } = await db.query<StoredChoice>(

@@ -26,8 +26,8 @@ export {
 export interface HubSpotCrmConnectorOptions extends CrmDirectory {
   /** A private app's access token, or a function returning the current OAuth access token. */
   token: HubSpotTransportOptions['token'];
-  /** Called after HubSpot answers 401, so a token manager can refresh (makes 401 retryable). */
-  onUnauthorized?: () => void;
+  /** Called after HubSpot answers 401 with the refused token, so a token manager can refresh (makes 401 retryable). */
+  onUnauthorized?: HubSpotTransportOptions['onUnauthorized'];
   /** HubSpot's API by default; a fake or a proxy in tests and some deployments. */
   baseUrl?: string;
   /** Scopes this installation grants; `crm.read` and `crm.write` by default. */
@@ -96,7 +96,12 @@ export function createHubSpotCrmConnector(options: HubSpotCrmConnectorOptions): 
           ? { ok: true, detail: 'HubSpot CRM reachable' }
           : { ok: false, detail: `HubSpot reachable, but the note property ${noteKeyProperty} is missing` };
       } catch (error) {
-        return { ok: false, detail: `HubSpot unreachable: ${(error as Error).message}` };
+        // A refused or unrefreshable token is no outage: say so (the admin must reconnect or fix the token).
+        const refused = error instanceof ConnectorError && error.kind === 'auth_expired';
+        return {
+          ok: false,
+          detail: `${refused ? 'HubSpot authorization failed' : 'HubSpot unreachable'}: ${(error as Error).message}`,
+        };
       }
     },
   };

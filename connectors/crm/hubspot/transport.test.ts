@@ -97,6 +97,38 @@ describe('the HubSpot transport', () => {
     });
   });
 
+  it('goes through the SDK, which neither retries nor rate-limits on its own (the pipeline does)', async () => {
+    fake.requests.length = 0;
+    // The SDK's RetryDecorator would retry a 5xx after 200 ms and a TEN_SECONDLY_ROLLING 429 after 10 s.
+    fake.failNext(500);
+    expect((await failure(transport().read('contacts', contacts[0]!, []))).kind).toBe('transient');
+    fake.failNext(429);
+    expect((await failure(transport().read('contacts', contacts[0]!, []))).kind).toBe('rate_limited');
+    expect(fake.requests.map((request) => request.status)).toEqual([500, 429]);
+    // No limiter queueing: 20 reads at once are all in flight together.
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 20 }, () => transport().read('contacts', contacts[0]!, ['email'])),
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // Arrays go as HubSpot takes them from the SDK: `properties` repeated in the query.
+    fake.requests.length = 0;
+    await transport().read('contacts', contacts[0]!, ['email', 'lastname']);
+    expect(fake.requests[0]!.query).toMatchObject({ properties: 'lastname' });
+  });
+
+  it('aborts a hanging request when the caller aborts, without waiting for the timeout', async () => {
+    fake.failNext('hang');
+    const controller = new AbortController();
+    const pending = failure(
+      transport({ timeoutMs: 30_000 }).read('contacts', contacts[0]!, [], controller.signal),
+    );
+    setTimeout(() => controller.abort(), 50);
+    const started = performance.now();
+    expect(await pending).toMatchObject({ kind: 'transient', message: expect.stringContaining('aborted') });
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('maps 5xx, a reset and a timeout to transient', async () => {
     fake.failNext(500);
     expect((await failure(transport().read('contacts', contacts[0]!, []))).kind).toBe('transient');

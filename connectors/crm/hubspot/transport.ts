@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConnectorError } from '../../core/errors.ts';
+import { createHubSpotSdk, type RawAnswer } from './sdk.ts';
 import {
   type AssociationRow,
   associationsPage,
@@ -23,8 +24,11 @@ export interface HubSpotTransportOptions {
    * current OAuth access token (the credentials vault refreshes it). Never logged.
    */
   token: string | (() => string | Promise<string>);
-  /** Called after a 401, so a token manager can refresh before the pipeline retries. */
-  onUnauthorized?: () => void;
+  /**
+   * Called after a 401 with the token HubSpot refused, so a token manager can refresh before the
+   * pipeline retries (and a late 401 of an old token does not discard a token refreshed meanwhile).
+   */
+  onUnauthorized?: (refusedToken: string) => void;
   /** Where the API is; default `https://api.hubapi.com` (a fake or a proxy in tests). */
   baseUrl?: string;
   /** Per-request timeout; the pipeline's operation timeouts bound it too. */
@@ -52,59 +56,35 @@ export interface NewAssociation {
 export type HubSpotTransport = ReturnType<typeof createHubSpotTransport>;
 
 /**
- * Creates the HubSpot transport: plain `fetch` with a bearer token per request, a timeout, minimal
- * zod schemas and HubSpot's failures mapped to our error kinds. No retries of its own: retrying is
- * the pipeline's job.
+ * Creates the HubSpot transport on the official SDK (`@hubspot/api-client`, see `sdk.ts`): a bearer
+ * token per request, a timeout and abort per call, minimal zod schemas over HubSpot's raw answers
+ * and HubSpot's failures mapped to our error kinds. No retries and no rate limiter of its own (the
+ * SDK's are off): retrying is the pipeline's job.
  */
 export function createHubSpotTransport(options: HubSpotTransportOptions) {
-  const base = (options.baseUrl ?? 'https://api.hubapi.com').replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const pageSize = options.pageSize ?? 100;
   const maxPages = options.maxPages ?? 10;
   const tokenOf = async () => (typeof options.token === 'function' ? await options.token() : options.token);
+  const sdk = createHubSpotSdk(options.baseUrl ?? 'https://api.hubapi.com', (what, answer) =>
+    errorOf(what, answer),
+  );
 
+  /** One SDK call: the current token, the timeout and the caller's signal, our schema over the raw body. */
   async function request<Schema extends z.ZodType>(
     what: string,
     schema: Schema,
-    init: { method: string; path: string; query?: Record<string, string>; body?: unknown },
+    invoke: (options: never) => Promise<unknown>,
     signal?: AbortSignal,
   ): Promise<z.output<Schema>> {
-    const url = new URL(base + init.path);
-    for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value);
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method: init.method,
-        headers: {
-          authorization: `Bearer ${await tokenOf()}`,
-          accept: 'application/json',
-          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      text = await response.text();
-    } catch (error) {
-      const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : 'the connection failed';
-      throw new ConnectorError('transient', `HubSpot ${what}: ${reason}`, { cause: error });
-    }
-    if (!response.ok) throw errorOf(what, response, text, options.onUnauthorized);
-    let raw: unknown;
-    try {
-      raw = text === '' ? null : JSON.parse(text);
-    } catch (error) {
-      throw new ConnectorError('permanent', `unreadable response from HubSpot ${what}`, { cause: error });
-    }
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const where = parsed.error.issues
-        .slice(0, 3)
-        .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-      throw new ConnectorError('permanent', `unexpected response from HubSpot ${what}: ${where.join('; ')}`);
-    }
-    return parsed.data;
+    const token = await tokenOf();
+    const { onUnauthorized } = options;
+    return sdk.call(what, schema, invoke, {
+      token,
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+      errorOf: (failed, answer) => errorOf(failed, answer, onUnauthorized && (() => onUnauthorized(token))),
+    });
   }
 
   /** Every page (up to `maxPages`) of a paged listing, following `paging.next.after`. */
@@ -132,7 +112,8 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
       request(
         'contacts.list',
         z.object({ results: z.array(hubspotObject) }),
-        { method: 'GET', path: '/crm/v3/objects/contacts', query: { limit: '1' } },
+        (call) =>
+          sdk.objects.getPage('contacts', 1, undefined, undefined, undefined, undefined, undefined, call),
         signal,
       ),
 
@@ -150,16 +131,18 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
           request(
             `${type}.search`,
             searchPage,
-            {
-              method: 'POST',
-              path: `/crm/v3/objects/${type}/search`,
-              body: {
-                filterGroups: [{ filters }],
-                properties,
-                limit: Math.min(pageSize, 200),
-                ...(after ? { after } : {}),
-              },
-            },
+            (call) =>
+              sdk.search.doSearch(
+                type,
+                {
+                  // The SDK types the operator as its enum; the values are HubSpot's own names.
+                  filterGroups: [{ filters: filters as never }],
+                  properties,
+                  limit: Math.min(pageSize, 200),
+                  ...(after ? { after } : {}),
+                },
+                call,
+              ),
             signal,
           ),
         limit,
@@ -171,11 +154,7 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
       request(
         `${type}.read`,
         hubspotObject,
-        {
-          method: 'GET',
-          path: `/crm/v3/objects/${type}/${encodeURIComponent(id)}`,
-          query: { properties: properties.join(',') },
-        },
+        (call) => sdk.objects.getById(type, id, properties, undefined, undefined, undefined, undefined, call),
         signal,
       ),
 
@@ -193,11 +172,14 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
         const answer = await request(
           `${type}.batchRead`,
           batchReadResult,
-          {
-            method: 'POST',
-            path: `/crm/v3/objects/${type}/batch/read`,
-            body: { properties, inputs: chunk.map((id) => ({ id })) },
-          },
+          (call) =>
+            sdk.batch.read(
+              type,
+              // `propertiesWithHistory` is required by the SDK's type, not by HubSpot: left out of the body.
+              { properties, inputs: chunk.map((id) => ({ id })) } as never,
+              undefined,
+              call,
+            ),
           signal,
         );
         records.push(...answer.results);
@@ -211,7 +193,7 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
       request(
         'contacts.update',
         hubspotObject,
-        { method: 'PATCH', path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`, body: { properties } },
+        (call) => sdk.objects.update('contacts', id, { properties }, undefined, call),
         signal,
       ),
 
@@ -221,17 +203,21 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
       request(
         'notes.create',
         hubspotObject,
-        {
-          method: 'POST',
-          path: '/crm/v3/objects/notes',
-          body: {
-            properties,
-            associations: associations.map((association) => ({
-              to: { id: association.toId },
-              types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: association.typeId }],
-            })),
-          },
-        },
+        (call) =>
+          sdk.objects.create(
+            'notes',
+            {
+              properties,
+              associations: associations.map((association) => ({
+                to: { id: association.toId },
+                // HUBSPOT_DEFINED (the SDK types the category as its enum).
+                types: [
+                  { associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: association.typeId },
+                ],
+              })),
+            },
+            call,
+          ),
         signal,
       ),
 
@@ -247,11 +233,7 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
         request(
           `${from}.associations.${to}`,
           associationsPage,
-          {
-            method: 'GET',
-            path: `/crm/v4/objects/${from}/${encodeURIComponent(id)}/associations/${to}`,
-            query: { limit: String(Math.min(pageSize, 500)), ...(after ? { after } : {}) },
-          },
+          (call) => sdk.associations.getPage(from, id, to, after, Math.min(pageSize, 500), call),
           signal,
         ),
       ),
@@ -262,7 +244,8 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
       request(
         'owners.read',
         hubspotOwner,
-        { method: 'GET', path: `/crm/v3/owners/${encodeURIComponent(id)}`, query: { idProperty: 'id' } },
+        // The SDK types the id as a number; it is put into the path as text, so HubSpot's string id goes as is.
+        (call) => sdk.owners.getById(id as unknown as number, 'id', undefined, call),
         signal,
       ),
 
@@ -273,7 +256,7 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
         await request(
           'properties.read',
           hubspotProperty,
-          { method: 'GET', path: `/crm/v3/properties/${type}/${encodeURIComponent(name)}` },
+          (call) => sdk.properties.getByName(type, name, undefined, undefined, call),
           signal,
         );
         return true;
@@ -292,14 +275,9 @@ export function createHubSpotTransport(options: HubSpotTransportOptions) {
  * and ten-secondly windows roll; the daily limit is not retried), 5xx →
  * transient, other 4xx → invalid_input. Messages carry HubSpot's message and correlation id, never the token.
  */
-function errorOf(
-  what: string,
-  response: Response,
-  text: string,
-  onUnauthorized?: () => void,
-): ConnectorError {
-  const status = response.status;
-  const body = parseErrorBody(text);
+export function errorOf(what: string, answer: RawAnswer, onUnauthorized?: () => void): ConnectorError {
+  const { status } = answer;
+  const body = parseErrorBody(answer.text);
   const detail = `HubSpot ${what} (${status})${body.message ? `: ${body.message}` : ''}${
     body.correlationId ? ` [correlationId ${body.correlationId}]` : ''
   }`;
@@ -310,20 +288,20 @@ function errorOf(
     });
   }
   if (status === 403) return new ConnectorError('permanent', `${detail} — grant the private app the scope`);
-  if (status === 429) return rateLimited(what, response, body.policyName);
+  if (status === 429) return rateLimited(what, answer, body.policyName);
   if (status >= 500) return new ConnectorError('transient', detail);
   if (status === 404) return new ConnectorError('not_found', detail);
   if (status === 409) return new ConnectorError('conflict', detail);
   return new ConnectorError('invalid_input', detail);
 }
 
-function rateLimited(what: string, response: Response, policy: string | undefined): ConnectorError {
+function rateLimited(what: string, answer: RawAnswer, policy: string | undefined): ConnectorError {
   const message = `HubSpot rate-limited ${what}${policy ? ` (${policy})` : ''}`;
   // The daily limit resets at midnight in the portal's time zone: nothing to retry for now.
   if (policy === 'DAILY')
     return new ConnectorError('rate_limited', `${message}: the daily limit is used up`, { retryable: false });
   // HubSpot does not promise Retry-After; its short windows roll, so a second is enough to ask again.
-  const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+  const retryAfter = Number(answer.headers['retry-after'] ?? Number.NaN);
   return new ConnectorError('rate_limited', message, {
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : 1,
   });

@@ -32,6 +32,18 @@ const invalid = (message: string) => hubspotError(400, 'VALIDATION_ERROR', messa
 
 const isType = (value: string): value is FakeObjectType => (objectTypes as readonly string[]).includes(value);
 
+/**
+ * The `properties` query parameter: HubSpot takes it repeated (`?properties=a&properties=b`, as the
+ * official SDK sends arrays) or comma-separated (`?properties=a,b`); null when absent.
+ */
+const askedProperties = (query: URLSearchParams): string[] | null =>
+  query.has('properties')
+    ? query
+        .getAll('properties')
+        .flatMap((value) => value.split(','))
+        .filter(Boolean)
+    : null;
+
 /** A record as HubSpot returns it: the properties asked for (null when unset, unknown names left out) and the system ones. */
 function present(state: FakeHubSpotState, type: FakeObjectType, record: FakeRecord, asked: string[] | null) {
   const defined = state.properties.get(type)!;
@@ -139,7 +151,7 @@ export function createHandlers(state: FakeHubSpotState, clock: () => Date) {
       const all = [...recordsOf(type).values()];
       const start = Number(query.get('after') ?? 0);
       const page = all.slice(start, start + limit);
-      const asked = query.get('properties')?.split(',').filter(Boolean) ?? null;
+      const asked = askedProperties(query);
       return {
         status: 200,
         body: {
@@ -205,7 +217,7 @@ export function createHandlers(state: FakeHubSpotState, clock: () => Date) {
       if (!isType(type)) return notFound();
       const record = recordsOf(type).get(id);
       if (!record || record.archived) return notFound();
-      const asked = query.get('properties')?.split(',').filter(Boolean) ?? null;
+      const asked = askedProperties(query);
       return { status: 200, body: present(state, type, record, asked) };
     },
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHandlers, type FakeAnswer, hubspotError } from './handlers.ts';
+import { createFakeOAuth, type FakeOAuth, type FakeOAuthApp } from './oauth.ts';
 import {
   createFakeHubSpotState,
   type FakeHubSpotState,
@@ -37,6 +38,11 @@ export interface FakeHubSpot {
   url: string;
   /** The private app token the fake accepts. */
   token: string;
+  /**
+   * The fake's OAuth app (client id and secret), its token endpoint (`POST {url}/oauth/v1/token`)
+   * and install page (`GET {url}/oauth/authorize`, approving at once); see oauth.ts.
+   */
+  oauth: FakeOAuth;
   state: FakeHubSpotState;
   requests: FakeHubSpotRequest[];
   /**
@@ -149,9 +155,17 @@ const routes: Route[] = [
 
 /** Starts the fake on a free port of 127.0.0.1. `now` is the fake's clock (records' timestamps). */
 export async function startFakeHubSpot(
-  options: { now?: () => Date; token?: string } = {},
+  options: { now?: () => Date; token?: string; oauth?: Partial<FakeOAuthApp> } = {},
 ): Promise<FakeHubSpot> {
   const token = options.token ?? `pat-na1-${randomUUID()}`;
+  const oauth = createFakeOAuth(
+    {
+      clientId: options.oauth?.clientId ?? randomUUID(),
+      clientSecret: options.oauth?.clientSecret ?? randomUUID(),
+      accessTokenSeconds: options.oauth?.accessTokenSeconds ?? 1800,
+    },
+    options.now ?? (() => new Date()),
+  );
   const state = createFakeHubSpotState();
   const handlers = createHandlers(state, options.now ?? (() => new Date()));
   const requests: FakeHubSpotRequest[] = [];
@@ -178,6 +192,39 @@ export async function startFakeHubSpot(
       }))
       .find((entry) => entry.match);
     const raw = await readBody(request);
+    if (method === 'POST' && url.pathname === '/oauth/v1/token') {
+      const form = String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')
+        ? new URLSearchParams(raw)
+        : new URLSearchParams();
+      const answer = oauth.token(form);
+      // The form holds the client secret and codes: only the grant type is recorded.
+      requests.push({
+        method,
+        path: url.pathname,
+        operation: 'oauth.token',
+        query: {},
+        body: { grant_type: form.get('grant_type') },
+        status: answer.status,
+      });
+      return send(response, answer);
+    }
+    if (method === 'GET' && url.pathname === '/oauth/authorize') {
+      const answer = oauth.authorize(url.searchParams);
+      requests.push({
+        method,
+        path: url.pathname,
+        operation: 'oauth.authorize',
+        query: Object.fromEntries(url.searchParams),
+        body: null,
+        status: 'location' in answer ? 302 : answer.status,
+      });
+      if ('location' in answer) {
+        response.writeHead(302, { location: answer.location });
+        response.end();
+        return;
+      }
+      return send(response, answer);
+    }
     const record = (operation: string, status: number, body: unknown) =>
       requests.push({
         method,
@@ -193,7 +240,16 @@ export async function startFakeHubSpot(
     }
     const params = matched.match!.slice(1).map(decodeURIComponent);
     const operation = matched.candidate.operation(params);
-    if (request.headers.authorization !== `Bearer ${token}`) {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const oauthToken = bearer === token ? 'valid' : oauth.accessTokenState(bearer);
+    if (oauthToken === 'expired') {
+      record(operation, 401, raw);
+      return send(
+        response,
+        hubspotError(401, 'EXPIRED_AUTHENTICATION', 'The OAuth token used to make this call expired.'),
+      );
+    }
+    if (oauthToken !== 'valid') {
       record(operation, 401, raw);
       return send(
         response,
@@ -289,6 +345,7 @@ export async function startFakeHubSpot(
   return {
     url: `http://127.0.0.1:${port}`,
     token,
+    oauth,
     state,
     requests,
     failNext(fault, failOptions = {}) {

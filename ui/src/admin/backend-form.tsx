@@ -186,7 +186,109 @@ export function BackendForm({ kind, onSaved }: { kind: string; onSaved(): void }
           {message.text}
         </p>
       )}
+      {kind === 'crm' && backend === 'hubspot' && view.backend === 'hubspot' && <HubSpotConnect />}
     </form>
+  );
+}
+
+/** What `GET /api/admin/oauth/hubspot` answers: whether HubSpot's OAuth app is connected (never a token). */
+interface HubSpotOAuthStatus {
+  configured: boolean;
+  connected: boolean;
+  connectedAt: string | null;
+  active: boolean;
+}
+
+/**
+ * "Connect HubSpot" (the OAuth app's authorization-code flow): starts it (the server keeps a one-time
+ * state and answers HubSpot's install URL), and when HubSpot sends the admin back here with `code`
+ * and `state`, posts them to the callback with this session, then removes them from the address.
+ */
+function HubSpotConnect() {
+  const { request } = useStaffSession();
+  const [status, setStatus] = useState<HubSpotOAuthStatus | null>(null);
+  const [note, setNote] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const params = new URLSearchParams(window.location.search);
+    const code = params.get('code');
+    const state = params.get('state');
+    const finish = async () => {
+      if (code && state) {
+        for (const name of ['code', 'state', 'connect']) params.delete(name);
+        const rest = params.toString();
+        window.history.replaceState(null, '', `${window.location.pathname}${rest ? `?${rest}` : ''}`);
+        try {
+          setStatus(
+            await request<HubSpotOAuthStatus>('/api/admin/oauth/hubspot/callback', {
+              method: 'POST',
+              body: { code, state },
+            }),
+          );
+          setNote({ kind: 'ok', text: 'HubSpot connected.' });
+        } catch (failure) {
+          setNote({ kind: 'error', text: errorMessage(failure) });
+        }
+      }
+      setStatus(await request<HubSpotOAuthStatus>('/api/admin/oauth/hubspot'));
+    };
+    finish().catch((failure: unknown) => setNote({ kind: 'error', text: errorMessage(failure) }));
+  }, [request]);
+
+  const connect = async () => {
+    setBusy(true);
+    try {
+      const { authorizeUrl } = await request<{ authorizeUrl: string }>('/api/admin/oauth/hubspot/start', {
+        method: 'POST',
+        body: {},
+      });
+      window.location.assign(authorizeUrl);
+    } catch (failure) {
+      setNote({ kind: 'error', text: errorMessage(failure) });
+      setBusy(false);
+    }
+  };
+
+  const disconnect = async () => {
+    setBusy(true);
+    try {
+      setStatus(await request<HubSpotOAuthStatus>('/api/admin/oauth/hubspot', { method: 'DELETE' }));
+      setNote({ kind: 'ok', text: 'HubSpot disconnected: the stored tokens were deleted.' });
+    } catch (failure) {
+      setNote({ kind: 'error', text: errorMessage(failure) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!status?.configured) return null;
+  return (
+    <section className="stack" aria-label="HubSpot OAuth connection">
+      <p className="muted">
+        OAuth app:{' '}
+        {status.connected ? (
+          <strong>connected{status.connectedAt ? ` (${formatDateTime(status.connectedAt)})` : ''}</strong>
+        ) : (
+          <strong>not connected</strong>
+        )}
+      </p>
+      <div className="button-row">
+        <button type="button" disabled={busy} onClick={() => void connect()}>
+          {status.connected ? 'Reconnect HubSpot' : 'Connect HubSpot'}
+        </button>
+        {status.connected && (
+          <button type="button" disabled={busy} onClick={() => void disconnect()}>
+            Disconnect
+          </button>
+        )}
+      </div>
+      {note && (
+        <p role="status" className={note.kind === 'error' ? 'banner banner-error' : 'muted'}>
+          {note.text}
+        </p>
+      )}
+    </section>
   );
 }
 

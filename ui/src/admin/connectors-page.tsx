@@ -33,7 +33,11 @@ export function ConnectorsPage() {
   const { request } = useStaffSession();
   const [rows, setRows] = useState<ConnectorSummary[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [selected, setSelected] = useState<string | null>(null);
+  // Back from HubSpot's install page (`?connect=hubspot&code&state`): open the CRM settings, where
+  // the "Connect HubSpot" block finishes the connection.
+  const [selected, setSelected] = useState<string | null>(() =>
+    new URLSearchParams(window.location.search).get('connect') === 'hubspot' ? 'crm' : null,
+  );
   const [testResult, setTestResult] = useState<Record<string, string>>({});
 
   const load = useCallback(async () => {
