@@ -16,7 +16,8 @@ export interface CustomerDirectory {
 
 /**
  * Binds calls to Stripe customers. The customer a call acts for follows from the verified session
- * (its contact's email → `customers.list({ email })`), never from the input; a record the input
+ * (its contact's email → `customers.list({ email })`; for another contact of the account, the
+ * customer whose `metadata.switchboard_account_id` names the session's account), never from the input; a record the input
  * names belongs to the account its Stripe customer's `metadata.switchboard_account_id` names, or
  * else to the account of the contact with the customer's email. Both mappings are cached briefly.
  */
@@ -59,8 +60,23 @@ export function createCustomerBinding(options: {
     const tagged = candidates.filter((customer) => customer.metadata?.[accountMetadataKey] === accountId);
     const chosen = tagged.length === 1 ? tagged[0] : candidates.length === 1 ? candidates[0] : undefined;
     if (chosen) return chosen.id;
-    if (candidates.length === 0)
-      throw new ConnectorError('not_found', "no Stripe customer has the caller's email");
+    if (candidates.length === 0) {
+      // A colleague of the account's billing contact: the account's own Stripe customer, when one is
+      // tagged with our account id (Stripe keeps one email per customer, an account has many contacts).
+      const accountCustomers = (
+        await transport.searchCustomersByMetadata(accountMetadataKey, accountId)
+      ).filter((customer) => !customer.deleted);
+      if (accountCustomers.length === 1) return accountCustomers[0]!.id;
+      if (accountCustomers.length > 1)
+        throw new ConnectorError(
+          'conflict',
+          `several Stripe customers name account ${accountId} in metadata.${accountMetadataKey}`,
+        );
+      throw new ConnectorError(
+        'not_found',
+        "no Stripe customer has the caller's email or names their account",
+      );
+    }
     throw new ConnectorError(
       'conflict',
       `several Stripe customers have the caller's email: set metadata.${accountMetadataKey} on the right one`,

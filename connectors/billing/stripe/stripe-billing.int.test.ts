@@ -9,7 +9,12 @@ import { billingPolicy } from '../policy.ts';
 import { createStripeBillingConnector } from './index.ts';
 
 const now = new Date('2026-11-20T09:00:00Z');
-const emails: Record<string, string> = { ct_1: 'maya@brightpath.io', ct_2: 'ola@northwind.test' };
+const emails: Record<string, string> = {
+  ct_1: 'maya@brightpath.io',
+  ct_2: 'ola@northwind.test',
+  ct_3: 'tom@brightpath.io', // Maya's colleague: no Stripe customer has his email
+  ct_4: 'ana@northwind.test', // Ola's colleague: Ola's Stripe customer names no account
+};
 const accounts: Record<string, string> = { 'ola@northwind.test': 'acc_2' };
 
 let database: Database;
@@ -193,6 +198,21 @@ describe(`the Stripe billing backend through the gateway (${testDatabaseKind()})
       error: { kind: 'forbidden' },
     });
     expect(refundsOf(world.foreignCharge)).toHaveLength(0);
+  });
+
+  it("serves a colleague of the account's billing contact from the Stripe customer that names their account", async () => {
+    const tom = customerSession('ct_3', 'acc_1', { tier: 'pro', conversationId: 'conv_s3' });
+    expect(await call('get_subscription', {}, tom)).toMatchObject({
+      status: 'ok',
+      data: { id: world.subscription, plan: { id: 'pro' } },
+    });
+    expect(fake.requests.some((request) => request.operation === 'customers.search')).toBe(true);
+    // Without the metadata nothing names the account: no guessing from a colleague's customer.
+    const ana = customerSession('ct_4', 'acc_2', { tier: 'pro', conversationId: 'conv_s4' });
+    expect(await call('get_subscription', {}, ana)).toMatchObject({
+      status: 'error',
+      error: { kind: 'not_found' },
+    });
   });
 
   it('refunds the duplicate once at Stripe, the repeated call replayed', async () => {

@@ -121,6 +121,19 @@ export function createStripeTransport(options: StripeTransportOptions) {
     listCustomersByEmail: (email: string): Promise<StripeCustomer[]> =>
       listAll('customers.list', stripeCustomer, (page) => stripe.customers.list({ email, ...page }), 10),
 
+    /**
+     * The customers whose metadata names our account (https://docs.stripe.com/api/customers/search,
+     * `metadata['key']:'value'`). Search is eventually consistent: a customer tagged within the last
+     * minute may not be found yet. Our account ids are plain tokens; anything else finds nobody.
+     */
+    searchCustomersByMetadata: async (key: string, value: string): Promise<StripeCustomer[]> => {
+      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(key) || !/^[A-Za-z0-9_.-]{1,100}$/.test(value)) return [];
+      const found = await read('customers.search', stripeSearchResult(stripeCustomer), () =>
+        stripe.customers.search({ query: `metadata['${key}']:'${value}'`, limit: 3 }),
+      );
+      return found.data;
+    },
+
     // https://docs.stripe.com/api/customers/retrieve
     retrieveCustomer: (id: string): Promise<StripeCustomer> =>
       read('customers.retrieve', stripeCustomer, () => stripe.customers.retrieve(id)),

@@ -326,6 +326,43 @@ export function createHandlers(state: FakeStripeState, clock: () => number) {
       );
       return page('/v1/customers', customers, params, renderCustomer);
     },
+    // https://docs.stripe.com/api/customers/search (query language: https://docs.stripe.com/search#search-query-language);
+    // the fake understands `email:"…"` and `metadata['key']:'value'` clauses (either quote), joined by AND.
+    'GET /v1/customers/search': (params: Params) => {
+      accept(params, ['query', 'limit', 'page', 'expand']);
+      const query = required(params, 'query');
+      const clauses = query.split(/\s+AND\s+/i).map((clause) => {
+        const match =
+          /^(email):(["'])((?:(?!\2)[^\\]|\\.)*)\2$/.exec(clause.trim()) ??
+          /^metadata\[(["'])([^"'\]]+)\1\]:(["'])((?:(?!\3)[^\\]|\\.)*)\3$/.exec(clause.trim());
+        if (!match)
+          throw new StripeProblem(
+            400,
+            'invalid_request_error',
+            `The query clause ${clause} is not supported here.`,
+            'parameter_invalid_string',
+            'query',
+          );
+        return match[1] === 'email'
+          ? { email: match[3]!.replace(/\\(.)/g, '$1') }
+          : { key: match[2]!, value: match[4]!.replace(/\\(.)/g, '$1') };
+      });
+      const found = newestFirst(state.customers.values()).filter((customer) =>
+        clauses.every((clause) =>
+          'email' in clause
+            ? customer.email === clause.email
+            : customer.metadata[clause.key] === clause.value,
+        ),
+      );
+      const limit = integer(params, 'limit') ?? 10;
+      return {
+        object: 'search_result',
+        data: found.slice(0, limit).map(renderCustomer),
+        has_more: found.length > limit,
+        next_page: null,
+        url: '/v1/customers/search',
+      };
+    },
     // https://docs.stripe.com/api/customers/retrieve
     'GET /v1/customers/:id': (params: Params, id: string) => {
       accept(params, ['expand']);

@@ -59,6 +59,7 @@ export interface FakeStripe {
 const routes: Array<{ method: string; pattern: RegExp; key: string; operation: string }> = [
   ['POST', '/v1/customers', 'customers.create'],
   ['GET', '/v1/customers', 'customers.list'],
+  ['GET', '/v1/customers/search', 'customers.search'],
   ['GET', '/v1/customers/:id', 'customers.retrieve'],
   ['POST', '/v1/products', 'products.create'],
   ['POST', '/v1/prices', 'prices.create'],
