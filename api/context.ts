@@ -53,6 +53,11 @@ export interface ApiSettings {
   secureCookies: boolean;
   /** How long a human agent's session lasts without use. */
   sessionTtlMs: number;
+  /**
+   * How long a customer's conversation access token lasts without use (sliding; default 30 days,
+   * `CONVERSATION_TOKEN_TTL_DAYS`; api/customer/conversations.ts).
+   */
+  conversationTokenTtlMs?: number;
   rateLimit: { perIpPerMinute: number; messagesPerConversationPerMinute: number };
   /**
    * Origins whose pages may call the customer API (the embeddable widget): `*` is safe because a

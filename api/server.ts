@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ApiApp, ApiContext } from './context.ts';
+import { conversationTokenRoutes, installConversationTokenGuard } from './customer/access-tokens.ts';
 import { installErrorHandling } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { consoleRoutes } from './routes/console.ts';
@@ -19,6 +20,7 @@ import { helpCenterRoutes } from './routes/help-center.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { installStringRules } from './string-rules.ts';
 
 /** A URL with its `access_token` query value replaced, for logs. */
 export const redactQueryToken = (url: string): string => url.replace(/([?&]access_token=)[^&]*/g, '$1***');
@@ -58,6 +60,10 @@ export async function createServer(context: ApiContext, options: ServerOptions =
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  // Before any route group: every route's body, query and params keep the string rules (no NUL),
+  // and every route that declares the conversation token has it checked (expiry, revocation, rotation).
+  installStringRules(app);
+  installConversationTokenGuard(app, context);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -112,7 +118,11 @@ export async function createServer(context: ApiContext, options: ServerOptions =
 
   for (const group of [
     opsRoutes,
-    customerRoutes,
+    // One scope: the token routes share the customer routes' CORS.
+    async (scope: ApiApp, routeContext: ApiContext) => {
+      await customerRoutes(scope, routeContext);
+      await conversationTokenRoutes(scope, routeContext);
+    },
     helpCenterRoutes,
     consoleRoutes,
     adminRoutes,

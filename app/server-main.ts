@@ -63,6 +63,7 @@ await runEntryPoint(async () => {
     settings: {
       faultInjection: mode === 'embedded' || config.ALLOW_FAULT_INJECTION,
       widgetOrigins: config.WIDGET_ALLOWED_ORIGINS,
+      conversationTokenTtlMs: config.CONVERSATION_TOKEN_TTL_DAYS * 24 * 60 * 60_000,
       ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
       secureCookies: config.COOKIE_SECURE ? config.COOKIE_SECURE === 'true' : mode === 'production',
       rateLimit: {

@@ -49,6 +49,11 @@ export const apiConfigSchema = z.object({
   IDENTITY_AUDIENCE: z.string().min(1).optional(),
   /** Longest lifetime (exp − iat, seconds) an identity token may declare; at most 24 h. */
   IDENTITY_TOKEN_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(86_400),
+  /**
+   * Days a customer's conversation access token lives without use; every use extends it (sliding).
+   * Sign-out revokes it, and it is replaced when a one-time code verifies the visitor.
+   */
+  CONVERSATION_TOKEN_TTL_DAYS: z.coerce.number().min(0.001).max(365).default(30),
   /** Console cookies carry `Secure` (default: on in production mode). */
   COOKIE_SECURE: z.enum(['true', 'false']).optional(),
   /** Origins allowed to embed the chat widget (comma-separated), or * for any. */

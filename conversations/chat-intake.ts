@@ -17,8 +17,10 @@ export async function openChatConversation(
 ): Promise<string> {
   const conversationId = `conv_${randomUUID().replace(/-/g, '')}`;
   await pool.query(
-    `INSERT INTO conversations (id, channel, contact_id, account_id, verified, verified_by, access_token_hash)
-     VALUES ($1, 'chat', $2, $3, $4, $5, $6)`,
+    // A token issued to a verified customer is `access_token_verified`; a visitor's is replaced when a
+    // one-time code verifies them (api/customer/conversations.ts).
+    `INSERT INTO conversations (id, channel, contact_id, account_id, verified, verified_by, access_token_hash, access_token_verified)
+     VALUES ($1, 'chat', $2, $3, $4, $5, $6, $4)`,
     [
       conversationId,
       customer?.contactId ?? null,

@@ -10,6 +10,20 @@ const maxAttempts = 5;
 
 const newCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
 const mask = (email: string): string => email.replace(/^(.)[^@]*(@.*)$/, '$1•••$2');
+const emailShape = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
+
+/** The email address this message gave, if the reasoner found one that is an address at all. */
+function emailIn(state: SupportStateValue): string | null {
+  const email = state.understanding?.slots.email?.trim();
+  return email && emailShape.test(email) ? email : null;
+}
+
+/** A message that names an address to change to, not the account's own. */
+const changeWords = /\b(new|change|changing|update|updating|replace|switch|instead)\b/i;
+
+/** Whether the message carried a one-time code (masked, or six digits typed while none was out). */
+const looksLikeCode = (state: SupportStateValue): boolean =>
+  state.codeHashes.length > 0 || /(?<![\d-])\d{6}(?![\d-])/.test(state.message);
 
 /**
  * Email verification for account actions: a one-time code (expiring, limited attempts) is sent to the
@@ -30,10 +44,13 @@ export async function verify(
   if (awaiting?.kind === 'verification_code') return checkCode(state, deps, config, awaiting.contactId);
   if (awaiting?.kind === 'new_address_code') return checkNewAddressCode(state, deps, config, awaiting.email);
   if (awaiting?.kind === 'verification_email') {
-    const email = state.understanding?.slots.email;
+    const email = emailIn(state);
     if (!email) {
-      const prompt =
-        "I need the email address on your Lumen Cloud account to send you a verification code. What's your email address?";
+      // A reasoner reads a bare answer as the slot it asked for ("123456" as the email): only an
+      // address is one. A code typed before any was sent is told so, never answered "I've sent a code".
+      const prompt = looksLikeCode(state)
+        ? "I haven't sent you a code yet: I first need the email address on your Lumen Cloud account. What's your email address?"
+        : "I need the email address on your Lumen Cloud account to send you a verification code. What's your email address?";
       emit(config, { type: 'slot-request', slot: 'email', prompt });
       return {
         transcript: [await say(deps, state, config, prompt)],
@@ -45,6 +62,14 @@ export async function verify(
     return sendCode(state, deps, config, contact?.contactId ?? '', email);
   }
   if (state.customer) return sendCode(state, deps, config, state.customer.contactId, state.customer.email);
+  // The request itself may carry the address ("please verify me, my email is …"): the code goes out
+  // now, to the address on file, rather than asking for what was just said. Not an address the
+  // customer wants to change to: that one is proven later, after the account holder.
+  const given = emailIn(state);
+  if (given && !changeWords.test(state.message)) {
+    const contact = await deps.customers.byEmail(given);
+    return sendCode(state, deps, config, contact?.contactId ?? '', given);
+  }
   const prompt =
     "To do that on your account I first need to verify it's you. What's the email address on your Lumen Cloud account?";
   emit(config, { type: 'slot-request', slot: 'email', prompt });

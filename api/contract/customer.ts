@@ -77,6 +77,11 @@ export const chatDataPartSchemas = {
   escalation: z.object({ escalationId: z.string().optional(), reason: z.string(), priority: z.string() }),
   resolution: z.object({ outcome: z.string() }),
   status: z.object({ status: z.string() }),
+  /**
+   * The conversation's new access token, sent once when a one-time code verified the visitor: the
+   * token the client held stops working, every later call uses this one (docs/api.md).
+   */
+  'access-token': z.object({ accessToken: z.string() }),
 };
 
 export type CustomerMessage = z.infer<typeof customerMessageSchema>;

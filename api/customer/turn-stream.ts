@@ -5,6 +5,8 @@ import { conversationChannel, type LiveEvent } from '../../conversations/live-ev
 import { repliesOfTurn } from '../../conversations/store.ts';
 import type { ApiContext } from '../context.ts';
 import type { CustomerMessage } from '../contract/customer.ts';
+import { conversationTokenTtlMs } from './access-tokens.ts';
+import { rotateVerifiedToken } from './conversations.ts';
 import { createUiChunkMapper } from './ui-stream.ts';
 
 /**
@@ -29,6 +31,19 @@ export async function streamTurn(
       };
       writer.write({ type: 'start', messageId: `reply-${turn.messageId}` });
       /**
+       * A turn that verified the visitor by a one-time code replaces the conversation's access token:
+       * the new one goes to this client, the one it held stops working (it may have leaked while it
+       * only opened an anonymous chat). Only the first request to see the verification rotates.
+       */
+      const handOverNewToken = async () => {
+        const accessToken = await rotateVerifiedToken(
+          context.database.pool,
+          conversationId,
+          conversationTokenTtlMs(context),
+        );
+        if (accessToken) writer.write({ type: 'data-access-token', data: { accessToken } });
+      };
+      /**
        * A resent message whose turn already ran (or was given up on and left to a person): the stored
        * replies again, never a second run. Checked after subscribing too: the turn's end is published
        * only once its row says done, so a turn finishing in between is either seen here or streamed.
@@ -52,7 +67,7 @@ export async function streamTurn(
         (turn.turnStatus === 'done' || turn.turnStatus === 'failed') &&
         (await replayIfFinished())
       )
-        return;
+        return handOverNewToken();
       await new Promise<void>((resolve) => {
         let unsubscribe: (() => Promise<void>) | null = null;
         let finished = false;
@@ -99,6 +114,7 @@ export async function streamTurn(
             finish();
           });
       });
+      await handOverNewToken();
     },
   });
   // Headers set by hooks (security headers, rate-limit counters) go out with the hijacked response too.

@@ -329,10 +329,12 @@ describe('verifying a visitor with the email and code forms', () => {
       payload: { code },
     });
     expect(streamedText(parseUiStream(verified.body))).toContain('you are verified');
+    // The verification replaced the access token (api/customer/access-tokens.int.test.ts).
+    const [handedOver] = dataParts(parseUiStream(verified.body), 'access-token');
     const view = await api.app.inject({
       method: 'GET',
       url: `/api/conversations/${conversation.conversationId}`,
-      headers,
+      headers: { authorization: `Bearer ${handedOver?.data?.accessToken}` },
     });
     expect(view.json().verified).toBe(true);
     const { rows } = await api.database.pool.query(

@@ -47,7 +47,7 @@ export const webhookRoutes: RouteGroup = async (app, context) => {
     if (!secret) {
       throw new ApiError(
         'unavailable',
-        'Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET, or enter the endpoint\'s signing secret on /admin → Connectors → Settings (Billing: Stripe)',
+        "Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET, or enter the endpoint's signing secret on /admin → Connectors → Settings (Billing: Stripe)",
       );
     }
     return secret;

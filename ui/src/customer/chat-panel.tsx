@@ -5,7 +5,11 @@ import { useEventStream } from '../shared/event-stream.ts';
 import { requestJson } from '../shared/http.ts';
 import { ConfirmationPrompt, VerificationStep, VerifyEmailForm } from './action-prompts.tsx';
 import type { ChatAction, ChatMessage, CustomerMessage } from './chat-types.ts';
-import { type ConversationSession, useConversationSession } from './conversation-session.ts';
+import {
+  type ConversationSession,
+  rememberAccessToken,
+  useConversationSession,
+} from './conversation-session.ts';
 import {
   mergeStoredMessages,
   messageText,
@@ -110,32 +114,37 @@ function Conversation({
   const [announcement, setAnnouncement] = useState('');
   const [input, setInput] = useState('');
   const queuedLive = useRef<CustomerMessage[]>([]);
+  // Replaced once when a one-time code verifies the visitor (`data-access-token`): the old one stops working.
+  const [accessToken, setAccessToken] = useState(session.accessToken);
+  const tokenRef = useRef(accessToken);
+  tokenRef.current = accessToken;
 
   const transport = useMemo(
     () =>
       new DefaultChatTransport<ChatMessage>({
         api: `${base}/messages`,
-        headers: { authorization: `Bearer ${session.accessToken}` },
         // The bearer token is the only credential: no cookies, so the widget works from any origin.
         credentials: 'omit',
         prepareSendMessagesRequest: ({ messages }) => {
           const last = messages.at(-1);
           const action = last?.metadata?.action;
           const id = last?.id;
+          const headers = { authorization: `Bearer ${tokenRef.current}` };
           // Confirm / Decline and the verification steps have their own endpoints; each streams the turn.
           if (action?.kind === 'confirmation')
             return {
               api: `${base}/confirmation`,
+              headers,
               body: { decision: action.decision, actionId: action.actionId, id },
             };
           if (action?.kind === 'verification-email')
-            return { api: `${base}/verification`, body: { email: action.email, id } };
+            return { api: `${base}/verification`, headers, body: { email: action.email, id } };
           if (action?.kind === 'verification-code')
-            return { api: `${base}/verification/confirm`, body: { code: action.code, id } };
-          return { body: { id, text: last ? messageText(last) : '' } };
+            return { api: `${base}/verification/confirm`, headers, body: { code: action.code, id } };
+          return { headers, body: { id, text: last ? messageText(last) : '' } };
         },
       }),
-    [base, session.accessToken],
+    [base],
   );
 
   const refetchRef = useRef<() => Promise<void>>(async () => {});
@@ -145,6 +154,11 @@ function Conversation({
     transport,
     onData: (part) => {
       if (part.type === 'data-status') setStatus(part.data.status);
+      if (part.type === 'data-access-token') {
+        tokenRef.current = part.data.accessToken;
+        setAccessToken(part.data.accessToken);
+        rememberAccessToken(apiBase, session.conversationId, part.data.accessToken);
+      }
       if (part.type === 'data-escalation') setStatus('escalated');
       if (part.type === 'data-confirmation' || part.type === 'data-verification') setPending(null);
     },
@@ -180,7 +194,7 @@ function Conversation({
   const refetch = useCallback(async () => {
     try {
       const state = readConversation(
-        await requestJson(base, { headers: { authorization: `Bearer ${session.accessToken}` } }),
+        await requestJson(base, { headers: { authorization: `Bearer ${tokenRef.current}` } }),
       );
       setStatus(state.status);
       setPending(state.pending);
@@ -197,29 +211,26 @@ function Conversation({
     } catch {
       // Still offline: the event stream retries and calls us again.
     }
-  }, [base, session.accessToken, setMessages, hadError, clearError]);
+  }, [base, setMessages, hadError, clearError]);
   refetchRef.current = refetch;
 
-  const streamState = useEventStream(
-    `${base}/events?access_token=${encodeURIComponent(session.accessToken)}`,
-    {
-      types: ['message', 'status', 'escalation'],
-      onEvent: ({ type, data }) => {
-        const event = (data ?? {}) as Record<string, unknown>;
-        if (type === 'message') {
-          const stored = readStoredMessage(event);
-          if (!stored) return;
-          mergeLive([stored]);
-          if (stored.role === 'human') setAnnouncement(`Support team: ${stored.text}`);
-        } else if (type === 'status' && typeof event.status === 'string') {
-          setStatus(event.status);
-        } else if (type === 'escalation') {
-          void refetch();
-        }
-      },
-      onReconnect: () => void refetch(),
+  const streamState = useEventStream(`${base}/events?access_token=${encodeURIComponent(accessToken)}`, {
+    types: ['message', 'status', 'escalation'],
+    onEvent: ({ type, data }) => {
+      const event = (data ?? {}) as Record<string, unknown>;
+      if (type === 'message') {
+        const stored = readStoredMessage(event);
+        if (!stored) return;
+        mergeLive([stored]);
+        if (stored.role === 'human') setAnnouncement(`Support team: ${stored.text}`);
+      } else if (type === 'status' && typeof event.status === 'string') {
+        setStatus(event.status);
+      } else if (type === 'escalation') {
+        void refetch();
+      }
     },
-  );
+    onReconnect: () => void refetch(),
+  });
 
   useEffect(() => {
     const online = () => void refetch();

@@ -36,9 +36,32 @@ function readStored(key: string): Stored | null {
   }
 }
 
-/** Forgets the stored conversation of this API (the next load starts a new one). */
+/**
+ * Forgets the stored conversation of this API (the next load starts a new one) and revokes its
+ * access token on the server, so it opens nothing any more (the customer signed out or ended it).
+ */
 export function forgetConversation(apiBase: string): void {
-  window.sessionStorage.removeItem(storageKeyFor(apiBase));
+  const key = storageKeyFor(apiBase);
+  const stored = readStored(key);
+  window.sessionStorage.removeItem(key);
+  if (stored) revokeAccessToken(apiBase, stored);
+}
+
+function revokeAccessToken(apiBase: string, stored: Pick<Stored, 'conversationId' | 'accessToken'>): void {
+  void requestJson(
+    `${apiBase}/api/conversations/${encodeURIComponent(stored.conversationId)}/access-token/revoke`,
+    { method: 'POST', headers: { authorization: `Bearer ${stored.accessToken}` } },
+  ).catch(() => {
+    // Already expired, revoked or unreachable: nothing more to do on this side.
+  });
+}
+
+/** Keeps the conversation's new access token (sent once when a one-time code verified the visitor). */
+export function rememberAccessToken(apiBase: string, conversationId: string, accessToken: string): void {
+  const key = storageKeyFor(apiBase);
+  const stored = readStored(key);
+  if (stored?.conversationId === conversationId)
+    window.sessionStorage.setItem(key, JSON.stringify({ ...stored, accessToken } satisfies Stored));
 }
 
 /**
@@ -54,6 +77,8 @@ export function useConversationSession(apiBase: string, identityToken: string | 
     const key = storageKeyFor(apiBase);
     const load = async (): Promise<ConversationSession> => {
       const stored = readStored(key);
+      // Signed out, or signed in as someone else: the old conversation's token is revoked.
+      if (stored && stored.identity !== identityToken) revokeAccessToken(apiBase, stored);
       if (stored && stored.identity === identityToken) {
         try {
           const data = await requestJson(
