@@ -9,6 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { createSupportAgent } from '../agent/create-agent.ts';
 import type { IntentClassifier } from '../agent/reasoner/local/intent-classifier.ts';
+import type { IdentityProvisioner } from '../connectors/backends/directory.ts';
 import type { SelectableKind } from '../connectors/backends/kinds.ts';
 import type { BackendSelection } from '../connectors/backends/selection.ts';
 import type { ManagedConnectorGateway } from '../connectors/core/connector-gateway.ts';
@@ -39,6 +40,11 @@ export interface Switchboard {
   classifier: IntentClassifier | null;
   dispatcher: EmailDispatcher;
   registry: Registry;
+  /**
+   * Our contact for an email address, taken from the CRM backend when our directory does not know
+   * it yet (identity tokens, one-time codes, inbound mail): connectors/backends/directory.ts.
+   */
+  identities: IdentityProvisioner;
   /** Runs `kind` on another backend from now on (null: its built-in backend). */
   useBackend(kind: SelectableKind, definition: ConnectorDefinition | null): void;
   close(): Promise<void>;

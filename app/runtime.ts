@@ -91,7 +91,16 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
   // Every process signs and verifies the reply tokens of our Message-IDs with keys derived from the
   // shared master key, so a reply threads whichever process sent the mail or receives the answer.
   const replyTokens = replyTokenKeysFrom(masterKeys);
-  const inboundMail: InboundMailOptions = { ...options.inboundMail, replyTokens, store: storeInboundEmail };
+  const inboundMail: InboundMailOptions = {
+    ...options.inboundMail,
+    replyTokens,
+    // A sender the CRM knows but our directory does not yet is taken into it first (a vendor CRM's
+    // contact), so the mail joins them as it would any contact of ours.
+    store: async (db, email, context) => {
+      await switchboard.identities.contactOfEmail(email.from.address);
+      return storeInboundEmail(db, email, context);
+    },
+  };
   const vault = createVault({ db: database.pool, masterKeys });
   const backends = createBackendSelection({
     db: database.pool,
@@ -210,7 +219,11 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
       );
   });
 
-  const identity = createCustomerIdentity({ pool: database.pool, ...options.identity });
+  const identity = createCustomerIdentity({
+    pool: database.pool,
+    identities: switchboard.identities,
+    ...options.identity,
+  });
   const context: ApiContext = {
     database,
     switchboard,

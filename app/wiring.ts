@@ -8,12 +8,14 @@ import { createIntentClassifier, type IntentClassifier } from '../agent/reasoner
 import { createLocalReasoner } from '../agent/reasoner/local/local-reasoner.ts';
 import type { Reasoner } from '../agent/reasoner/reasoner.ts';
 import type { Switchboard } from '../api/context.ts';
+import { createIdentityProvisioner } from '../connectors/backends/directory.ts';
 import type { SelectableKind } from '../connectors/backends/kinds.ts';
 import { createBillingConnector } from '../connectors/billing/index.ts';
 import { billingPolicy } from '../connectors/billing/policy.ts';
 import { createBuiltinCalendarConnector } from '../connectors/calendar/index.ts';
+import { crm } from '../connectors/contracts.ts';
 import { createConnectorGateway } from '../connectors/core/connector-gateway.ts';
-import type { ConnectorDefinition } from '../connectors/core/definition.ts';
+import type { CallerSession, ConnectorDefinition } from '../connectors/core/definition.ts';
 import { createFaultInjector, type FaultInjector } from '../connectors/core/faults.ts';
 import { createCrmConnector } from '../connectors/crm/index.ts';
 import { crmPolicy } from '../connectors/crm/policy.ts';
@@ -76,6 +78,9 @@ export function localIntentClassifier(): IntentClassifier {
 }
 
 /** Builds connectors, the pipeline, knowledge, and the agent on one database. */
+/** Identity resolution acts for nobody yet: the system, with no customer bound. */
+const systemSession: CallerSession = { conversationId: null, actor: 'system', customer: null };
+
 export async function createSwitchboard(options: SwitchboardOptions): Promise<Switchboard> {
   const { pool } = options.database;
   const now = options.now ?? (() => new Date());
@@ -152,10 +157,18 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
     scrubDeliveredCodes: options.mode !== 'embedded',
   });
   const store = createConversationStore(pool);
+  // A customer the CRM knows (a vendor CRM's contact) can be verified before our directory knows them.
+  const identities = createIdentityProvisioner({
+    db: pool,
+    lookup: async (email) => {
+      const found = await gateway.call(systemSession, crm.lookupIdentity, { email });
+      return found.status === 'ok' ? found.data.entry : null;
+    },
+  });
   const agent = createSupportAgent({
     gateway,
     reasoner,
-    customers: createCustomerDirectory(pool),
+    customers: createCustomerDirectory(pool, identities),
     store,
     checkpointer,
     now,
@@ -168,6 +181,7 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
     agent,
     store,
     conversations: createDirectConversations({ agent, store }),
+    identities,
     faults,
     classifier,
     dispatcher,

@@ -308,8 +308,15 @@ export function createConversationStore(pool: pg.Pool) {
   };
 }
 
-/** Customer profiles for identity: the contact named by the verified session, with its account. */
-export function createCustomerDirectory(pool: pg.Pool) {
+/**
+ * Customer profiles for identity: the contact named by the verified session, with its account. An
+ * address our contacts do not have is asked of `identities` (the CRM backend's contacts, provisioned
+ * into our directory), when given.
+ */
+export function createCustomerDirectory(
+  pool: pg.Pool,
+  identities?: { contactOfEmail(email: string): Promise<{ contactId: string } | null> },
+) {
   return {
     async profile(contactId: string) {
       const { rows } = await pool.query<{
@@ -343,7 +350,13 @@ export function createCustomerDirectory(pool: pg.Pool) {
         'SELECT id, email FROM contacts WHERE lower(email) = lower($1)',
         [email],
       );
-      return rows[0] ? { contactId: rows[0].id, email: rows[0].email } : null;
+      if (rows[0]) return { contactId: rows[0].id, email: rows[0].email };
+      const provisioned = await identities?.contactOfEmail(email);
+      if (!provisioned) return null;
+      const again = await pool.query<{ email: string }>('SELECT email FROM contacts WHERE id = $1', [
+        provisioned.contactId,
+      ]);
+      return again.rows[0] ? { contactId: provisioned.contactId, email: again.rows[0].email } : null;
     },
   };
 }

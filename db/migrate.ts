@@ -14,6 +14,7 @@ import * as billingEvents from './migrations/0013-billing-events.ts';
 import * as knowledgeSources from './migrations/0014-knowledge-sources.ts';
 import * as oauthStates from './migrations/0015-oauth-states.ts';
 import * as conversationTokenLifecycle from './migrations/0016-conversation-token-lifecycle.ts';
+import * as directoryExternalRefs from './migrations/0017-directory-external-refs.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0014-knowledge-sources': knowledgeSources,
   '0015-oauth-states': oauthStates,
   '0016-conversation-token-lifecycle': conversationTokenLifecycle,
+  '0017-directory-external-refs': directoryExternalRefs,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

@@ -45,6 +45,10 @@ export async function verify(
   if (awaiting?.kind === 'new_address_code') return checkNewAddressCode(state, deps, config, awaiting.email);
   if (awaiting?.kind === 'verification_email') {
     const email = emailIn(state);
+    // Asked for an address, but the customer is known now (a mail whose sender passed aligned DMARC):
+    // the code goes to the address on file, as it would have without the question.
+    if (!email && state.customer)
+      return sendCode(state, deps, config, state.customer.contactId, state.customer.email);
     if (!email) {
       // A reasoner reads a bare answer as the slot it asked for ("123456" as the email): only an
       // address is one. A code typed before any was sent is told so, never answered "I've sent a code".

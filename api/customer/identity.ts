@@ -46,6 +46,11 @@ export interface CustomerIdentityOptions {
   maxLifetimeSeconds?: number;
   /** Allow `signDemoToken` (embedded demo). */
   demoSigning?: boolean;
+  /**
+   * Where a token's `email` our directory does not know is looked up (the CRM backend's contacts,
+   * connectors/backends/directory.ts); without it such a token names no known customer.
+   */
+  identities?: { contactOfEmail(email: string): Promise<{ contactId: string } | null> };
 }
 
 /** The default and the largest allowed `maxLifetimeSeconds`. */
@@ -118,15 +123,16 @@ export function createCustomerIdentity(options: CustomerIdentityOptions): Custom
         );
       const { sub, email } = parsed.data;
       // `sub` is the contact id the company knows the user by; `email` the contact's address.
-      const { rows } = await options.pool.query<{
-        id: string;
-        account_id: string;
-        name: string;
-        email: string;
-      }>(
-        `SELECT id, account_id, name, email FROM contacts WHERE ${sub ? 'id = $1' : 'lower(email) = lower($1)'}`,
-        [sub ?? email],
-      );
+      const find = () =>
+        options.pool.query<{ id: string; account_id: string; name: string; email: string }>(
+          `SELECT id, account_id, name, email FROM contacts WHERE ${sub ? 'id = $1' : 'lower(email) = lower($1)'}`,
+          [sub ?? email],
+        );
+      let { rows } = await find();
+      // A customer of the CRM our directory does not know yet: taken from the CRM by the signed email
+      // (a token naming a `sub` names one of our contacts, which no provisioning can make).
+      if (rows.length === 0 && !sub && email && (await options.identities?.contactOfEmail(email)))
+        ({ rows } = await find());
       const contact = rows[0];
       if (!contact) throw new IdentityError('the identity token names no known customer');
       if (sub && email && contact.email.toLowerCase() !== email.toLowerCase())

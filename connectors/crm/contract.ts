@@ -61,6 +61,38 @@ export const crm = {
       contact: contactView.extend({ account_tier: z.string() }).nullable(),
     }),
   }),
+  lookupIdentity: defineContract({
+    connector: 'crm',
+    name: 'lookup_identity',
+    description:
+      "Identity provisioning (system only): the CRM's own contact with an email address and its company, as the CRM keeps them, so a customer the CRM knows can be verified before our directory knows them.",
+    effect: 'read',
+    input: z.strictObject({ email: z.email().max(320) }),
+    output: z.object({
+      entry: z
+        .object({
+          contact: z.object({
+            /** The CRM's reference of the record (ours: our id; HubSpot: `contacts/<id>`). */
+            ref: z.string().min(1),
+            /** Our contact id when the CRM record names one (else a new one is made). */
+            contact_id: recordId.nullable(),
+            name: z.string(),
+            email: z.email(),
+            phone: z.string().nullable(),
+            title: z.string().nullable(),
+            timezone: z.string(),
+          }),
+          account: z.object({
+            ref: z.string().min(1),
+            account_id: recordId.nullable(),
+            name: z.string().min(1),
+            tier: z.enum(['free', 'starter', 'pro', 'business', 'enterprise']),
+            region: z.enum(['NA', 'EU', 'APAC']),
+          }),
+        })
+        .nullable(),
+    }),
+  }),
   getAccount: defineContract({
     connector: 'crm',
     name: 'get_account',

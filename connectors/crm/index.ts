@@ -7,6 +7,7 @@ import { createFindContactByEmailOperation } from './operations/find-contact-by-
 import { createGetAccountOperation } from './operations/get-account.ts';
 import { createGetContactOperation } from './operations/get-contact.ts';
 import { createInteractionHistoryOperation } from './operations/interaction-history.ts';
+import { createLookupIdentityOperation } from './operations/lookup-identity.ts';
 import { createUpdateContactOperation } from './operations/update-contact.ts';
 
 export { crmPolicy } from './policy.ts';
@@ -26,6 +27,7 @@ export function createCrmConnector(options: CrmConnectorOptions): ConnectorDefin
   const { db } = options;
   const operations = [
     createFindContactByEmailOperation({ db }),
+    createLookupIdentityOperation({ db }),
     createGetContactOperation({ db }),
     createGetAccountOperation({ db }),
     createInteractionHistoryOperation({ db }),

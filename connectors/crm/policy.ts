@@ -8,6 +8,7 @@ import type { ConnectorPolicyInput } from '../core/policy.ts';
 export const crmPolicy = {
   allowedOperations: [
     'find_contact_by_email',
+    'lookup_identity',
     'get_contact',
     'get_account',
     'interaction_history',
@@ -23,6 +24,23 @@ export const crmPolicy = {
         'contact.email',
         'contact.timezone',
         'contact.account_tier',
+      ],
+    },
+    // System only (identity provisioning): what our directory needs to know the customer.
+    lookup_identity: {
+      allow: [
+        'entry.contact.ref',
+        'entry.contact.contact_id',
+        'entry.contact.name',
+        'entry.contact.email',
+        'entry.contact.phone',
+        'entry.contact.title',
+        'entry.contact.timezone',
+        'entry.account.ref',
+        'entry.account.account_id',
+        'entry.account.name',
+        'entry.account.tier',
+        'entry.account.region',
       ],
     },
     get_contact: { allow: ['id', 'account_id', 'name', 'email', 'phone', 'title', 'timezone'] },

@@ -96,6 +96,44 @@ export function createCrmBinding(options: {
     findContact,
 
     /**
+     * The one HubSpot contact with `email` and its company, for a customer our directory does not
+     * know yet (identity provisioning): none → null; several contacts, or a contact whose companies
+     * give no single answer → `conflict`, never a guess.
+     */
+    async lookup(
+      email: string,
+      signal?: AbortSignal,
+    ): Promise<{ contact: HubSpotObject; company: HubSpotObject } | null> {
+      const found = await transport.search(
+        'contacts',
+        [{ propertyName: 'email', operator: 'EQ', value: email }],
+        contactProperties,
+        signal,
+        10,
+      );
+      if (found.length === 0) return null;
+      if (found.length > 1)
+        throw new ConnectorError(
+          'conflict',
+          `several HubSpot contacts have the email: set ${contactIdProperty} on the right one`,
+        );
+      const contact = found[0]!;
+      const rows = await transport.associations('contacts', contact.id, 'companies', signal);
+      if (rows.length === 0) throw new ConnectorError('not_found', 'the HubSpot contact has no company');
+      const companies = await transport.batchRead(
+        'companies',
+        rows.map((row) => row.toObjectId),
+        companyProperties,
+        signal,
+      );
+      const primary = companies.filter((company) => isPrimary(rows, company.id));
+      const company = primary.length === 1 ? primary[0] : companies.length === 1 ? companies[0] : undefined;
+      if (!company)
+        throw new ConnectorError('conflict', 'the HubSpot contact has several companies and no primary one');
+      return { contact, company };
+    },
+
+    /**
      * The company (our account) of a HubSpot contact: among its associated companies, one whose
      * `switchboard_account_id` is ours wins, then the primary company, then the only one. Companies
      * tagged with another account are never chosen (`forbidden` when they are all there is).

@@ -185,6 +185,37 @@ describe(`the HubSpot CRM backend through the gateway (${testDatabaseKind()})`, 
     });
   });
 
+  it('looks an address up in HubSpot itself for identity provisioning, for the system only', async () => {
+    // Eve is in HubSpot but not in our directory: HubSpot's own record and company answer.
+    expect(await call('lookup_identity', { email: 'eve@brightpath.io' }, systemSession)).toMatchObject({
+      status: 'ok',
+      data: {
+        entry: {
+          contact: {
+            ref: expect.stringMatching(/^contacts\//),
+            contact_id: null,
+            name: 'Eve',
+            email: 'eve@brightpath.io',
+          },
+          account: {
+            ref: `companies/${hs.brightpath}`,
+            account_id: 'acc_1',
+            name: 'Brightpath',
+            tier: 'pro',
+            region: 'EU',
+          },
+        },
+      },
+    });
+    const nobody = await call('lookup_identity', { email: 'nobody@example.test' }, systemSession);
+    expect(nobody.status).toBe('ok');
+    expect((nobody as { data: { entry?: unknown } }).data.entry ?? null).toBeNull();
+    expect(await call('lookup_identity', { email: 'eve@brightpath.io' })).toMatchObject({
+      status: 'error',
+      error: { kind: 'forbidden' },
+    });
+  });
+
   it("lists the contact's engagements of every type newest first, notes only for a human", async () => {
     fake.requests.length = 0;
     const agent = await call('interaction_history', {});

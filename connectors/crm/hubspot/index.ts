@@ -9,6 +9,7 @@ import {
   createGetAccount,
   createGetContact,
   createInteractionHistory,
+  createLookupIdentity,
 } from './reads.ts';
 import { createHubSpotTransport, type HubSpotTransportOptions } from './transport.ts';
 import { createAddNote, createUpdateContact } from './writes.ts';
@@ -77,6 +78,7 @@ export function createHubSpotCrmConnector(options: HubSpotCrmConnectorOptions): 
   };
   const operations = [
     createFindContactByEmail(deps),
+    createLookupIdentity(deps),
     createGetContact(deps),
     createGetAccount(deps),
     createInteractionHistory(deps),

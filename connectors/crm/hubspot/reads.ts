@@ -3,9 +3,12 @@ import { ConnectorError } from '../../core/errors.ts';
 import { crm } from '../contract.ts';
 import type { CrmBinding, CrmDirectory } from './binding.ts';
 import {
+  accountIdProperty,
+  contactIdProperty,
   type EngagementType,
   engagementProperties,
   engagementTypes,
+  externalRef,
   isoOf,
   regionOf,
   tierOf,
@@ -96,6 +99,52 @@ export const createFindContactByEmail = (deps: HubSpotCrmDeps) =>
       }
       const company = await deps.binding.company(record.id, ours.accountId, context.signal);
       return { contact: { ...toContactView(record, ours), account_tier: tierOf(company) } };
+    },
+  });
+
+/**
+ * `crm.lookup_identity`: the HubSpot contact with an email and its company, for a customer our
+ * directory does not know yet (system only). `switchboard_contact_id` / `switchboard_account_id`, when
+ * set on the records, name our ids; tier and region come from the company's custom properties.
+ */
+export const createLookupIdentity = (deps: HubSpotCrmDeps) =>
+  implement(crm.lookupIdentity, {
+    scopes: ['crm.read'],
+    timeoutMs: 15_000,
+    async run(input, context) {
+      if (context.session.actor !== 'system')
+        throw new ConnectorError(
+          'forbidden',
+          'lookup_identity is for identity resolution by the system only.',
+        );
+      const found = await deps.binding.lookup(input.email, context.signal);
+      if (!found) return { entry: null };
+      const { contact, company } = found;
+      const view = toContactView(contact, { contactId: '-', accountId: '-' });
+      const named = (record: typeof contact, property: string) => {
+        const value = record.properties[property]?.trim();
+        return value ? value : null;
+      };
+      return {
+        entry: {
+          contact: {
+            ref: externalRef('contacts', contact.id),
+            contact_id: named(contact, contactIdProperty),
+            name: view.name,
+            email: view.email,
+            phone: view.phone,
+            title: view.title,
+            timezone: view.timezone,
+          },
+          account: {
+            ref: externalRef('companies', company.id),
+            account_id: named(company, accountIdProperty),
+            name: named(company, 'name') ?? `HubSpot company ${company.id}`,
+            tier: tierOf(company),
+            region: regionOf(company),
+          },
+        },
+      };
     },
   });
 
