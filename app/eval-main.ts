@@ -1,11 +1,30 @@
-import { loadEvalConfig } from '../config/eval.ts';
-import { runEntryPoint } from '../config/load.ts';
-import { runEvalCli } from '../evals/run-cli.ts';
-import { openConfiguredDatabase } from './database-from-config.ts';
-import { createEvalEnvironment } from './eval-environment.ts';
-import { createVendorEvalEnvironment } from './vendor-eval-environment.ts';
+import { CliUsageError, parseCliArguments, usage } from '../evals/cli-arguments.ts';
 
 /** `npm run eval -- --suite evals/suites/core`: runs a scenario suite and reports (see docs/evals.md). */
+// The command line first, before the application loads: --help and a usage error answer at once.
+try {
+  if (parseCliArguments(process.argv.slice(2)) === null) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+} catch (error) {
+  if (!(error instanceof CliUsageError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+const [{ loadEvalConfig }, { runEntryPoint }, { runEvalCli }, { openConfiguredDatabase }] = await Promise.all(
+  [
+    import('../config/eval.ts'),
+    import('../config/load.ts'),
+    import('../evals/run-cli.ts'),
+    import('./database-from-config.ts'),
+  ],
+);
+const [{ createEvalEnvironment }, { createVendorEvalEnvironment }] = await Promise.all([
+  import('./eval-environment.ts'),
+  import('./vendor-eval-environment.ts'),
+]);
+
 await runEntryPoint(async () => {
   const config = loadEvalConfig();
   const code = await runEvalCli(process.argv.slice(2), {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import { seedDemoHumans } from '../api/auth/demo-humans.ts';
 import { createServer } from '../api/server.ts';
 import { loadApiConfig, resolvedMode } from '../config/api.ts';
 import { backendEnvironmentOf } from '../config/backends.ts';
 import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
 import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
+import { createLogger, logDestination } from '../config/logger.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { createInboundSmtpServer } from '../connectors/email/inbound/smtp-server.ts';
 import { seedDemoWorld } from '../db/world/seed-demo.ts';
@@ -22,7 +22,7 @@ await runEntryPoint(async () => {
   const startedAt = performance.now();
   const config = loadApiConfig();
   const mode = resolvedMode(config);
-  const logger = pino({ level: config.LOG_LEVEL });
+  const logger = createLogger({ level: config.LOG_LEVEL });
   const database = await openConfiguredDatabase(config);
   if (config.SEED_ON_FIRST_START && database.kind === 'pglite') {
     const seeding = await seedDemoWorld(database.pool);
@@ -78,7 +78,10 @@ await runEntryPoint(async () => {
     },
     knowledgeSources,
   });
-  const app = await createServer(runtime.context, { logLevel: config.LOG_LEVEL });
+  const app = await createServer(runtime.context, {
+    logLevel: config.LOG_LEVEL,
+    logStream: logDestination(),
+  });
 
   // Periodic work, when this process runs the jobs (with Redis, `npm run worker` schedules these).
   const timers: NodeJS.Timeout[] = [];

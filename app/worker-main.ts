@@ -1,8 +1,8 @@
-import pino from 'pino';
 import { resolvedMode } from '../config/api.ts';
 import { backendEnvironmentOf } from '../config/backends.ts';
 import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
 import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
+import { createLogger } from '../config/logger.ts';
 import { loadWorkerConfig } from '../config/worker.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { scheduleKnowledgeSyncOnBull } from '../jobs/knowledge-sync-job.ts';
@@ -20,7 +20,7 @@ import { createApiRuntime } from './runtime.ts';
 await runEntryPoint(async () => {
   const config = loadWorkerConfig();
   const mode = resolvedMode(config);
-  const logger = pino({ level: config.LOG_LEVEL }).child({ component: 'worker' });
+  const logger = createLogger({ level: config.LOG_LEVEL }).child({ component: 'worker' });
   // Links in the emails turns send: where customers reach the API (the API's own default otherwise).
   const publicBaseUrl = config.PUBLIC_BASE_URL ?? 'http://127.0.0.1:3000';
   if (!config.PUBLIC_BASE_URL)

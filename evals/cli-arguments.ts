@@ -25,7 +25,11 @@ export const usage = `Usage: npm run eval -- --suite <folder> [options]
   --no-store              do not record the run in the eval_runs table
   --store-embedded        record it in the embedded database (DATA_DIR) too: only while no API
                           server has that database open (two processes on one PGlite corrupt it)
-  --help                  show this help`;
+  -h, --help              show this help and exit
+
+Examples:
+  npm run eval -- --suite evals/suites/core --concurrency 2
+  npm run eval -- --suite evals/suites/core --baseline kb-only --min-correct 0.9 --max-harmful 0`;
 
 const ratio = z.coerce.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
@@ -96,7 +100,9 @@ export function parseCliArguments(argv: readonly string[]): CliArguments | null 
       },
     }).values;
   } catch (error) {
-    throw new CliUsageError(`${(error as Error).message}\n\n${usage}`);
+    // One line: node's first sentence (`Unknown option '--x'`), without its advice about positionals.
+    const message = (error as Error).message.split(/\.\s|\n/)[0]!.replace(/\.$/, '');
+    throw new CliUsageError(`${message} (see \`npm run eval -- --help\`)`);
   }
   if (values.help) return null;
   const parsed = argumentsSchema.safeParse(values);

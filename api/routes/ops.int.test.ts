@@ -3,6 +3,7 @@ import { loadWorld } from '../../db/world/load-world.ts';
 import { createTestApi, type TestApi } from '../../test/support/api-harness.ts';
 import { loginAs } from '../../test/support/console-login.ts';
 import { testDatabaseKind } from '../../test/support/database.ts';
+import { createServer } from '../server.ts';
 
 describe(`ops routes on ${testDatabaseKind()}`, () => {
   let api: TestApi;
@@ -77,6 +78,24 @@ describe(`ops routes on ${testDatabaseKind()}`, () => {
       const summary = await api.app.inject({ url: '/api/world/summary', headers });
       expect([401, 403]).toContain(summary.statusCode);
       expect(summary.body).not.toContain('systems');
+    }
+  });
+
+  it('logs probes and scrapes only when something is wrong, other requests at info', async () => {
+    const lines: string[] = [];
+    const logged = await createServer(api.context, {
+      logLevel: 'info',
+      logStream: { write: (line: string) => void lines.push(line) },
+    });
+    try {
+      await logged.inject({ url: '/healthz' });
+      await logged.inject({ url: '/readyz' });
+      await logged.inject({ url: '/metrics', headers: { authorization: `Bearer ${metricsToken}` } });
+      expect(lines.filter((line) => /healthz|readyz|metrics/.test(line))).toEqual([]);
+      await logged.inject({ url: '/api/help-center/articles' });
+      expect(lines.some((line) => line.includes('/api/help-center/articles'))).toBe(true);
+    } finally {
+      await logged.close();
     }
   });
 

@@ -23,14 +23,21 @@ export const opsRoutes: RouteGroup = async (app, context) => {
     await requireAdmin.call(this, request, reply);
   };
 
-  app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is up' } }, async () => ({
-    status: 'ok',
-  }));
+  // Probes and scrapes arrive every few seconds: their requests are logged only when something is
+  // wrong (Fastify logs a route's requests at its `logLevel`), so the log keeps what matters.
+  app.get(
+    '/healthz',
+    { logLevel: 'warn', schema: { tags: ['ops'], summary: 'The process is up' } },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['ops'], summary: 'Ready to serve: database, migrations, job queue' } },
-    async (_request, reply) => {
+    {
+      logLevel: 'warn',
+      schema: { tags: ['ops'], summary: 'Ready to serve: database, migrations, job queue' },
+    },
+    async (request, reply) => {
       const checks: Record<string, string> = {};
       try {
         await pool.query('SELECT 1');
@@ -48,6 +55,7 @@ export const opsRoutes: RouteGroup = async (app, context) => {
         checks.jobs = `unreachable: ${(error as Error).message}`;
       }
       const ready = Object.values(checks).every((value) => value === 'ok');
+      if (!ready) request.log.warn({ checks }, 'not ready');
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
     },
   );
@@ -55,6 +63,7 @@ export const opsRoutes: RouteGroup = async (app, context) => {
   app.get(
     '/metrics',
     {
+      logLevel: 'warn',
       preHandler: requireMetricsReader,
       schema: {
         tags: ['ops'],

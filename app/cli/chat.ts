@@ -1,24 +1,54 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import type { AgentEvent, CustomerSession } from '../../agent/events.ts';
-import { loadChatConfig } from '../../config/chat.ts';
-import { runEntryPoint } from '../../config/load.ts';
-import { createCustomerDirectory } from '../../conversations/store.ts';
-import { seedDemoWorld } from '../../db/world/seed-demo.ts';
-import { indexDemoArticles } from '../../knowledge/demo-articles.ts';
-import { sharedLocalEmbedder } from '../../knowledge/local-embedder.ts';
-import { openConfiguredDatabase } from '../database-from-config.ts';
-import { createSwitchboard } from '../wiring.ts';
+import { parseCommandLine } from './command-line.ts';
 
 /**
  * `npm run chat -- --as maya.chen@brightpath.io [--unverified]`: chat with the agent in the terminal on
  * the embedded default, as a demo customer whose identity the (imaginary) company backend vouched for.
  */
+const { values } = parseCommandLine({
+  command: 'npm run chat',
+  summary:
+    'Chats with the support agent in the terminal, on the configured database (the embedded demo world\n' +
+    'by default, seeded and indexed on first use). Without --as you are an anonymous visitor. Reads\n' +
+    'lines from stdin (piped input works); Ctrl-D quits. Stop `npm start` first, or give the chat its\n' +
+    'own DATA_DIR: the embedded database belongs to one process at a time.',
+  options: {
+    as: {
+      type: 'string',
+      value: '<email>',
+      description: 'chat as this contact, verified by the (imaginary) company backend',
+    },
+    unverified: {
+      type: 'boolean',
+      default: false,
+      description: 'with --as: not verified (account actions ask for the emailed code)',
+    },
+  },
+  examples: [
+    'npm run chat -- --as maya.chen@brightpath.io        (try "I was charged twice")',
+    "printf 'What are your API rate limits?\\n' | npm run chat",
+  ],
+  notes: ['Environment: DATABASE_URL, DATA_DIR (default ./.data), REASONER, OPENAI_* (see .env.example).'],
+});
+// The application loads only once the command line is valid, so --help answers at once.
+const [{ loadChatConfig }, { runEntryPoint }, { createCustomerDirectory }, { seedDemoWorld }] =
+  await Promise.all([
+    import('../../config/chat.ts'),
+    import('../../config/load.ts'),
+    import('../../conversations/store.ts'),
+    import('../../db/world/seed-demo.ts'),
+  ]);
+const [{ indexDemoArticles }, { sharedLocalEmbedder }, { openConfiguredDatabase }, { createSwitchboard }] =
+  await Promise.all([
+    import('../../knowledge/demo-articles.ts'),
+    import('../../knowledge/local-embedder.ts'),
+    import('../database-from-config.ts'),
+    import('../wiring.ts'),
+  ]);
+
 await runEntryPoint(async () => {
-  const { values } = parseArgs({
-    options: { as: { type: 'string' }, unverified: { type: 'boolean', default: false } },
-  });
   const config = loadChatConfig();
   const database = await openConfiguredDatabase(config);
   if (database.kind === 'pglite') await seedDemoWorld(database.pool);

@@ -1,7 +1,30 @@
 import { createInterface } from 'node:readline';
-import { runEntryPoint } from '../../config/load.ts';
-import { loadHumansAddConfig } from '../../config/scripts.ts';
-import { main } from './humans-add.ts';
+import { parseCommandLine } from './command-line.ts';
+
+/** `npm run humans:add -- --email a@b.c --name "A B" --role admin`: adds a console user. */
+parseCommandLine({
+  command: 'npm run humans:add',
+  summary:
+    'Adds a human agent who can sign in to the console (/console; admins also to /admin). The password\n' +
+    'is read from HUMAN_PASSWORD, else from stdin (a hidden prompt on a terminal) — never from the\n' +
+    'command line, where `ps` would show it. At least 10 characters.',
+  options: {
+    email: { type: 'string', value: '<address>', description: 'the sign-in email (required)' },
+    name: { type: 'string', value: '<name>', description: 'the name shown in the console (required)' },
+    role: { type: 'string', value: 'agent|admin', default: 'agent', description: 'what the human may do' },
+  },
+  examples: [
+    'npm run humans:add -- --email lee@example.com --name "Lee Park" --role admin',
+    'echo "a long password" | npm run humans:add -- --email sam@example.com --name Sam',
+  ],
+  notes: ['Environment: DATABASE_URL, DATA_DIR (default ./.data), HUMAN_PASSWORD.'],
+});
+// The application loads only once the command line is valid, so --help answers at once.
+const [{ runEntryPoint }, { loadHumansAddConfig }, { main }] = await Promise.all([
+  import('../../config/load.ts'),
+  import('../../config/scripts.ts'),
+  import('./humans-add.ts'),
+]);
 
 /** Reads the password: a hidden prompt on a terminal, else the first line of stdin (`echo pw | npm run ...`). */
 async function readPassword(): Promise<string> {
@@ -20,7 +43,6 @@ async function readPassword(): Promise<string> {
   return password;
 }
 
-/** `npm run humans:add -- --email a@b.c --name "A B" --role admin`: adds a console user. */
 await runEntryPoint(async () => {
   process.exitCode = await main(process.argv.slice(2), loadHumansAddConfig(), {
     readPassword,

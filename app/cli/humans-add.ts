@@ -17,8 +17,8 @@ const argumentsSchema = z.object({
   role: z.enum(['agent', 'admin'], { error: '--role must be agent or admin' }).default('agent'),
 });
 
-export const usage =
-  'Usage: npm run humans:add -- --email a@b.c --name "A B" [--role agent|admin]  (password on stdin, or HUMAN_PASSWORD)';
+/** What a usage error adds to its one line (the full text is `npm run humans:add -- --help`). */
+export const usageHint = '(see `npm run humans:add -- --help`)';
 
 /**
  * Adds a human agent who can sign in to the console. The password comes from HUMAN_PASSWORD or
@@ -37,12 +37,12 @@ export async function main(
       strict: true,
     }).values;
   } catch (error) {
-    io.output(`${(error as Error).message}\n${usage}`);
+    io.output(`${(error as Error).message.split(/\.\s/)[0]} ${usageHint}`);
     return 2;
   }
   const parsed = argumentsSchema.safeParse(values);
   if (!parsed.success) {
-    io.output(`${parsed.error.issues[0]!.message}\n${usage}`);
+    io.output(`${parsed.error.issues[0]!.message} ${usageHint}`);
     return 2;
   }
   const password = config.HUMAN_PASSWORD ?? (await io.readPassword()).replace(/\r?\n$/, '');

@@ -1,16 +1,33 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
-import { z } from 'zod';
-import { type Intent, intents } from '../../agent/intents.ts';
-import { exemplars } from '../../agent/reasoner/local/exemplars.ts';
-import { createIntentClassifier } from '../../agent/reasoner/local/intent-classifier.ts';
-import { sharedLocalEmbedder } from '../../knowledge/local-embedder.ts';
+import type { Intent } from '../../agent/intents.ts';
+import { parseCommandLine } from '../../app/cli/command-line.ts';
 
 /**
  * `npx tsx bench/agent/intent-accuracy.ts`: accuracy of the local intent classifier on the held-out
  * set (never used for training), per-intent recall and confusions, and how confidence is calibrated
  * (accuracy per confidence band) — the numbers behind the agent's clarify/escalate threshold.
  */
+parseCommandLine({
+  command: 'npm run bench:agent',
+  summary:
+    'Accuracy of the local intent classifier on the held-out utterances (bench/agent/\n' +
+    'held-out-utterances.yaml, never used for training): overall (target ≥ 92%), recall and confusions\n' +
+    'per intent, and accuracy per confidence band. Loads the embedding model (~10-20 s); prints\n' +
+    'Markdown tables. (The turn latency benchmark is `npx tsx bench/agent/turn-latency.ts`.)',
+  options: {},
+  examples: ['npm run bench:agent'],
+});
+// The bench's modules load only once the command line is valid, so --help answers at once.
+const [{ parse }, { z }, { intents }, { exemplars }, { createIntentClassifier }, { sharedLocalEmbedder }] =
+  await Promise.all([
+    import('yaml'),
+    import('zod'),
+    import('../../agent/intents.ts'),
+    import('../../agent/reasoner/local/exemplars.ts'),
+    import('../../agent/reasoner/local/intent-classifier.ts'),
+    import('../../knowledge/local-embedder.ts'),
+  ]);
+
 const heldOut = z
   .object({ utterances: z.array(z.object({ text: z.string(), intent: z.enum(intents) })) })
   .parse(parse(await readFile(new URL('./held-out-utterances.yaml', import.meta.url), 'utf8')));

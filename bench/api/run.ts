@@ -2,35 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../db/database.ts';
-import {
-  type BenchCustomer,
-  createConversations,
-  type LoadResult,
-  runConversationLoad,
-  runHelloLoad,
-  runPacedLoad,
-  sendOneMessage,
-} from './customer-load.ts';
-import {
-  type BenchChild,
-  cpuSeconds,
-  machineBusySeconds,
-  projectRoot,
-  startChild,
-  stopAllChildren,
-  waitUntilIdle,
-} from './processes.ts';
-import { cpuTable, positionTable, resultsTable, streamTable, type TargetReport } from './report.ts';
-import {
-  backendPids,
-  claimRedisDatabase,
-  createBenchDatabase,
-  customerEmails,
-  identityTokens,
-  runSecrets,
-  seedAndIndex,
-} from './targets.ts';
+import { numberOption, parseCommandLine } from '../../app/cli/command-line.ts';
+import type { BenchCustomer, LoadResult } from './customer-load.ts';
+import type { BenchChild } from './processes.ts';
+import type { TargetReport } from './report.ts';
 
 /**
  * `npm run bench:api [-- --customers=50 --verified=10 --messages=4 --think-ms=15000 --paced-seconds=40
@@ -42,17 +17,99 @@ import {
  * reply ends (autocannon, saturation), then customers with a think time (latency at a real pace).
  * Writes bench/out/api-<date>.md (see docs/api-benchmark.md). Target: 0 errors, p95 < 250 ms per turn.
  */
-const option = (name: string, fallback: string) =>
-  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-const customersCount = Number(option('customers', '50'));
-const verifiedCount = Number(option('verified', '10'));
-const messagesPerCustomer = Number(option('messages', '4'));
-const helloSeconds = Number(option('hello-seconds', '10'));
-const thinkMs = Number(option('think-ms', '15000'));
-const pacedSeconds = Number(option('paced-seconds', '40'));
-const postgresAdminUrl = option('postgres', 'postgres://postgres@127.0.0.1:5432/postgres');
-const redisBaseUrl = option('redis', 'redis://127.0.0.1:6379');
-const embeddedOnly = process.argv.includes('--embedded-only');
+const command = {
+  command: 'npm run bench:api',
+  summary:
+    'Customers messaging their own conversations through the real HTTP API, on three targets back to\n' +
+    'back: a Fastify hello-world (the ceiling), the embedded default (one process, PGlite, jobs in\n' +
+    'process) and the production shape (PostgreSQL + Redis + the API + one worker). Each conversation\n' +
+    'target gets a saturation load (no think time) and a paced one. Takes ~4 minutes; prints a report\n' +
+    'and writes bench/out/api-<date>.md (docs/api-benchmark.md). Target: 0 errors, p95 < 250 ms per turn.',
+  options: {
+    customers: { type: 'string', value: '<n>', default: '50', description: 'concurrent customers' },
+    verified: {
+      type: 'string',
+      value: '<n>',
+      default: '10',
+      description: 'how many of them are verified (identity token); the rest are anonymous',
+    },
+    messages: {
+      type: 'string',
+      value: '<n>',
+      default: '4',
+      description: 'messages per customer in the saturation load',
+    },
+    'think-ms': {
+      type: 'string',
+      value: '<ms>',
+      default: '15000',
+      description: 'mean think time between a reply and the next message in the paced load (±50%)',
+    },
+    'paced-seconds': {
+      type: 'string',
+      value: '<s>',
+      default: '40',
+      description: 'how long the paced load sends new messages',
+    },
+    'hello-seconds': {
+      type: 'string',
+      value: '<s>',
+      default: '10',
+      description: 'duration of the hello-world ceiling load',
+    },
+    postgres: {
+      type: 'string',
+      value: '<url>',
+      default: 'postgres://postgres@127.0.0.1:5432/postgres',
+      description: 'PostgreSQL server for the production shape (a scratch database is created and dropped)',
+    },
+    redis: {
+      type: 'string',
+      value: '<url>',
+      default: 'redis://127.0.0.1:6379',
+      description: 'Redis for the production shape (a free database number is used and flushed)',
+    },
+    'embedded-only': {
+      type: 'boolean',
+      default: false,
+      description: 'skip the production shape (no PostgreSQL or Redis needed)',
+    },
+  },
+  examples: ['npm run bench:api', 'npm run bench:api -- --embedded-only --customers=20 --paced-seconds=20'],
+} as const;
+const { values } = parseCommandLine(command);
+const whole = (name: keyof typeof values, min: number) =>
+  numberOption(command, name, String(values[name]), { min, integer: true });
+const customersCount = whole('customers', 1);
+const verifiedCount = whole('verified', 0);
+const messagesPerCustomer = whole('messages', 1);
+const helloSeconds = whole('hello-seconds', 1);
+const thinkMs = whole('think-ms', 0);
+const pacedSeconds = whole('paced-seconds', 1);
+const postgresAdminUrl = values.postgres;
+const redisBaseUrl = values.redis;
+const embeddedOnly = values['embedded-only'];
+
+// The bench's modules load only once the command line is valid, so --help answers at once.
+const [{ openDatabase }, load, processes, report, targets] = await Promise.all([
+  import('../../db/database.ts'),
+  import('./customer-load.ts'),
+  import('./processes.ts'),
+  import('./report.ts'),
+  import('./targets.ts'),
+]);
+const { createConversations, runConversationLoad, runHelloLoad, runPacedLoad, sendOneMessage } = load;
+const { cpuSeconds, machineBusySeconds, projectRoot, startChild, stopAllChildren, waitUntilIdle } = processes;
+const { cpuTable, positionTable, resultsTable, streamTable } = report;
+const {
+  backendPids,
+  claimRedisDatabase,
+  createBenchDatabase,
+  customerEmails,
+  identityTokens,
+  runSecrets,
+  seedAndIndex,
+} = targets;
 /** The turn stream waits up to 60 s for the worker; autocannon must wait at least as long. */
 const requestTimeoutSeconds = 90;
 

@@ -3,6 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
+import {
+  CommandLineError,
+  type CommandSpec,
+  exitWithUsageError,
+  parseCommandLine,
+  parseCommandLineOf,
+} from '../../app/cli/command-line.ts';
 import { type Database, openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { type AnswerFeatures, hybridFeatures, textFeatures } from '../../knowledge/answer.ts';
@@ -243,24 +250,83 @@ async function writeCalibrations(
 
 const round = (value: number): string => String(Number(value.toPrecision(6)));
 
-/** Parses `[postgresUrl] [--postgres URL] [--scale N] [--calibrate --write]`. */
-export function parseArguments(argv: string[]): RetrievalBenchOptions {
+/** The command line of `npm run bench:retrieval`. */
+export const retrievalCommand = {
+  command: 'npm run bench:retrieval',
+  positionals: {
+    synopsis: '[postgres-url]',
+    min: 0,
+    max: 1,
+    description: 'the same as --postgres <url>',
+  },
+  summary:
+    'Retrieval quality and speed of the knowledge base on the labeled questions\n' +
+    '(knowledge/eval/questions.yaml) over the help-center articles: recall@1/5, MRR, unanswerable\n' +
+    'detection and search latency per mode (vector, full text, hybrid), on embedded PGlite and optionally\n' +
+    'PostgreSQL; prints the Markdown tables of docs/knowledge.md.',
+  options: {
+    postgres: {
+      type: 'string',
+      value: '<url>',
+      description: 'also run on this PostgreSQL server (a scratch database is created and dropped)',
+    },
+    scale: {
+      type: 'string',
+      value: '<chunks>',
+      description: 'grow the corpus synthetically to this many chunks and measure latency at size',
+    },
+    calibrate: {
+      type: 'boolean',
+      default: false,
+      description: 'write the freshly fitted answer calibrations to knowledge/calibration-fitted.ts',
+    },
+    write: { type: 'boolean', default: false, description: 'the same as --calibrate' },
+  },
+  examples: [
+    'npm run bench:retrieval',
+    'npm run bench:retrieval -- --postgres postgres://postgres@127.0.0.1:5432/postgres --scale 10000',
+  ],
+} as const satisfies CommandSpec;
+
+/** Options from the parsed command line; a CommandLineError (one line) when a value is wrong. */
+export function optionsOf(parsed: {
+  values: { postgres?: string | undefined; scale?: string | undefined; calibrate: boolean; write: boolean };
+  positionals: string[];
+}): RetrievalBenchOptions {
   const options: RetrievalBenchOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const argument = argv[i]!;
-    if (argument === '--postgres') options.postgresUrl = argv[++i]!;
-    else if (argument === '--scale') options.scale = Number(argv[++i]);
-    else if (argument === '--calibrate' || argument === '--write') options.writeCalibration = true;
-    else if (/^postgres(ql)?:\/\//.test(argument)) options.postgresUrl = argument;
-    else throw new Error(`Unknown argument ${argument}: use [postgres://…] [--scale 10000] [--calibrate]`);
+  const url = parsed.values.postgres ?? parsed.positionals[0];
+  if (url !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(url))
+      throw new CommandLineError(`Expected a postgres:// URL, got ${JSON.stringify(url)}`);
+    options.postgresUrl = url;
   }
-  if (options.scale !== undefined && !(options.scale > 0))
-    throw new Error('--scale needs a positive number of chunks');
+  if (parsed.values.scale !== undefined) {
+    options.scale = Number(parsed.values.scale);
+    if (!(options.scale > 0) || !Number.isInteger(options.scale))
+      throw new CommandLineError(
+        `--scale needs a positive whole number of chunks (got ${JSON.stringify(parsed.values.scale)})`,
+      );
+  }
+  if (parsed.values.calibrate || parsed.values.write) options.writeCalibration = true;
   return options;
 }
 
+/** Parses `[postgresUrl] [--postgres URL] [--scale N] [--calibrate|--write]`; throws CommandLineError. */
+export function parseArguments(argv: string[]): RetrievalBenchOptions {
+  const parsed = parseCommandLineOf(retrievalCommand, argv);
+  if (!parsed) throw new CommandLineError('--help is not an option here');
+  return optionsOf(parsed);
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(parseArguments(process.argv.slice(2))).catch((error: unknown) => {
+  const parsed = parseCommandLine(retrievalCommand);
+  let options: RetrievalBenchOptions;
+  try {
+    options = optionsOf(parsed);
+  } catch (error) {
+    exitWithUsageError(retrievalCommand, (error as Error).message);
+  }
+  main(options).catch((error: unknown) => {
     process.stderr.write(`${(error as Error).stack ?? error}\n`);
     process.exit(1);
   });
