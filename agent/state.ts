@@ -37,7 +37,11 @@ export interface CallRecord {
 export type Awaiting =
   | { kind: 'slot'; slot: SlotName; asked: number }
   | { kind: 'confirmation'; asked: number }
-  | { kind: 'verification_code'; contactId: string; email: string }
+  /**
+   * A code was sent (or, to an address no contact has, seemed to be: `contactId` empty). `attempts`
+   * counts the codes typed against such an unknown address, which has no code row to count them.
+   */
+  | { kind: 'verification_code'; contactId: string; email: string; attempts?: number }
   /** A code was sent to a new address the customer wants on file; its answer proves that mailbox. */
   | { kind: 'new_address_code'; email: string }
   | { kind: 'verification_email' };

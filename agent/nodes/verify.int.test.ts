@@ -121,6 +121,27 @@ describe(`a verification request as an anonymous conversation's first message on
     expect((await verified(id)).verified).toBe(false);
   }, 60_000);
 
+  it('answers an address nobody has exactly like one on file: wrong codes count and lock, nothing is sent', async () => {
+    const known = nextConversation();
+    const unknown = nextConversation();
+    const askedKnown = await send(known, `Please verify me. My account email is ${maya.email}`);
+    const askedUnknown = await send(unknown, 'Please verify me. My account email is nobody@elsewhere.test');
+    // The same words (the masked address aside), so the reply says nothing about who has an account.
+    const masked = (text: string) => text.replace(/\([^)]*@[^)]*\)/g, '(…)');
+    expect(masked(replies(askedUnknown))).toBe(masked(replies(askedKnown)));
+    expect(await codeMails(unknown)).toHaveLength(0);
+    let last: AgentEvent[] = [];
+    let wrong = '246810';
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      wrong = wrongOf(wrong);
+      last = await send(unknown, wrong);
+      if (attempt < 5) expect(replies(last)).toContain("doesn't match");
+    }
+    expect(replies(last)).toContain('too many times');
+    expect(eventOf(last, 'escalation')?.reason).toBe('security_sensitive');
+    expect((await verified(unknown)).verified).toBe(false);
+  }, 60_000);
+
   it('asks for the account email (sends nothing) when the first message names an address to change to', async () => {
     const id = nextConversation();
     const first = await send(id, 'Please change my email to maya.new@brightpath.io');

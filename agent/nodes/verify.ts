@@ -230,6 +230,7 @@ async function checkCode(
   config: LangGraphRunnableConfig,
   contactId: string,
 ): Promise<SupportStateUpdate> {
+  if (!contactId) return checkCodeForNobody(state, deps, config);
   const check = await checkMessageCodes(state, deps, 'identity');
   if (check.result === 'ok' && contactId) {
     const profile = await deps.customers.profile(contactId);
@@ -256,6 +257,40 @@ async function checkCode(
   const prompt = "That code doesn't match. Please check the latest email from us and type the 6-digit code.";
   emit(config, { type: 'verification-request', email: '' });
   return { transcript: [await say(deps, state, config, prompt)], status: 'waiting_customer', next: 'finish' };
+}
+
+/**
+ * A code typed after asking for one at an address no contact has: no code was sent, so none can
+ * match — but it is answered exactly as a wrong code for a real address is, counted in the state and
+ * locked after as many attempts, so neither the replies nor the lockout tell whether the address is
+ * on file, and the customer does not loop.
+ */
+async function checkCodeForNobody(
+  state: SupportStateValue,
+  deps: AgentDependencies,
+  config: LangGraphRunnableConfig,
+): Promise<SupportStateUpdate> {
+  const awaiting = state.awaiting?.kind === 'verification_code' ? state.awaiting : null;
+  const prompt = "That code doesn't match. Please check the latest email from us and type the 6-digit code.";
+  // As for a real address, a message without a code is not an attempt. (With no code row nothing
+  // masks the digits: a six-digit number in the message is the attempt.)
+  if (!looksLikeCode(state) || !awaiting) {
+    emit(config, { type: 'verification-request', email: '' });
+    return {
+      transcript: [await say(deps, state, config, prompt)],
+      status: 'waiting_customer',
+      next: 'finish',
+    };
+  }
+  const attempts = (awaiting.attempts ?? 0) + 1;
+  if (attempts >= maxAttempts) return { ...failedCheck('locked', 'Email verification'), awaiting: null };
+  emit(config, { type: 'verification-request', email: '' });
+  return {
+    transcript: [await say(deps, state, config, prompt)],
+    awaiting: { ...awaiting, attempts },
+    status: 'waiting_customer',
+    next: 'finish',
+  };
 }
 
 async function checkNewAddressCode(
