@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConnectorError } from '../core/errors.ts';
 import type { Queryable } from '../core/queryable.ts';
 
 /** A record id as the systems store it (text, e.g. `ct_1`, `acc_1`). */
@@ -39,4 +40,17 @@ export function toContactView(row: ContactRow): ContactView {
 export function authorOf(session: { actor: 'agent' | 'human' | 'system'; actorId?: string }): string {
   if (session.actor === 'human') return session.actorId ? `human:${session.actorId}` : 'human';
   return session.actor;
+}
+
+/**
+ * Identity resolution (looking people up by email) is for the API's system actor alone, before any
+ * customer is bound — never for the agent or a human: the policy has no per-actor rules, so the
+ * operation refuses everyone else itself.
+ */
+export function requireSystemActor(
+  session: { actor: 'agent' | 'human' | 'system' },
+  operation: string,
+): void {
+  if (session.actor !== 'system')
+    throw new ConnectorError('forbidden', `${operation} is for identity resolution by the system only.`);
 }

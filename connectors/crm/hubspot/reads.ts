@@ -1,6 +1,7 @@
 import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
 import { crm } from '../contract.ts';
+import { requireSystemActor } from '../schemas.ts';
 import type { CrmBinding, CrmDirectory } from './binding.ts';
 import {
   accountIdProperty,
@@ -82,12 +83,7 @@ export const createFindContactByEmail = (deps: HubSpotCrmDeps) =>
     scopes: ['crm.read'],
     timeoutMs: 15_000,
     async run(input, context) {
-      if (context.session.actor !== 'system') {
-        throw new ConnectorError(
-          'forbidden',
-          'find_contact_by_email is for identity resolution by the system only.',
-        );
-      }
+      requireSystemActor(context.session, 'find_contact_by_email');
       const ours = await deps.directory.contactOfEmail(input.email);
       if (!ours) return { contact: null };
       let record: Awaited<ReturnType<CrmBinding['findContact']>>;
@@ -112,11 +108,7 @@ export const createLookupIdentity = (deps: HubSpotCrmDeps) =>
     scopes: ['crm.read'],
     timeoutMs: 15_000,
     async run(input, context) {
-      if (context.session.actor !== 'system')
-        throw new ConnectorError(
-          'forbidden',
-          'lookup_identity is for identity resolution by the system only.',
-        );
+      requireSystemActor(context.session, 'lookup_identity');
       const found = await deps.binding.lookup(input.email, context.signal);
       if (!found) return { entry: null };
       const { contact, company } = found;

@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import { implement } from '../../core/contract.ts';
-import { ConnectorError } from '../../core/errors.ts';
 import { crm } from '../contract.ts';
-import { readContact } from '../schemas.ts';
+import { readContact, requireSystemActor } from '../schemas.ts';
 
 /**
  * `crm.find_contact_by_email`: resolves who an email address belongs to. For the API's identity
@@ -13,13 +12,7 @@ export function createFindContactByEmailOperation({ db }: { db: pg.Pool }) {
     scopes: ['crm.read'],
     timeoutMs: 5_000,
     async run(input, context) {
-      // The policy type has no per-actor rules: looking people up by email is for the API alone.
-      if (context.session.actor !== 'system') {
-        throw new ConnectorError(
-          'forbidden',
-          'find_contact_by_email is for identity resolution by the system only.',
-        );
-      }
+      requireSystemActor(context.session, 'find_contact_by_email');
       const { rows } = await db.query<{ id: string; tier: string }>(
         'SELECT c.id, a.tier FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE lower(c.email) = lower($1)',
         [input.email],

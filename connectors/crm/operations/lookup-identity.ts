@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { implement } from '../../core/contract.ts';
-import { ConnectorError } from '../../core/errors.ts';
 import { crm } from '../contract.ts';
+import { requireSystemActor } from '../schemas.ts';
 
 /**
  * `crm.lookup_identity` on the built-in CRM: our own tables are the directory, so the entry is our
@@ -12,11 +12,7 @@ export function createLookupIdentityOperation({ db }: { db: pg.Pool }) {
     scopes: ['crm.read'],
     timeoutMs: 5_000,
     async run(input, context) {
-      if (context.session.actor !== 'system')
-        throw new ConnectorError(
-          'forbidden',
-          'lookup_identity is for identity resolution by the system only.',
-        );
+      requireSystemActor(context.session, 'lookup_identity');
       const { rows } = await db.query<{
         id: string;
         name: string;
