@@ -1,11 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiApp, ApiContext } from '../context.ts';
+import { ApiError } from '../errors.ts';
 import {
   authorizeConversation,
+  type ConversationRow,
   defaultConversationTokenTtlMs,
   revokeConversationToken,
 } from './conversations.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The conversation whose token the guard accepted (routes declaring `conversationToken`). */
+    conversation?: ConversationRow;
+  }
+}
 
 /** The OpenAPI security scheme of the customer routes (api/server.ts): the conversation's access token. */
 export const conversationTokenScheme = 'conversationToken';
@@ -42,8 +51,20 @@ export function installConversationTokenGuard(app: FastifyInstance, context: Api
     if (!declaresConversationToken(request)) return;
     const id = (request.params as { id?: unknown } | undefined)?.id;
     if (typeof id !== 'string') return;
-    await authorizeConversation(context.database.pool, id, presentedConversationToken(request), ttlMs);
+    request.conversation = await authorizeConversation(
+      context.database.pool,
+      id,
+      presentedConversationToken(request),
+      ttlMs,
+    );
   });
+}
+
+/** The conversation the guard authorized for this request (a route declaring `conversationToken`). */
+export function authorizedConversation(request: FastifyRequest): ConversationRow {
+  if (!request.conversation)
+    throw new ApiError('unauthorized', 'This conversation needs its access token (Authorization: Bearer …)');
+  return request.conversation;
 }
 
 const conversationParams = z.object({ id: z.string().regex(/^conv_[a-f0-9]{32}$/, 'not a conversation id') });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   actionIdSchema,
@@ -16,7 +17,8 @@ import {
   startConversationBodySchema,
   startConversationResponseSchema,
 } from '../contract/customer.ts';
-import { authorizeConversation, customerMessages, startConversation } from '../customer/conversations.ts';
+import { authorizedConversation } from '../customer/access-tokens.ts';
+import { customerMessages, startConversation } from '../customer/conversations.ts';
 import { IdentityError, type VerifiedCustomer } from '../customer/identity.ts';
 import { streamTurn } from '../customer/turn-stream.ts';
 import { ApiError } from '../errors.ts';
@@ -52,13 +54,6 @@ const sendMessageBody = z.union([
 ]);
 
 /** The bearer token (or `?access_token=` for EventSource, which cannot send headers). */
-function presentedToken(headers: Record<string, unknown>, query: unknown): string | undefined {
-  const header = typeof headers.authorization === 'string' ? headers.authorization : '';
-  const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  const fromQuery = (query as { access_token?: unknown } | undefined)?.access_token;
-  return bearer ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
-}
-
 function extractText(body: z.infer<typeof sendMessageBody>): { text: string; id: string } {
   if ('text' in body) return { text: body.text, id: body.id ?? randomUUID() };
   const last = [...body.messages].reverse().find((message) => message.role === 'user');
@@ -134,11 +129,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       },
     },
     async (request) => {
-      const conversation = await authorizeConversation(
-        pool,
-        request.params.id,
-        presentedToken(request.headers, request.query),
-      );
+      const conversation = authorizedConversation(request);
       const messages = await customerMessages(pool, conversation.id);
       const snapshot = await context.switchboard.agent.graph.getState({
         configurable: { thread_id: conversation.id },
@@ -172,16 +163,12 @@ export const customerRoutes: RouteGroup = async (app, context) => {
 
   /** Stores the message (before any byte is sent back), then streams the turn that answers it. */
   async function sendAndStream(
-    request: { headers: Record<string, unknown>; query: unknown; params: { id: string } },
+    request: FastifyRequest,
     reply: Parameters<typeof streamTurn>[1],
     input: TurnInput,
     id: string,
   ): Promise<void> {
-    const conversation = await authorizeConversation(
-      pool,
-      request.params.id,
-      presentedToken(request.headers, request.query),
-    );
+    const conversation = authorizedConversation(request);
     const turn = await acceptCustomerMessage(pool, conversation.id, input, id);
     await streamTurn(context, reply, conversation.id, turn);
   }
@@ -301,11 +288,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
       },
     },
     async (request, reply) => {
-      const conversation = await authorizeConversation(
-        pool,
-        request.params.id,
-        presentedToken(request.headers, request.query),
-      );
+      const conversation = authorizedConversation(request);
       const lastEventId = Number(request.headers['last-event-id'] ?? Number.NaN);
       let lastSent = Number.isFinite(lastEventId) ? lastEventId : (request.query.after ?? 0);
       const events = openEventStream(request, reply, { streams });
