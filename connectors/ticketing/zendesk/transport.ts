@@ -94,20 +94,7 @@ export function createZendeskTransport(options: ZendeskTransportOptions) {
       throw new ConnectorError('transient', `Zendesk ${what} did not answer: ${reason}`);
     }
     if (!response.ok) throw toConnectorError(response.status, response.headers, text, what, auth);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new ConnectorError('permanent', `unreadable response from Zendesk ${what} (not JSON)`);
-    }
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const where = parsed.error.issues
-        .slice(0, 3)
-        .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-      throw new ConnectorError('permanent', `unexpected response from Zendesk ${what}: ${where.join('; ')}`);
-    }
-    return { value: parsed.data, headers: response.headers };
+    return { value: parseZendeskAnswer(what, schema, text), headers: response.headers };
   }
   const read = async <Schema extends z.ZodType>(
     what: string,
@@ -325,4 +312,30 @@ export async function zendeskAuthorization(auth: ZendeskAuth): Promise<string> {
 /** Zendesk takes keys of up to 255 characters; a longer key is replaced by its hash (still one key per call). */
 export function zendeskIdempotencyKey(key: string): string {
   return key.length <= 255 ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/**
+ * A successful Zendesk answer checked against `schema` (the ticketing backend and the Guide source
+ * read every answer this way): not JSON, or not of the expected shape → `permanent`, naming the first
+ * issues.
+ */
+export function parseZendeskAnswer<Schema extends z.ZodType>(
+  what: string,
+  schema: Schema,
+  text: string,
+): z.output<Schema> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConnectorError('permanent', `unreadable response from Zendesk ${what} (not JSON)`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const where = parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+    throw new ConnectorError('permanent', `unexpected response from Zendesk ${what}: ${where.join('; ')}`);
+  }
+  return parsed.data;
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ConnectorError } from '../../../connectors/core/errors.ts';
 import { toConnectorError } from '../../../connectors/ticketing/zendesk/errors.ts';
 import {
+  parseZendeskAnswer,
   type ZendeskAuth,
   zendeskAuthorization,
   zendeskBaseUrl,
@@ -74,20 +75,7 @@ export function createGuideTransport(options: GuideTransportOptions) {
       throw new ConnectorError('transient', `Zendesk ${what} did not answer: ${reason}`);
     }
     if (!response.ok) throw toConnectorError(response.status, response.headers, text, what, auth);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new ConnectorError('permanent', `unreadable response from Zendesk ${what} (not JSON)`);
-    }
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const where = parsed.error.issues
-        .slice(0, 3)
-        .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-      throw new ConnectorError('permanent', `unexpected response from Zendesk ${what}: ${where.join('; ')}`);
-    }
-    return parsed.data;
+    return parseZendeskAnswer(what, schema, text);
   }
 
   /**
