@@ -1,19 +1,19 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: dependencies (with native add-ons) in one stage, a slim runtime in the next.
-FROM node:20-bookworm-slim AS deps
+FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev
 
-FROM node:20-bookworm-slim AS ui
+FROM node:22-bookworm-slim AS ui
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY ui ./ui
 RUN npm run build:ui
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
