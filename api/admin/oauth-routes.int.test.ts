@@ -183,7 +183,7 @@ describe('connecting HubSpot through its OAuth app', () => {
     expect(await storedFields()).not.toContain('oauth_refresh_token');
   });
 
-  it('disconnects: the stored tokens are deleted, the app settings kept', async () => {
+  it('disconnects: the refresh token is deleted at HubSpot, then here; the app settings kept', async () => {
     const { code, state } = await authorize();
     const connected = await asAdmin({
       method: 'POST',
@@ -191,10 +191,79 @@ describe('connecting HubSpot through its OAuth app', () => {
       payload: { code, state },
     });
     expect(connected.json().connected).toBe(true);
+    const refreshToken = await api.runtime.context.vault.get('crm', 'oauth_refresh_token');
+    expect(refreshToken && fake.oauth.knowsRefreshToken(refreshToken)).toBe(true);
     const gone = await asAdmin({ method: 'DELETE', url: '/api/admin/oauth/hubspot' });
     expect(gone.statusCode).toBe(200);
-    expect(gone.json()).toMatchObject({ configured: true, connected: false });
+    expect(gone.json()).toMatchObject({ configured: true, connected: false, revocation: 'revoked' });
+    expect(fake.oauth.knowsRefreshToken(refreshToken!)).toBe(false);
     expect(await storedFields()).toEqual(['hubspot_client_secret']);
+    // The token is the path of HubSpot's endpoint: it is in no log line, audit row or recorded request.
+    const audit = await api.database.pool.query<{ detail: Record<string, unknown>; text: string }>(
+      `SELECT detail, row_to_json(a)::text AS text FROM audit_log a
+        WHERE operation = 'admin.disconnect_oauth' ORDER BY id`,
+    );
+    expect(audit.rows.at(-1)?.detail).toMatchObject({ backend: 'hubspot', revocation: 'revoked' });
+    expect(JSON.stringify(audit.rows)).not.toContain(refreshToken);
+    expect(JSON.stringify(fake.requests)).not.toContain(refreshToken);
+    // Nothing left to revoke the second time.
+    const again = await asAdmin({ method: 'DELETE', url: '/api/admin/oauth/hubspot' });
+    expect(again.json().revocation).toBe('not_connected');
+  });
+
+  it('disconnects here even when HubSpot cannot delete the token, and says so', async () => {
+    const { code, state } = await authorize();
+    await asAdmin({ method: 'POST', url: '/api/admin/oauth/hubspot/callback', payload: { code, state } });
+    const refreshToken = await api.runtime.context.vault.get('crm', 'oauth_refresh_token');
+    // HubSpot already forgot it (the app was uninstalled in the portal): nothing to delete there.
+    fake.oauth.revokeAll();
+    const uninstalled = await asAdmin({ method: 'DELETE', url: '/api/admin/oauth/hubspot' });
+    expect(uninstalled.json()).toMatchObject({ connected: false, revocation: 'already_invalid' });
+
+    const second = await authorize();
+    await asAdmin({
+      method: 'POST',
+      url: '/api/admin/oauth/hubspot/callback',
+      payload: { code: second.code, state: second.state },
+    });
+    const unreachable = await startFakeHubSpot();
+    await unreachable.close();
+    // HubSpot unreachable: the settings now point at a closed port.
+    const pointed = await asAdmin({
+      method: 'PUT',
+      url: '/api/admin/backends/crm',
+      payload: {
+        backend: 'hubspot',
+        settings: {
+          api_base: unreachable.url,
+          authorize_url: `${fake.url}/oauth/authorize`,
+          client_id: fake.oauth.app.clientId,
+          redirect_uri: redirectUri,
+        },
+        secrets: {},
+      },
+    });
+    expect(pointed.statusCode).toBe(200);
+    const failed = await asAdmin({ method: 'DELETE', url: '/api/admin/oauth/hubspot' });
+    expect(failed.statusCode).toBe(200);
+    expect(failed.json()).toMatchObject({ connected: false, revocation: 'failed' });
+    expect(await storedFields()).toEqual(['hubspot_client_secret']);
+    expect(refreshToken).not.toBeNull();
+    // Back to the reachable fake for the tests that follow.
+    await asAdmin({
+      method: 'PUT',
+      url: '/api/admin/backends/crm',
+      payload: {
+        backend: 'hubspot',
+        settings: {
+          api_base: fake.url,
+          authorize_url: `${fake.url}/oauth/authorize`,
+          client_id: fake.oauth.app.clientId,
+          redirect_uri: redirectUri,
+        },
+        secrets: {},
+      },
+    });
   });
 
   it('is refused to anyone but an admin, and a write without the CSRF token', async () => {

@@ -29,6 +29,16 @@ const hubspotOAuthStatusSchema = z.object({
 });
 type HubSpotOAuthStatus = z.infer<typeof hubspotOAuthStatusSchema>;
 
+/** What disconnecting answers: the status, and what became of the refresh token at HubSpot. */
+const hubspotDisconnectSchema = hubspotOAuthStatusSchema.extend({
+  /**
+   * `revoked`: HubSpot deleted the refresh token; `already_invalid`: HubSpot no longer knew it;
+   * `not_connected`: no token was stored; `failed`: HubSpot could not be reached or refused — the
+   * tokens are forgotten here anyway, and the app should be uninstalled in HubSpot.
+   */
+  revocation: z.enum(['revoked', 'already_invalid', 'not_connected', 'failed']),
+});
+
 const startResponseSchema = z.object({ authorizeUrl: z.url(), expiresAt: z.string() });
 const callbackBodySchema = z.object({
   code: z.string().min(1).max(2048),
@@ -46,7 +56,7 @@ const hashOf = (state: string) => createHash('sha256').update(state, 'utf8').dig
  * (`crm` / `oauth_access_token`, `oauth_refresh_token`) through the single-flight token manager.
  * The callback is a POST from the page rather than HubSpot's redirect itself because the console
  * cookie is SameSite=Strict: a redirect from app.hubspot.com arrives without it.
- * `DELETE` forgets the tokens. Every change is audited (no token, no code, no secret) and the CRM
+ * `DELETE` deletes the refresh token at HubSpot (best effort, reported) and forgets the tokens. Every change is audited (no token, no code, no secret) and the CRM
  * backend is rebuilt in every process, as choosing a backend does.
  */
 export async function registerOAuthRoutes(app: ApiApp, context: ApiContext): Promise<void> {
@@ -197,18 +207,44 @@ export async function registerOAuthRoutes(app: ApiApp, context: ApiContext): Pro
     {
       schema: {
         ...adminSchema,
-        summary: "Disconnect HubSpot's OAuth app: deletes the stored tokens",
-        response: { 200: hubspotOAuthStatusSchema },
+        summary:
+          "Disconnect HubSpot's OAuth app: deletes the refresh token at HubSpot, then the stored tokens",
+        response: { 200: hubspotDisconnectSchema },
       },
     },
     async (request) => {
       const human = request.human!;
+      const refreshToken = await vault.get(hubspotOAuthConnectorId, oauthFields.refreshToken);
+      const revocation = await revokeAtHubSpot(refreshToken, request.log);
+      // Forgotten here whatever HubSpot answered: the admin asked to stop using this connection.
       await vault.delete(hubspotOAuthConnectorId, oauthFields.accessToken);
       await vault.delete(hubspotOAuthConnectorId, oauthFields.refreshToken);
-      await auditAdminChange(pool, human, 'crm', 'admin.disconnect_oauth', { backend: 'hubspot' });
-      request.log.info({ adminId: human.id }, 'HubSpot OAuth tokens deleted');
+      await auditAdminChange(pool, human, 'crm', 'admin.disconnect_oauth', {
+        backend: 'hubspot',
+        revocation,
+      });
+      request.log.info({ adminId: human.id, revocation }, 'HubSpot OAuth tokens deleted');
       await applied();
-      return status();
+      return { ...(await status()), revocation };
     },
   );
+
+  async function revokeAtHubSpot(
+    refreshToken: string | null,
+    log: { warn(object: object, message: string): void },
+  ): Promise<z.infer<typeof hubspotDisconnectSchema>['revocation']> {
+    if (!refreshToken) return 'not_connected';
+    const settings = await oauthApp().catch(() => null);
+    if (!settings) return 'failed';
+    try {
+      return await createHubSpotOAuthClient(settings).revoke(refreshToken);
+    } catch (error) {
+      // The message names no token (the SDK wrapper redacts the path).
+      log.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'HubSpot refresh token not revoked',
+      );
+      return 'failed';
+    }
+  }
 }

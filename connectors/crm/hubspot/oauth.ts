@@ -106,6 +106,35 @@ export function createHubSpotOAuthClient(app: HubSpotOAuthApp, clock: () => Date
     /** A fresh access token (grant_type=refresh_token); HubSpot keeps the refresh token. */
     refresh: (refreshToken: string): Promise<RefreshedTokens> =>
       grant('the refresh token', { grantType: 'refresh_token', refreshToken }),
+    /**
+     * Deletes the refresh token at HubSpot (`DELETE /oauth/v1/refresh-tokens/{token}`, 204), so it
+     * can never mint an access token again; access tokens already issued run out on their own (30
+     * minutes). `already_invalid` when HubSpot no longer knows it (404, or refused as a bad token).
+     * Network failures and 5xx throw (`transient`), as every HubSpot call.
+     */
+    async revoke(refreshToken: string): Promise<'revoked' | 'already_invalid'> {
+      try {
+        await sdk.call(
+          'deleting the refresh token',
+          z.null(),
+          (call) => sdk.refreshTokens.archive(refreshToken, call),
+          {
+            timeoutMs,
+            errorOf: (what, answer) =>
+              answer.status === 404
+                ? new ConnectorError('not_found', `HubSpot does not know the refresh token (${what})`, {
+                    retryable: false,
+                  })
+                : tokenError(what, answer),
+          },
+        );
+        return 'revoked';
+      } catch (error) {
+        if (error instanceof ConnectorError && (error.kind === 'not_found' || error.kind === 'auth_expired'))
+          return 'already_invalid';
+        throw error;
+      }
+    },
   };
 }
 

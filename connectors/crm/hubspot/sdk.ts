@@ -35,6 +35,7 @@ export interface HubSpotSdk {
   owners: Client['crm']['owners']['ownersApi'];
   properties: Client['crm']['properties']['coreApi'];
   tokens: Client['oauth']['tokensApi'];
+  refreshTokens: Client['oauth']['refreshTokensApi'];
   /** The SDK's install-page URL builder (`https://app.hubspot.com/oauth/authorize?…`). */
   authorizationUrl: Client['oauth']['getAuthorizationUrl'];
   /** Per-request options carrying the call-time middleware; pass as the SDK methods' last argument. */
@@ -90,6 +91,7 @@ export function createHubSpotSdk(
     owners: client.crm.owners.ownersApi,
     properties: client.crm.properties.coreApi,
     tokens: client.oauth.tokensApi,
+    refreshTokens: client.oauth.refreshTokensApi,
     authorizationUrl: client.oauth.getAuthorizationUrl.bind(client.oauth),
   };
   const pool = base.startsWith('https:')
@@ -192,11 +194,16 @@ export function parsed<Schema extends z.ZodType>(
 
 /**
  * An error of the SDK or of node-fetch as a cause: its name and message only (node-fetch names the
- * URL, which carries no secret; nothing of the request's headers is kept).
+ * URL: a refresh token in a path is redacted; nothing of the request's headers is kept).
  */
 function scrubbed(error: unknown): Error {
   const original = error instanceof Error ? error : new Error(String(error));
-  const copy = new Error(original.message.replace(/Bearer\s+\S+/gi, 'Bearer [redacted]'));
+  // The refresh-token endpoint carries the token in its path, which node-fetch's messages name.
+  const copy = new Error(
+    original.message
+      .replace(/Bearer\s+\S+/gi, 'Bearer [redacted]')
+      .replace(/refresh-tokens\/[^/\s?#]+/gi, 'refresh-tokens/[redacted]'),
+  );
   copy.name = original.name;
   return copy;
 }

@@ -14,6 +14,9 @@ import type { FakeAnswer } from './handlers.ts';
  *   `{ status: 'BAD_…', message, correlationId }`: `BAD_GRANT_TYPE`, `BAD_CLIENT_ID`,
  *   `BAD_CLIENT_SECRET`, `BAD_REDIRECT_URI`, `BAD_AUTH_CODE`, `BAD_REFRESH_TOKEN`
  *   ("missing or invalid refresh token").
+ * - `DELETE /oauth/v1/refresh-tokens/{token}` (no authentication, the token is the credential):
+ *   deletes the refresh token, 204 with no body; access tokens already issued from it keep working
+ *   until they expire, as HubSpot documents. An unknown token is 404 with HubSpot's error body.
  * Access tokens it issued are accepted by the CRM endpoints until they expire (then 401
  * `EXPIRED_AUTHENTICATION`, as HubSpot answers an expired OAuth token).
  */
@@ -78,6 +81,21 @@ export function createFakeOAuth(app: FakeOAuthApp, now: () => Date) {
     return answer;
   }
 
+  /** `DELETE /oauth/v1/refresh-tokens/{token}`. */
+  function deleteRefreshToken(refreshToken: string): FakeAnswer {
+    if (!refreshTokens.delete(refreshToken))
+      return {
+        status: 404,
+        body: {
+          status: 'error',
+          message: 'refresh token not found',
+          correlationId: randomUUID(),
+          category: 'OBJECT_NOT_FOUND',
+        },
+      };
+    return { status: 204, body: null };
+  }
+
   /** The install page: approves at once, or answers 400 for an unknown app / missing parameter. */
   function authorize(query: URLSearchParams): { location: string } | FakeAnswer {
     if (query.get('client_id') !== app.clientId) return bad('BAD_CLIENT_ID', 'unknown app');
@@ -101,6 +119,9 @@ export function createFakeOAuth(app: FakeOAuthApp, now: () => Date) {
     grants,
     token,
     authorize,
+    deleteRefreshToken,
+    /** Whether HubSpot would still refresh with this token. */
+    knowsRefreshToken: (refreshToken: string) => refreshTokens.has(refreshToken),
     /** Whether `bearer` is an OAuth access token the fake issued: 'valid', 'expired' or 'unknown'. */
     accessTokenState(bearer: string): 'valid' | 'expired' | 'unknown' {
       const known = accessTokens.get(bearer);

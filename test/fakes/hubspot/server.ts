@@ -208,6 +208,25 @@ export async function startFakeHubSpot(
       });
       return send(response, answer);
     }
+    const refreshTokenPath = /^\/oauth\/v1\/refresh-tokens\/([^/]+)$/.exec(url.pathname);
+    if (method === 'DELETE' && refreshTokenPath) {
+      const answer = oauth.deleteRefreshToken(decodeURIComponent(refreshTokenPath[1]!));
+      // The path is the refresh token: it is not recorded.
+      requests.push({
+        method,
+        path: '/oauth/v1/refresh-tokens/{token}',
+        operation: 'oauth.delete_refresh_token',
+        query: {},
+        body: null,
+        status: answer.status,
+      });
+      if (answer.status === 204) {
+        response.writeHead(204);
+        response.end();
+        return;
+      }
+      return send(response, answer);
+    }
     if (method === 'GET' && url.pathname === '/oauth/authorize') {
       const answer = oauth.authorize(url.searchParams);
       requests.push({

@@ -253,8 +253,18 @@ function HubSpotConnect() {
   const disconnect = async () => {
     setBusy(true);
     try {
-      setStatus(await request<HubSpotOAuthStatus>('/api/admin/oauth/hubspot', { method: 'DELETE' }));
-      setNote({ kind: 'ok', text: 'HubSpot disconnected: the stored tokens were deleted.' });
+      const answer = await request<HubSpotOAuthStatus & { revocation: string }>('/api/admin/oauth/hubspot', {
+        method: 'DELETE',
+      });
+      setStatus(answer);
+      setNote(
+        answer.revocation === 'failed'
+          ? {
+              kind: 'error',
+              text: 'Disconnected here, but HubSpot could not be reached to delete the refresh token: uninstall the app in HubSpot (Settings → Integrations → Connected apps).',
+            }
+          : { kind: 'ok', text: 'HubSpot disconnected: the refresh token was deleted at HubSpot and here.' },
+      );
     } catch (failure) {
       setNote({ kind: 'error', text: errorMessage(failure) });
     } finally {
