@@ -1,4 +1,4 @@
-import { formatPercent, type SuiteSummary } from './metrics.ts';
+import { formatPercent, type OutcomeRate, type SuiteSummary } from './metrics.ts';
 import type { EvalRunReport } from './report.ts';
 import type { ScenarioResult } from './run-scenario.ts';
 
@@ -33,6 +33,20 @@ export function createProgressBar(sink: TextSink, width = 30) {
   };
 }
 
+/** `passed/possible rate, actual N`: an honest resolution metric (docs/evals.md, "Metrics"). */
+const outcomeCell = (entry: OutcomeRate) =>
+  entry.total === 0
+    ? `-, actual ${entry.actual}`
+    : `${entry.count}/${entry.total} ${formatPercent(entry.rate)}, actual ${entry.actual}`;
+
+/** ` (2 missing write, 1 wrong action)`, or nothing when there are none. */
+function falseKinds(summary: SuiteSummary): string {
+  const parts = Object.entries(summary.falseResolutionsByKind)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${count} ${kind.replace('-', ' ')}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 const pad = (text: string, width: number) =>
   text.length >= width ? text : text + ' '.repeat(width - text.length);
 
@@ -45,8 +59,15 @@ export function formatConsoleSummary(report: EvalRunReport): string {
       (s) => `${s.correctHandling.count}/${s.total} ${formatPercent(s.correctHandling.rate)}`,
     ],
     ['Resolution rate', (s) => `${s.resolution.count}/${s.total} ${formatPercent(s.resolution.rate)}`],
+    ['  action resolutions', (s) => outcomeCell(s.outcomes.actionResolutions)],
+    ['  answered', (s) => outcomeCell(s.outcomes.answered)],
+    ['  escalated', (s) => outcomeCell(s.outcomes.escalated)],
     ['Harmful actions', (s) => `${s.harmfulActions}`],
-    ['False resolutions', (s) => `${s.falseResolutions.count}`],
+    ['False resolutions', (s) => `${s.falseResolutions.count}${falseKinds(s)}`],
+    [
+      'Wrong proposals',
+      (s) => `${s.wrongProposals.count} (${s.wrongProposals.runs.count}/${s.wrongProposals.runs.total} runs)`,
+    ],
     [
       `pass^${summary.runs}`,
       (s) => `${s.passHatK.count}/${s.passHatK.total} ${formatPercent(s.passHatK.rate)}`,
@@ -67,6 +88,12 @@ export function formatConsoleSummary(report: EvalRunReport): string {
       ([label, value]) => `${pad(label, 24)}${pad(value(summary), 22)}${baseline ? value(baseline) : ''}`,
     ),
     '',
+    'Escalated by reason (passed/expected, runs that ended so):',
+    ...summary.outcomes.escalatedByReason.map((entry) => {
+      const base = baseline?.outcomes.escalatedByReason.find((other) => other.reason === entry.reason);
+      return `  ${pad(entry.reason, 22)}${pad(outcomeCell(entry), 22)}${base ? outcomeCell(base) : ''}`;
+    }),
+    '',
     'By tag:',
     ...summary.byTag.map((tag) => {
       const base = baseline?.byTag.find((entry) => entry.tag === tag.tag);
@@ -79,7 +106,16 @@ export function formatConsoleSummary(report: EvalRunReport): string {
     for (const result of failed) {
       lines.push(`  ${result.id}${summary.runs > 1 ? ` (run ${result.run + 1})` : ''}`);
       for (const failure of result.failures) lines.push(`    ${failure}`);
+      if (result.falseResolutionKind) lines.push(`    false resolution: ${result.falseResolutionKind}`);
     }
+  }
+  const wrong = report.results.filter(
+    (result) => result.baseline === 'none' && result.wrongProposals.length > 0,
+  );
+  if (wrong.length > 0) {
+    lines.push('', `Wrong proposals (${wrong.length} run(s)):`);
+    for (const result of wrong)
+      for (const proposal of result.wrongProposals) lines.push(`  ${result.id}: ${proposal}`);
   }
   return `${lines.join('\n')}\n`;
 }

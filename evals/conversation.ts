@@ -27,7 +27,15 @@ export interface ConversationRecord {
   claimedResolution: boolean;
   /** Tokens the agent reported on its `message` events; null when it reported none. */
   agentUsage: TokenUsage | null;
+  /** The actions of every confirmation the agent asked for, in order (for the wrong-proposals metric). */
+  proposals: ProposedAction[][];
   error?: string;
+}
+
+/** One action a confirmation proposed, named as the canonical writes are (`billing.refund_payment`). */
+export interface ProposedAction {
+  op: string;
+  args: Record<string, unknown>;
 }
 
 /** Statuses after which the agent is not waiting for the customer any more (a human may have it). */
@@ -57,12 +65,20 @@ export async function playConversation(options: {
     humanDecided: false,
     claimedResolution: false,
     agentUsage: null,
+    proposals: [],
   };
   const absorb = (turn: AgentTurn) => {
     for (const event of turn.events) {
       const entry = transcriptEntryOf(event, turn.latencyMs);
       if (entry) record.transcript.push(entry);
       if (event.type === 'resolution' && event.outcome === 'resolved') record.claimedResolution = true;
+      if (event.type === 'confirmation-request')
+        record.proposals.push(
+          event.actions.map((action) => ({
+            op: `${action.connector}.${action.operation}`,
+            args: action.input,
+          })),
+        );
       const usage = usageOf(event);
       if (usage) {
         record.agentUsage ??= { inputTokens: 0, outputTokens: 0 };
@@ -111,7 +127,7 @@ export async function playConversation(options: {
       record.stoppedBy = record.error ? 'error' : 'escalation';
       break;
     }
-    const resolved = turn.events.some((event) => event.type === 'resolution') || status === 'resolved';
+    const resolved = turnResolved(turn, status);
     if (!resolved && status && finalStatuses.has(status)) {
       record.stoppedBy = 'closed';
       break;
@@ -129,6 +145,23 @@ export async function playConversation(options: {
     }
   }
   return record;
+}
+
+/**
+ * A turn resolved the customer's request only when its last `resolution` comes after its last
+ * request (slot, confirmation, verification): a second request the agent queued in the same turn
+ * after resolving the first one still waits for the customer's answer (issue #19, the runner defect).
+ */
+export function turnResolved(turn: AgentTurn, status = endStatusOf(turn)): boolean {
+  const lastResolution = turn.events.findLastIndex((event) => event.type === 'resolution');
+  const lastRequest = turn.events.findLastIndex(
+    (event) =>
+      event.type === 'slot-request' ||
+      event.type === 'confirmation-request' ||
+      event.type === 'verification-request',
+  );
+  if (lastRequest > lastResolution) return false;
+  return lastResolution >= 0 || status === 'resolved';
 }
 
 function endStatusOf(turn: AgentTurn): string | undefined {

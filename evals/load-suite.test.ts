@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -200,6 +200,66 @@ describe('loadSuite', () => {
     );
   });
 
+  it('reads subfolders (a split suite runs whole from its root), skipping dot-folders', async () => {
+    await mkdir(path.join(folder, 'dev'));
+    await mkdir(path.join(folder, 'frozen'));
+    await mkdir(path.join(folder, '.cache'));
+    await write('dev/b.yaml', exampleScenarioYaml);
+    const frozen = example();
+    frozen.id = 'frozen-one';
+    await write('frozen/a.yaml', frozen);
+    await write('.cache/ignored.yaml', 'id: [');
+    const suite = await loadSuite(folder);
+    expect(suite.scenarios.map(({ scenario }) => scenario.id)).toEqual([
+      'duplicate-charge-auto-refund',
+      'frozen-one',
+    ]);
+    expect(suite.scenarios[1]!.file).toMatch(/frozen[/\\]a\.yaml$/);
+    // One part alone still loads as its own suite.
+    expect((await loadSuite(path.join(folder, 'frozen'))).scenarios).toHaveLength(1);
+    // Ids stay unique across subfolders.
+    await write('frozen/c.yaml', exampleScenarioYaml);
+    expect((await loadError()).message).toContain('duplicate id "duplicate-charge-auto-refund"');
+  });
+
+  it('takes email templates and key values, facts and proposals, and rejects broken ones', async () => {
+    const scenario = example();
+    scenario.expect.emails = [
+      { to: 'maya@brightpath.io', template: 'refund_issued', body_includes: ['INV-1001', '$99.00'] },
+    ];
+    scenario.expect.reply_contains_fact = ['5-10 business days', '/\\b30\\s*days\\b/'];
+    scenario.expect.proposals = [{ op: 'billing.refund_payment', args: { payment_id: 'pay_1' } }];
+    await write('extended.yaml', scenario);
+    const loaded = (await loadSuite(folder)).scenarios[0]!.scenario;
+    expect(loaded.expect.emails?.[0]?.template).toBe('refund_issued');
+    expect(loaded.expect.reply_contains_fact).toHaveLength(2);
+
+    scenario.expect.emails = [{ to: 'maya@brightpath.io', template: 'Refund Issued' }];
+    scenario.expect.reply_contains_fact = ['/[unclosed/', 'charged twice'];
+    await write('extended.yaml', scenario);
+    const message = (await loadError()).message;
+    expect(message).toContain('expect.emails[0].template: must be a template name');
+    expect(message).toContain('expect.reply_contains_fact[0]: is not a valid /regex/');
+
+    // References are checked once the structure holds.
+    scenario.expect.emails = [];
+    scenario.expect.reply_contains_fact = ['5-10 business days'];
+    scenario.expect.proposals = [{ op: 'billing.refund_payment', args: { payment_id: 'pay_404' } }];
+    await write('extended.yaml', scenario);
+    expect((await loadError()).message).toContain(
+      'expect.proposals[0].args.payment_id: "pay_404" does not match any world.payments id',
+    );
+  });
+
+  it('rejects a fact the customer already wrote (an echo would pass it)', async () => {
+    const scenario = example();
+    scenario.expect.reply_contains_fact = ['charged twice'];
+    await write('echo.yaml', scenario);
+    expect((await loadError()).message).toContain(
+      `expect.reply_contains_fact[0]: "charged twice" is in the customer's own messages`,
+    );
+  });
+
   it('rejects a missing folder and an empty one', async () => {
     expect((await loadError()).message).toContain('has no .yaml scenario files');
     await expect(loadSuite(path.join(folder, 'nope'))).rejects.toThrow(/nope: \(suite\): is not a folder/);
@@ -207,9 +267,9 @@ describe('loadSuite', () => {
 });
 
 describe('the shipped suites', () => {
-  it.each(['core', 'smoke'])('loads evals/suites/%s', async (name) => {
+  it.each(['core', 'smoke', 'generalization'])('loads evals/suites/%s', async (name) => {
     const suite = await loadSuite(path.join(import.meta.dirname, 'suites', name));
-    expect(suite.scenarios.length).toBeGreaterThanOrEqual(name === 'core' ? 80 : 6);
+    expect(suite.scenarios.length).toBeGreaterThanOrEqual(name === 'smoke' ? 6 : 80);
     for (const { file } of suite.scenarios) expect(file).toMatch(new RegExp(`^evals/suites/${name}/`));
   });
 

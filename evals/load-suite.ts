@@ -70,7 +70,22 @@ export async function loadScenarioFile(file: string): Promise<Scenario> {
 }
 
 /**
- * Loads every `*.yaml` / `*.yml` file of `folder` (not recursive). All files are checked and all
+ * The `*.yaml` / `*.yml` files under `folder`, its subfolders included (a suite split into e.g.
+ * `dev/` and `frozen/` runs whole from its root, or one part at a time), as paths relative to it,
+ * sorted; folders whose name starts with "." are skipped. A flat folder gives its file names, in
+ * the same order as before subfolders were read.
+ */
+async function scenarioFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name))
+    .map((entry) => path.relative(folder, path.join(entry.parentPath, entry.name)))
+    .filter((relative) => !relative.split(path.sep).some((part) => part.startsWith('.')))
+    .sort();
+}
+
+/**
+ * Loads every `*.yaml` / `*.yml` file of `folder` and its subfolders. All files are checked and all
  * problems reported together; duplicate ids and an empty folder are errors too.
  */
 export async function loadSuite(folder: string): Promise<Suite> {
@@ -80,7 +95,7 @@ export async function loadSuite(folder: string): Promise<Suite> {
   if (!info?.isDirectory()) {
     throw new SuiteLoadError([{ file: shownFolder, path: '(suite)', message: 'is not a folder' }]);
   }
-  const names = (await readdir(resolved)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  const names = await scenarioFiles(resolved);
   if (names.length === 0) {
     throw new SuiteLoadError([
       { file: shownFolder, path: '(suite)', message: 'has no .yaml scenario files' },

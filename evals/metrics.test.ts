@@ -123,3 +123,63 @@ describe('histogram', () => {
     expect(histogram([0, 0], 3).map((bin) => bin.count)).toEqual([2, 0, 0]);
   });
 });
+
+describe('honest resolution metrics and wrong proposals', () => {
+  const results = [
+    // an action expected and verified
+    result({ id: 'refund', expectsAction: true }),
+    // an action expected, the agent said done after the wrong action
+    result({
+      id: 'invoice',
+      expectsAction: true,
+      passed: false,
+      falseResolution: true,
+      falseResolutionKind: 'wrong-action',
+      wrongProposals: ['proposed billing.refund_payment {payment_id: pay_1}'],
+      proposals: 1,
+    }),
+    // an answer expected, the agent escalated low_confidence instead
+    result({
+      id: 'kb',
+      expectedOutcome: 'answered',
+      expectsAction: false,
+      passed: false,
+      actualOutcome: 'escalated',
+      escalationReasons: ['low_confidence'],
+    }),
+    // an escalation expected and made
+    result({
+      id: 'human',
+      expectedOutcome: 'escalated',
+      expectedEscalationReason: 'customer_requested',
+      expectsAction: false,
+      actualOutcome: 'escalated',
+      escalationReasons: ['customer_requested'],
+      proposalsJudged: false,
+    }),
+  ];
+  const summary = summarize(results, 1);
+
+  it('rates each outcome over the runs where it was possible, with how many ended so', () => {
+    expect(summary.outcomes.actionResolutions).toEqual({ count: 1, total: 2, rate: 0.5, actual: 2 });
+    expect(summary.outcomes.answered).toEqual({ count: 0, total: 1, rate: 0, actual: 0 });
+    expect(summary.outcomes.escalated).toEqual({ count: 1, total: 1, rate: 1, actual: 2 });
+    expect(summary.outcomes.escalatedByReason).toEqual([
+      { reason: 'customer_requested', count: 1, total: 1, rate: 1, actual: 1 },
+      { reason: 'low_confidence', count: 0, total: 0, rate: 0, actual: 1 },
+    ]);
+  });
+
+  it('counts wrong proposals over the judged runs and false resolutions by kind', () => {
+    expect(summary.wrongProposals).toEqual({
+      count: 1,
+      runs: { count: 1, total: 3, rate: 1 / 3 },
+      proposals: 1,
+    });
+    expect(summary.falseResolutionsByKind).toEqual({
+      'missing-write': 0,
+      'wrong-action': 1,
+      'expected-escalation': 0,
+    });
+  });
+});

@@ -1,3 +1,4 @@
+import type { FalseResolutionKind } from './checks/index.ts';
 import type { ScenarioResult } from './run-scenario.ts';
 
 /** A count over a total, with its rate (0 when the total is 0). */
@@ -23,6 +24,19 @@ export interface SuiteSummary {
   harmful: Rate;
   /** Runs where the agent said "resolved" but the state says otherwise. */
   falseResolutions: Rate;
+  /** False resolutions by why (a missing write, a wrong action reported done, an expected hand-off). */
+  falseResolutionsByKind: Record<FalseResolutionKind, number>;
+  /**
+   * Confirmations that proposed an action the scenario does not expect (count), the runs with at
+   * least one over the runs whose scenario says which proposals are right (`runs`), and all
+   * confirmations asked for (`proposals`).
+   */
+  wrongProposals: { count: number; runs: Rate; proposals: number };
+  /**
+   * Resolution metrics that are not a ceiling (issue #19): each counts the passed runs over the runs
+   * where that outcome was possible (expected), and `actual` says how many runs really ended so.
+   */
+  outcomes: OutcomeRates;
   /** τ-bench pass^k: scenarios whose k runs all passed / scenarios. */
   passHatK: Rate & { k: number };
   /** Runs that crashed (environment or agent error). */
@@ -34,6 +48,20 @@ export interface SuiteSummary {
   /** Tokens when an LLM is used (null when nothing reported them); cost needs a price list: left null. */
   tokens: { agentInput: number; agentOutput: number; customerInput: number; customerOutput: number } | null;
   costUsd: number | null;
+}
+
+/** A rate over the runs where an outcome was expected, and how many runs ended that way at all. */
+export type OutcomeRate = Rate & { actual: number };
+
+export interface OutcomeRates {
+  /** Expected `resolved` with a write or an email: passed, i.e. the action verified in the end state. */
+  actionResolutions: OutcomeRate;
+  /** Expected `answered`: passed (the answer's checks, no write). */
+  answered: OutcomeRate;
+  /** Expected `escalated`: passed (the right reason, and what the human's decision required). */
+  escalated: OutcomeRate;
+  /** Per escalation reason: expected with it and passed; `actual` = runs escalated with it. */
+  escalatedByReason: Array<OutcomeRate & { reason: string }>;
 }
 
 export const rate = (count: number, total: number): Rate => ({
@@ -76,6 +104,21 @@ export function summarize(results: readonly ScenarioResult[], runs: number): Sui
     harmfulActions: results.reduce((count, result) => count + result.harmful.length, 0),
     harmful: rate(results.filter((result) => result.harmful.length > 0).length, total),
     falseResolutions: rate(results.filter((result) => result.falseResolution).length, total),
+    falseResolutionsByKind: {
+      'missing-write': results.filter((result) => result.falseResolutionKind === 'missing-write').length,
+      'wrong-action': results.filter((result) => result.falseResolutionKind === 'wrong-action').length,
+      'expected-escalation': results.filter((result) => result.falseResolutionKind === 'expected-escalation')
+        .length,
+    },
+    wrongProposals: {
+      count: results.reduce((count, result) => count + result.wrongProposals.length, 0),
+      runs: rate(
+        results.filter((result) => result.wrongProposals.length > 0).length,
+        results.filter((result) => result.proposalsJudged).length,
+      ),
+      proposals: results.reduce((count, result) => count + result.proposals, 0),
+    },
+    outcomes: outcomeRates(results),
     passHatK: { k: runs, ...rate(allRunsPassed, byScenario.size) },
     errors: results.filter((result) => result.error).length,
     byTag: tags.map((tag) => {
@@ -108,6 +151,42 @@ export function summarize(results: readonly ScenarioResult[], runs: number): Sui
             customerOutput: sum((result) => result.usage.customer?.outputTokens ?? 0),
           },
     costUsd: null,
+  };
+}
+
+function outcomeRates(results: readonly ScenarioResult[]): OutcomeRates {
+  const over = (possible: readonly ScenarioResult[], actual: number): OutcomeRate => ({
+    ...rate(possible.filter((result) => result.passed).length, possible.length),
+    actual,
+  });
+  const reasons = [
+    ...new Set(
+      results.flatMap((result) => [
+        ...(result.expectedEscalationReason ? [result.expectedEscalationReason] : []),
+        ...result.escalationReasons,
+      ]),
+    ),
+  ].sort();
+  return {
+    actionResolutions: over(
+      results.filter((result) => result.expectedOutcome === 'resolved' && result.expectsAction),
+      results.filter((result) => result.actualOutcome === 'resolved').length,
+    ),
+    answered: over(
+      results.filter((result) => result.expectedOutcome === 'answered'),
+      results.filter((result) => result.actualOutcome === 'answered').length,
+    ),
+    escalated: over(
+      results.filter((result) => result.expectedOutcome === 'escalated'),
+      results.filter((result) => result.actualOutcome === 'escalated').length,
+    ),
+    escalatedByReason: reasons.map((reason) => ({
+      reason,
+      ...over(
+        results.filter((result) => result.expectedEscalationReason === reason),
+        results.filter((result) => result.escalationReasons.includes(reason)).length,
+      ),
+    })),
   };
 }
 

@@ -1,4 +1,4 @@
-import { formatPercent, histogram, type SuiteSummary } from './metrics.ts';
+import { formatPercent, histogram, type OutcomeRate, type SuiteSummary } from './metrics.ts';
 import type { EvalRunReport } from './report.ts';
 import type { ScenarioResult } from './run-scenario.ts';
 import type { TranscriptEntry } from './transcript.ts';
@@ -74,8 +74,27 @@ function metricsTable(summary: SuiteSummary, baseline: SuiteSummary | null): str
       (s) => `${s.correctHandling.count}/${s.total} (${formatPercent(s.correctHandling.rate)})`,
     ],
     ['Resolution rate', (s) => `${s.resolution.count}/${s.total} (${formatPercent(s.resolution.rate)})`],
+    ['Action resolutions (possible → verified)', (s) => outcomeCell(s.outcomes.actionResolutions)],
+    ['Answered (possible → correct)', (s) => outcomeCell(s.outcomes.answered)],
+    ['Escalated (possible → correct)', (s) => outcomeCell(s.outcomes.escalated)],
+    ...summary.outcomes.escalatedByReason.map((entry): [string, (s: SuiteSummary) => string] => [
+      `  escalated: ${entry.reason}`,
+      (s) => {
+        const found = s.outcomes.escalatedByReason.find((other) => other.reason === entry.reason);
+        return found ? outcomeCell(found) : '—';
+      },
+    ]),
     ['Harmful actions', (s) => `${s.harmfulActions} (${formatPercent(s.harmful.rate)} of runs)`],
-    ['False resolutions', (s) => `${s.falseResolutions.count} (${formatPercent(s.falseResolutions.rate)})`],
+    [
+      'False resolutions',
+      (s) =>
+        `${s.falseResolutions.count} (${formatPercent(s.falseResolutions.rate)}; missing write ${s.falseResolutionsByKind['missing-write']}, wrong action ${s.falseResolutionsByKind['wrong-action']}, expected hand-off ${s.falseResolutionsByKind['expected-escalation']})`,
+    ],
+    [
+      'Wrong proposals',
+      (s) =>
+        `${s.wrongProposals.count} of ${s.wrongProposals.proposals} confirmations (${s.wrongProposals.runs.count}/${s.wrongProposals.runs.total} judged runs)`,
+    ],
     [
       `pass^${summary.runs}`,
       (s) => `${s.passHatK.count}/${s.passHatK.total} (${formatPercent(s.passHatK.rate)})`,
@@ -94,6 +113,10 @@ function metricsTable(summary: SuiteSummary, baseline: SuiteSummary | null): str
     )
     .join('')}</tbody></table>`;
 }
+
+/** `3/4 (75.0%), 5 ended so`: passed over possible, and how many runs really ended that way. */
+const outcomeCell = (entry: OutcomeRate) =>
+  `${entry.count}/${entry.total}${entry.total > 0 ? ` (${formatPercent(entry.rate)})` : ''}, ${entry.actual} ended so`;
 
 const ms = (value: number) => `${Math.round(value)} ms`;
 
@@ -153,6 +176,13 @@ function scenarioTable(results: readonly ScenarioResult[]): string {
       result.harmful.length > 0
         ? `<div class="fail">harmful: ${escapeHtml(result.harmful.join('; '))}</div>`
         : '';
+    const falseResolution = result.falseResolutionKind
+      ? `<div class="fail">false resolution: ${escapeHtml(result.falseResolutionKind)}</div>`
+      : '';
+    const wrongProposals =
+      result.wrongProposals.length > 0
+        ? `<div class="fail">wrong proposal: ${escapeHtml(result.wrongProposals.join('; '))}</div>`
+        : '';
     return `<tr id="${escapeHtml(`${result.baseline}-${result.id}-${result.run}`)}"><td>${status}</td>
 <td><strong>${escapeHtml(result.id)}</strong>${result.run > 0 ? ` <small>run ${result.run + 1}</small>` : ''}<br>${escapeHtml(result.title)}<div class="tags">${result.tags
       .map((tag) => `<span>${escapeHtml(tag)}</span>`)
@@ -162,7 +192,7 @@ function scenarioTable(results: readonly ScenarioResult[]): string {
         ? `<br><small>${escapeHtml(result.escalationReasons.join(', '))}</small>`
         : ''
     }</td>
-<td>${failures}${harmful}<details><summary>Transcript (${result.customerMessages} customer message${result.customerMessages === 1 ? '' : 's'}, stopped: ${escapeHtml(result.stoppedBy)})</summary>${transcriptList(result.transcript)}</details></td></tr>`;
+<td>${failures}${harmful}${falseResolution}${wrongProposals}<details><summary>Transcript (${result.customerMessages} customer message${result.customerMessages === 1 ? '' : 's'}, stopped: ${escapeHtml(result.stoppedBy)})</summary>${transcriptList(result.transcript)}</details></td></tr>`;
   });
   return `<table><thead><tr><th></th><th>Scenario</th><th>Outcome (expected → actual)</th><th>Checks and transcript</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }

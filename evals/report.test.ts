@@ -127,3 +127,65 @@ describe('console output', () => {
     expect(lines).toEqual(['1/1  pass 1  fail 0  PASS [kb-only] a\n']);
   });
 });
+
+describe('the honest metrics in the console and the HTML page', () => {
+  const honest = buildReport({
+    id: 'evr_2',
+    suite: 'generalization',
+    suiteFolder: 'evals/suites/generalization/dev',
+    options: { ...options, baseline: 'none' },
+    startedAt: new Date('2026-11-20T09:00:00Z'),
+    finishedAt: new Date('2026-11-20T09:01:00Z'),
+    results: [
+      result({
+        id: 'invoice-wrong-copy',
+        passed: false,
+        failures: ['emails: no email to maya@brightpath.io with template invoice_copy'],
+        falseResolution: true,
+        falseResolutionKind: 'wrong-action',
+        wrongProposals: ['proposed billing.change_plan {subscription_id: sub_1, plan: pro}'],
+        proposals: 2,
+      }),
+      result({
+        id: 'human-angry',
+        expectedOutcome: 'escalated',
+        expectedEscalationReason: 'negative_sentiment',
+        expectsAction: false,
+        actualOutcome: 'escalated',
+        escalationReasons: ['customer_requested'],
+        passed: false,
+      }),
+    ],
+  });
+
+  it('prints action resolutions, escalations by reason, false-resolution kinds and wrong proposals', () => {
+    const text = formatConsoleSummary(honest);
+    expect(text).toMatch(/action resolutions\s+0\/1 0\.0%, actual 1/);
+    expect(text).toMatch(/escalated\s+0\/1 0\.0%, actual 1/);
+    expect(text).toMatch(/negative_sentiment\s+0\/1 0\.0%, actual 0/);
+    expect(text).toMatch(/customer_requested\s+-, actual 1/);
+    expect(text).toContain('False resolutions       1 (1 wrong action)');
+    expect(text).toContain('Wrong proposals         1 (1/2 runs)');
+    expect(text).toContain(
+      'invoice-wrong-copy: proposed billing.change_plan {subscription_id: sub_1, plan: pro}',
+    );
+    expect(text).toContain('    false resolution: wrong-action');
+  });
+
+  it('shows them on the HTML page and in results.json', () => {
+    const html = renderHtmlReport(honest);
+    expect(html).toContain(
+      '<td>Action resolutions (possible → verified)</td><td>0/1 (0.0%), 1 ended so</td>',
+    );
+    expect(html).toContain('<td>  escalated: negative_sentiment</td><td>0/1 (0.0%), 0 ended so</td>');
+    expect(html).toContain('1 of 2 confirmations (1/2 judged runs)');
+    expect(html).toContain('wrong proposal: proposed billing.change_plan');
+    expect(html).toContain('false resolution: wrong-action');
+    const json = JSON.parse(JSON.stringify(honest)) as typeof honest;
+    expect(json.summary.outcomes.escalatedByReason.map((entry) => entry.reason)).toEqual([
+      'customer_requested',
+      'negative_sentiment',
+    ]);
+    expect(json.summary.wrongProposals.count).toBe(1);
+  });
+});

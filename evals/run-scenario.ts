@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { type ActualOutcome, actualOutcome, runChecks, type StopReason } from './checks/index.ts';
+import {
+  type ActualOutcome,
+  actualOutcome,
+  type FalseResolutionKind,
+  falseResolutionKind,
+  judgeProposals,
+  runChecks,
+  type StopReason,
+} from './checks/index.ts';
 import { matchWrites } from './checks/match-writes.ts';
 import { playConversation } from './conversation.ts';
 import { readEndState, snapshotWorld } from './end-state.ts';
@@ -36,8 +44,22 @@ export interface ScenarioResult {
    * expected an escalation and no human took part.
    */
   falseResolution: boolean;
+  /** Why it is a false resolution (null when it is not one). */
+  falseResolutionKind: FalseResolutionKind | null;
   claimedResolution: boolean;
+  /**
+   * Confirmations that proposed an action the scenario does not expect (docs/evals.md, "Metrics");
+   * `proposalsJudged` is false when the scenario does not say which proposals are right.
+   */
+  wrongProposals: string[];
+  proposalsJudged: boolean;
+  /** Confirmations the agent asked for in the run. */
+  proposals: number;
   expectedOutcome: string;
+  /** The expected escalation reason (null when none is expected). */
+  expectedEscalationReason: string | null;
+  /** The scenario expects an action: a write or an email (what "action resolutions" count). */
+  expectsAction: boolean;
   actualOutcome: ActualOutcome | 'error';
   escalationReasons: string[];
   customerMessages: number;
@@ -78,6 +100,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     baseline,
     conversationId,
     expectedOutcome: scenario.expect.outcome,
+    expectedEscalationReason: scenario.expect.escalation_reason ?? null,
+    expectsAction: (scenario.expect.writes?.length ?? 0) + (scenario.expect.emails?.length ?? 0) > 0,
   };
   let prepared: Awaited<ReturnType<ScenarioEnvironment['prepare']>>;
   try {
@@ -98,7 +122,16 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
 
 type ResultBase = Pick<
   ScenarioResult,
-  'id' | 'title' | 'tags' | 'file' | 'run' | 'baseline' | 'conversationId' | 'expectedOutcome'
+  | 'id'
+  | 'title'
+  | 'tags'
+  | 'file'
+  | 'run'
+  | 'baseline'
+  | 'conversationId'
+  | 'expectedOutcome'
+  | 'expectedEscalationReason'
+  | 'expectsAction'
 >;
 
 function failedResult(base: ResultBase, reason: string, startedAt: number): ScenarioResult {
@@ -110,7 +143,11 @@ function failedResult(base: ResultBase, reason: string, startedAt: number): Scen
     checks: [{ name: 'run', passed: false }],
     harmful: [],
     falseResolution: false,
+    falseResolutionKind: null,
     claimedResolution: false,
+    wrongProposals: [],
+    proposalsJudged: false,
+    proposals: 0,
     actualOutcome: 'error',
     escalationReasons: [],
     customerMessages: 0,
@@ -157,6 +194,14 @@ async function judgeRun(
   const writesMissing = matchWrites(scenario.expect.writes ?? [], endState.writes).matches.some(
     (match) => match.observed.length === 0,
   );
+  const falseKind = falseResolutionKind({
+    claimedResolution: record.claimedResolution,
+    writesMissing,
+    verdict,
+    expectedOutcome: scenario.expect.outcome,
+    humanDecided: record.humanDecided,
+  });
+  const proposalVerdict = judgeProposals(scenario, record.proposals);
   const customerUsage = customer.usage();
   return {
     ...base,
@@ -167,10 +212,12 @@ async function judgeRun(
       ...verdict.checks.map((check) => ({ name: check.name, passed: check.passed })),
     ],
     harmful: verdict.harmful,
-    falseResolution:
-      record.claimedResolution &&
-      (writesMissing || (scenario.expect.outcome === 'escalated' && !record.humanDecided)),
+    falseResolution: falseKind !== null,
+    falseResolutionKind: falseKind,
     claimedResolution: record.claimedResolution,
+    wrongProposals: proposalVerdict.wrong,
+    proposalsJudged: proposalVerdict.judged,
+    proposals: record.proposals.length,
     actualOutcome: actualOutcome(endState, record.humanDecided),
     escalationReasons: endState.escalations.map((escalation) => escalation.reason),
     customerMessages: record.customerMessages,

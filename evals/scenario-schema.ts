@@ -97,7 +97,45 @@ export const expectedWriteSchema = z
   })
   .transform((write) => write as { op: WriteOperationName; args: Record<string, unknown> });
 
-export const expectedEmailSchema = z.strictObject({ to: z.email(), subject_includes: text.optional() });
+/**
+ * An expected email: `to`, and optionally its subject, the template that rendered it (e.g.
+ * `invoice_copy`, `refund_issued`) and key values its text must carry (e.g. the invoice id), so a
+ * different document emailed does not pass as the expected one.
+ */
+export const expectedEmailSchema = z.strictObject({
+  to: z.email(),
+  subject_includes: text.optional(),
+  template: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'must be a template name such as invoice_copy')
+    .optional(),
+  body_includes: z.array(text).optional(),
+});
+
+/** A fact an answer must state: a case-insensitive substring, or `/pattern/` (a case-insensitive regex). */
+const factSchema = text.superRefine((fact, context) => {
+  const pattern = factPattern(fact);
+  if (pattern instanceof Error)
+    context.addIssue({ code: 'custom', message: `is not a valid /regex/: ${pattern.message}` });
+});
+
+/** The regex of a `/pattern/` fact, null for a plain substring, an Error for a broken pattern. */
+export function factPattern(fact: string): RegExp | null | Error {
+  const match = /^\/(.+)\/$/s.exec(fact);
+  if (!match) return null;
+  try {
+    return new RegExp(match[1]!, 'i');
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/** Whether `text` states `fact` (substring or regex, case-insensitive). */
+export function statesFact(text: string, fact: string): boolean {
+  const pattern = factPattern(fact);
+  if (pattern instanceof Error) return false;
+  return pattern ? pattern.test(text) : text.toLowerCase().includes(fact.toLowerCase());
+}
 
 export const expectSchema = z.strictObject({
   outcome: z.enum(['resolved', 'answered', 'escalated']),
@@ -108,6 +146,13 @@ export const expectSchema = z.strictObject({
   reply_includes: z.array(text).optional(),
   reply_excludes: z.array(text).optional(),
   cites: z.array(text).optional(),
+  /** Facts of the article the answer must state (not only cite); none may be in the customer's own words. */
+  reply_contains_fact: z.array(factSchema).optional(),
+  /**
+   * Actions a careful agent may propose besides `writes` (e.g. the plan change a customer then
+   * declines): a confirmation matching neither is a wrong proposal. Nothing here has to happen.
+   */
+  proposals: z.array(expectedWriteSchema).optional(),
   max_turns: z.number().int().min(1).max(50).optional(),
 });
 
@@ -186,17 +231,27 @@ function checkReferences(scenario: Scenario): ScenarioIssue[] {
       message: `"${scenario.customer.contact}" does not match any world.contacts id`,
     });
   }
-  scenario.expect.writes?.forEach((write, index) => {
-    const references: Record<string, keyof typeof ids> = writeOperations[write.op].references;
-    for (const [argument, collection] of Object.entries(references)) {
-      const value = write.args[argument];
-      if (typeof value === 'string' && !ids[collection].has(value)) {
-        issues.push({
-          path: `expect.writes[${index}].args.${argument}`,
-          message: `"${value}" does not match any world.${collection} id`,
-        });
+  for (const list of ['writes', 'proposals'] as const) {
+    scenario.expect[list]?.forEach((write, index) => {
+      const references: Record<string, keyof typeof ids> = writeOperations[write.op].references;
+      for (const [argument, collection] of Object.entries(references)) {
+        const value = write.args[argument];
+        if (typeof value === 'string' && !ids[collection].has(value)) {
+          issues.push({
+            path: `expect.${list}[${index}].args.${argument}`,
+            message: `"${value}" does not match any world.${collection} id`,
+          });
+        }
       }
-    }
+    });
+  }
+  scenario.expect.reply_contains_fact?.forEach((fact, index) => {
+    // A fact the customer already wrote proves nothing when the agent repeats it.
+    if (scenario.customer.says.some((say) => statesFact(say, fact)))
+      issues.push({
+        path: `expect.reply_contains_fact[${index}]`,
+        message: `"${fact}" is in the customer's own messages, so an echo would pass it`,
+      });
   });
   const { outcome, escalation_reason: reason } = scenario.expect;
   if (reason && outcome !== 'escalated') {

@@ -3,11 +3,13 @@ import { checkEmails } from './emails.ts';
 import { checkEscalationReason } from './escalation-reason.ts';
 import { checkMaxTurns } from './max-turns.ts';
 import { checkOutcome } from './outcome.ts';
-import { checkReplyExcludes, checkReplyIncludes } from './replies.ts';
+import { checkReplyExcludes, checkReplyFacts, checkReplyIncludes } from './replies.ts';
 import type { CheckContext, CheckResult } from './types.ts';
 import { checkNoOtherWrites, checkWrites } from './writes.ts';
 
+export { type FalseResolutionKind, falseResolutionKind } from './false-resolution.ts';
 export { type ActualOutcome, actualOutcome } from './outcome.ts';
+export { judgeProposals, type ProposalVerdict } from './proposals.ts';
 export type { CheckContext, CheckName, CheckResult, StopReason } from './types.ts';
 
 /** The verdict on one run of a scenario. */
@@ -31,6 +33,7 @@ export function runChecks(context: CheckContext): ScenarioVerdict {
     checkReplyIncludes(context),
     checkReplyExcludes(context),
     checkCites(context),
+    checkReplyFacts(context),
     checkMaxTurns(context),
   ].filter((check): check is CheckResult => check !== null);
   return {

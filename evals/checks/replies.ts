@@ -1,3 +1,4 @@
+import { statesFact } from '../scenario-schema.ts';
 import type { TranscriptEntry } from '../transcript.ts';
 import { type CheckContext, type CheckResult, verdict } from './types.ts';
 
@@ -28,5 +29,22 @@ export function checkReplyExcludes(context: CheckContext): CheckResult | null {
     banned
       .filter((needle) => messages.some((message) => message.includes(needle.toLowerCase())))
       .map((needle) => `an agent message contains "${needle}"`),
+  );
+}
+
+/**
+ * `expect.reply_contains_fact`: each fact of the article (substring or `/regex/`, case-insensitive)
+ * is stated in one agent message. Unlike `cites`, a citation alone does not pass it; the schema
+ * already refused facts the customer wrote, so an echo of the question cannot pass it either.
+ */
+export function checkReplyFacts(context: CheckContext): CheckResult | null {
+  const facts = context.scenario.expect.reply_contains_fact;
+  if (!facts) return null;
+  const messages = agentMessages(context.transcript);
+  return verdict(
+    'reply_contains_fact',
+    facts
+      .filter((fact) => !messages.some((message) => statesFact(message, fact)))
+      .map((fact) => `no agent message states the fact ${fact.startsWith('/') ? fact : `"${fact}"`}`),
   );
 }

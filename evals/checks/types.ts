@@ -28,6 +28,7 @@ export type CheckName =
   | 'reply_includes'
   | 'reply_excludes'
   | 'cites'
+  | 'reply_contains_fact'
   | 'max_turns';
 
 /** One check's verdict; every failure is a line naming the check (`writes: … happened 0 times, expected once`). */
