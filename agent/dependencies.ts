@@ -44,6 +44,21 @@ export interface EscalationPacket {
   summary: string;
   suggestedReply: string;
   transcript: Array<{ role: string; text: string; at: string }>;
+  /** This conversation asked for an action another conversation's approval already holds: decide it there. */
+  awaitingApprovalIn?: ApprovalRef;
+  /** Other conversations that asked for this approval's action: its decision is carried out in each. */
+  alsoAwaitedBy?: ApprovalRef[];
+}
+
+/** A conversation and its escalation, as approvals shared between conversations name each other. */
+export interface ApprovalRef {
+  conversationId: string;
+  escalationId: string;
+}
+
+/** The approval a conversation's escalation waits on in another conversation, and the key its action runs under there. */
+export interface AwaitedApproval extends ApprovalRef {
+  idempotencyKey: string;
 }
 
 /**
@@ -74,6 +89,19 @@ export interface ConversationStore {
     priority: 'low' | 'normal' | 'high' | 'urgent',
     packet: EscalationPacket,
   ): Promise<{ id: string; created: boolean }>;
+  /**
+   * Opens the escalation of an action that needs approval, unique by what the action does
+   * (`actionKey`), not by conversation: when another conversation's live approval already holds the
+   * action, this conversation's escalation is linked to it (`awaiting`) instead of being a second
+   * approval. Returns the conversation's live escalation when it has one already.
+   */
+  openApproval(
+    conversationId: string,
+    actionKey: string,
+    packet: EscalationPacket,
+  ): Promise<{ id: string; created: boolean; awaiting: AwaitedApproval | null }>;
+  /** The approval this conversation's latest approval escalation was linked to, if any. */
+  awaitedApproval(conversationId: string): Promise<AwaitedApproval | null>;
   closeEscalation(conversationId: string, status: 'resolved' | 'handed_back'): Promise<void>;
   /** Keeps only the code's hash; `new_address` codes prove an address the customer wants on file. */
   createVerificationCode(

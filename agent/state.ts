@@ -50,6 +50,8 @@ export type Awaiting =
 export interface PendingApproval {
   action: WriteAction;
   idempotencyKey: string;
+  /** What the action does, whoever asks (`PendingAction.actionKey`): conversations asking for the same one share its approval. */
+  actionKey?: string;
   reason: string;
   /** Writes of the same procedure already done before the one that needs approval. */
   done: Array<{ action: WriteAction; output: Record<string, unknown> }>;

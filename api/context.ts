@@ -79,6 +79,11 @@ export interface ApiSettings {
   turnStreamTimeoutMs: number;
   /** Stripe webhooks in (`POST /api/webhooks/stripe`, api/routes/webhooks.ts); every field optional. */
   stripeWebhooks?: StripeWebhookSettings;
+  /**
+   * The DATA_DIR the embedded outbox writes `.eml` files under (no SMTP_URL), so erasing a contact
+   * removes those copies too (api/admin/privacy-routes.ts); unset when mail goes out over SMTP.
+   */
+  outboxDataDir?: string;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '../connectors/backends/selection.ts';
 import type { ConnectorDefinition } from '../connectors/core/definition.ts';
 import { loadOrCreateMasterKey, type MasterKeys } from '../connectors/core/master-key.ts';
+import { createRedisCircuitStore, type RedisCircuitStore } from '../connectors/core/redis-circuit-store.ts';
 import { createVault } from '../connectors/core/vault.ts';
 import { defaultSender } from '../connectors/email/connector.ts';
 import type { InboundMailOptions } from '../connectors/email/inbound/receive.ts';
@@ -85,6 +86,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
   const settings: ApiSettings = {
     ...defaultApiSettings,
     mode: options.mode,
+    ...(options.switchboard?.smtpUrl ? {} : { outboxDataDir: options.dataDir }),
     ...options.settings,
   };
   const masterKeys = options.masterKeys ?? (await loadOrCreateMasterKey(options.dataDir));
@@ -108,6 +110,11 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     env: options.backendEnvironment ?? {},
     deps: { db: database.pool, directory: createContactDirectory(database.pool) },
   });
+  // With Redis, every process (API, workers) shares its circuit breakers: one that finds a system
+  // down stops the others calling it too (docs/connectors-core.md, "Shared breaker state").
+  const sharedCircuits: RedisCircuitStore | null = options.redis
+    ? createRedisCircuitStore({ url: options.redis.url, prefix: options.redis.prefix })
+    : null;
   const switchboard: Switchboard = await createSwitchboard({
     database,
     dataDir: options.dataDir,
@@ -116,6 +123,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     backends: await chosenBackends(backends, options.logger),
     faults: { enabled: settings.faultInjection, allowInProduction: settings.faultInjection },
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(sharedCircuits ? { sharedCircuits } : {}),
     ...options.switchboard,
   });
   const bus: EventBus = options.redis
@@ -251,6 +259,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
       await queue?.close();
       await bus.close();
       await switchboard.close();
+      await sharedCircuits?.dispose();
     },
   };
 }

@@ -11,6 +11,7 @@ import { createInboundSmtpServer } from '../connectors/email/inbound/smtp-server
 import { seedDemoWorld } from '../db/world/seed-demo.ts';
 import { owedTurnOf } from '../jobs/inbound-email-job.ts';
 import { knowledgeSyncSchedule } from '../jobs/knowledge-sync-job.ts';
+import { purgeTranscriptsSchedule } from '../jobs/retention-job.ts';
 import { indexDemoArticles } from '../knowledge/demo-articles.ts';
 import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
 import { configuredReasoner } from './configured-reasoner.ts';
@@ -110,6 +111,12 @@ await runEntryPoint(async () => {
     if (knowledgeSync) {
       every(knowledgeSync.everyMs, () => knowledgeSync.enqueue(runtime.context.jobs));
       await knowledgeSync.enqueue(runtime.context.jobs);
+    }
+    // Transcript retention, while TRANSCRIPT_RETENTION_DAYS is set: at start, then hourly.
+    const purge = purgeTranscriptsSchedule(config.TRANSCRIPT_RETENTION_DAYS);
+    if (purge) {
+      every(purge.everyMs, () => purge.enqueue(runtime.context.jobs));
+      await purge.enqueue(runtime.context.jobs);
     }
   }
 

@@ -17,6 +17,7 @@ import { crm } from '../connectors/contracts.ts';
 import { createConnectorGateway } from '../connectors/core/connector-gateway.ts';
 import type { CallerSession, ConnectorDefinition } from '../connectors/core/definition.ts';
 import { createFaultInjector, type FaultInjector } from '../connectors/core/faults.ts';
+import type { SharedCircuitStore } from '../connectors/core/shared-circuit.ts';
 import { createCrmConnector } from '../connectors/crm/index.ts';
 import { crmPolicy } from '../connectors/crm/policy.ts';
 import { createEmailConnector, defaultSender } from '../connectors/email/connector.ts';
@@ -62,6 +63,8 @@ export interface SwitchboardOptions {
   registry?: Registry;
   /** Test hook: faster retries and breakers. */
   resilience?: Parameters<typeof createConnectorGateway>[0]['resilience'];
+  /** Circuit-breaker state shared with the other processes (Redis; see `app/runtime.ts`). */
+  sharedCircuits?: SharedCircuitStore;
   /**
    * Vendor backends chosen for this deployment, by kind (built with `buildBackends` in
    * connectors/backends/); a kind not given runs on its built-in backend (our own tables).
@@ -141,6 +144,7 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
     faults,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.resilience ? { resilience: options.resilience } : {}),
+    ...(options.sharedCircuits ? { sharedCircuits: options.sharedCircuits } : {}),
   });
   const checkpointer = new PostgresSaver(pool);
   // Two processes starting at once on PostgreSQL (the API and a worker, two workers) would both

@@ -6,6 +6,7 @@ import { createLogger } from '../config/logger.ts';
 import { loadWorkerConfig } from '../config/worker.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { scheduleKnowledgeSyncOnBull } from '../jobs/knowledge-sync-job.ts';
+import { schedulePurgeTranscriptsOnBull } from '../jobs/retention-job.ts';
 import { configuredReasoner } from './configured-reasoner.ts';
 import { openConfiguredDatabase } from './database-from-config.ts';
 import { createApiRuntime } from './runtime.ts';
@@ -35,6 +36,7 @@ await runEntryPoint(async () => {
     logger,
     backendEnvironment: backendEnvironmentOf(config),
     redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX },
+    ...(config.INBOUND_SMTP_AUTHSERV_ID ? { inboundMail: { mta: config.INBOUND_SMTP_AUTHSERV_ID } } : {}),
     runWorkers: true,
     concurrency: config.WORKER_CONCURRENCY,
     workerTuning: {
@@ -57,6 +59,8 @@ await runEntryPoint(async () => {
   await runtime.bullJobs!.repeat('maintenance.recover-turns', { olderThanMs: 10_000 }, { everyMs: 15_000 });
   // The help center sync while the Zendesk Guide source is configured (its scheduler removed otherwise).
   await scheduleKnowledgeSyncOnBull(runtime.bullJobs!, knowledgeSources);
+  // Transcript retention while TRANSCRIPT_RETENTION_DAYS is set (its scheduler removed otherwise).
+  await schedulePurgeTranscriptsOnBull(runtime.bullJobs!, config.TRANSCRIPT_RETENTION_DAYS);
   // The intent model loads in the background, so the first turn does not wait ~15 s for it.
   void runtime.context.switchboard.classifier?.warm().catch((error: unknown) => {
     logger.error({ err: error }, 'warming the intent model failed');

@@ -9,6 +9,7 @@ import {
   publicUrlSettings,
   reasonerSettings,
 } from './load.ts';
+import { retentionSettings } from './retention.ts';
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -25,6 +26,7 @@ export const apiConfigSchema = z.object({
   ...reasonerSettings,
   ...backendSettings,
   ...knowledgeSourceSettings,
+  ...retentionSettings,
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Seed the Lumen Cloud demo world on the first start of an empty embedded database. */

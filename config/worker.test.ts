@@ -31,4 +31,13 @@ describe('loadWorkerConfig', () => {
   it('rejects a bad concurrency', () => {
     expect(() => loadWorkerConfig({ ...required, WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
   });
+
+  it('takes the Authentication-Results name the API uses, so a worker records mail as the API would', () => {
+    expect(loadWorkerConfig({ ...required, INBOUND_SMTP_AUTHSERV_ID: 'mx.lumen.example' })).toMatchObject({
+      INBOUND_SMTP_AUTHSERV_ID: 'mx.lumen.example',
+    });
+    expect(() => loadWorkerConfig({ ...required, INBOUND_SMTP_AUTHSERV_ID: 'x'.repeat(256) })).toThrow(
+      /INBOUND_SMTP_AUTHSERV_ID/,
+    );
+  });
 });

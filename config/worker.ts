@@ -9,6 +9,7 @@ import {
   publicUrlSettings,
   reasonerSettings,
 } from './load.ts';
+import { retentionSettings } from './retention.ts';
 
 /**
  * Settings of the job workers (`npm run worker`). Workers share the API's PostgreSQL database and
@@ -22,6 +23,7 @@ export const workerConfigSchema = z.object({
   ...reasonerSettings,
   ...backendSettings,
   ...knowledgeSourceSettings,
+  ...retentionSettings,
   DATABASE_URL: z.url({
     protocol: /^postgres(ql)?$/,
     error:
@@ -46,6 +48,11 @@ export const workerConfigSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(5_000),
   /** SMTP server for outgoing mail (`smtp://user:pass@host:port`); unset: .eml files under DATA_DIR/outbox. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /**
+   * The name in the Authentication-Results of received mail: the same as the API's
+   * INBOUND_SMTP_AUTHSERV_ID (workers authenticate the mail the inbound server queued).
+   */
+  INBOUND_SMTP_AUTHSERV_ID: z.string().min(1).max(255).optional(),
   /** Master keys of the credentials vault, the same as the API's (see .env.example). */
   MASTER_KEY: z.string().min(1).optional(),
 });

@@ -36,6 +36,8 @@ interface LockedEscalation {
   claimed_by_name: string | null;
   /** The packet's pending action (agent/escalation-packet.ts), if the escalation holds one. */
   pending_action: { idempotencyKey?: unknown } | null;
+  /** The approval of the same action in another conversation this escalation waits on (migration 0019). */
+  awaits_escalation_id: string | null;
 }
 
 export interface ActionResult {
@@ -45,7 +47,7 @@ export interface ActionResult {
 }
 
 const lockSelect = `SELECT e.id, e.conversation_id, e.status, e.claimed_by, h.name AS claimed_by_name,
-                           e.packet->'pendingAction' AS pending_action
+                           e.packet->'pendingAction' AS pending_action, e.awaits_escalation_id
                       FROM escalations e LEFT JOIN human_agents h ON h.id = e.claimed_by`;
 
 async function lockEscalation(client: pg.PoolClient, escalationId: string): Promise<LockedEscalation> {
@@ -227,6 +229,7 @@ export async function decideApproval(
       );
     }
     await assertNoDecisionUnderway(client, conversationId);
+    if (escalation?.awaits_escalation_id) await assertNotAwaitingElsewhere(client, escalation);
     const events: LiveEvent[] = [];
     if (escalation) {
       assertMayWork(escalation, human);
@@ -257,11 +260,91 @@ export async function decideApproval(
       ],
     );
     const message = liveMessageOf(rows[0]);
-    return { message, events: [{ kind: 'message', conversationId, message } as LiveEvent, ...events] };
+    const linked = escalation ? await shareDecision(client, escalation, human, decision) : [];
+    return {
+      message,
+      linked: linked.map((item) => item.conversationId),
+      events: [
+        { kind: 'message', conversationId, message } as LiveEvent,
+        ...events,
+        ...linked.flatMap((item) => item.events),
+      ],
+    };
   });
   // After the commit: if this enqueue fails, the recover-turns job finds the pending row later.
   await desk.scheduleTurns(conversationId);
-  return result;
+  for (const other of result.linked) await desk.scheduleTurns(other);
+  return { message: result.message, events: result.events };
+}
+
+/**
+ * A conversation linked to another conversation's approval of the same action (docs/product.md,
+ * "Approvals") is decided there, once for all: deciding it here too would make two decisions on one
+ * action. Once that approval is closed without a decision (resolved, handed back), this conversation's
+ * own escalation is decided here.
+ */
+async function assertNotAwaitingElsewhere(client: pg.PoolClient, escalation: LockedEscalation) {
+  const { rows } = await client.query<{ conversation_id: string }>(
+    `SELECT conversation_id FROM escalations WHERE id = $1 AND status IN ('open','claimed')`,
+    [escalation.awaits_escalation_id],
+  );
+  if (rows[0])
+    throw new ConversationStateError(
+      'conflict',
+      `This action awaits approval in conversation ${rows[0].conversation_id} (escalation ${escalation.awaits_escalation_id}): decide it there, and this conversation gets the outcome too`,
+    );
+}
+
+/**
+ * The decision on an approval is also the decision of every conversation linked to it: each gets the
+ * same decision as a pending system message on its own pending action (its own turn carries it out,
+ * running the write under the approval's idempotency key, so it happens once). The human's message
+ * to the customer and internal reason stay with the conversation they were written for.
+ */
+async function shareDecision(
+  client: pg.PoolClient,
+  escalation: LockedEscalation,
+  human: ActingHuman,
+  decision: { approved: boolean },
+): Promise<Array<{ conversationId: string; events: LiveEvent[] }>> {
+  const { rows: linked } = await client.query<LockedEscalation>(
+    `${lockSelect} WHERE e.awaits_escalation_id = $1 AND e.status IN ('open','claimed')
+      ORDER BY e.created_at, e.id FOR UPDATE OF e`,
+    [escalation.id],
+  );
+  const shared: Array<{ conversationId: string; events: LiveEvent[] }> = [];
+  for (const other of linked) {
+    const conversation = await lockConversation(client, other.conversation_id);
+    const events: LiveEvent[] = [];
+    if ((await claimLocked(client, other, human)).claimed) events.push(escalationEvent(other, 'claimed'));
+    const actionKey =
+      typeof other.pending_action?.idempotencyKey === 'string' ? other.pending_action.idempotencyKey : null;
+    const retry = conversation.status !== 'waiting_approval';
+    const verb = decision.approved ? (retry ? 'Retry approved' : 'Approved') : 'Denied';
+    const { rows } = await client.query(
+      `INSERT INTO messages (conversation_id, role, body, metadata, turn_status) VALUES ($1, 'system', $2, $3, 'pending')
+       RETURNING id, role, body, metadata, created_at`,
+      [
+        other.conversation_id,
+        `${verb} by ${human.name} in conversation ${escalation.conversation_id}.`,
+        JSON.stringify({
+          kind: 'approval',
+          approved: decision.approved,
+          retry,
+          decidedBy: human.id,
+          decidedByName: human.name,
+          decidedIn: escalation.conversation_id,
+          ...(actionKey ? { actionKey } : {}),
+        }),
+      ],
+    );
+    const message = liveMessageOf(rows[0]);
+    shared.push({
+      conversationId: other.conversation_id,
+      events: [{ kind: 'message', conversationId: other.conversation_id, message }, ...events],
+    });
+  }
+  return shared;
 }
 
 /** POST /escalations/:id/resolve — closes the escalation and resolves the conversation (its outcome stays escalated). */

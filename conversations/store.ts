@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { AwaitedApproval, EscalationPacket } from '../agent/dependencies.ts';
 import { type Queryable, withTransaction } from '../db/database.ts';
 import { hashOneTimeCode, maskCodes, maskOutstandingCodes } from '../db/one-time-codes.ts';
 
@@ -63,6 +64,21 @@ export async function repliesOfTurn(db: Queryable, conversationId: string, turnI
     [conversationId, `${turnId.replace(/[\\%_]/g, '\\$&')}:%`],
   );
   return rows;
+}
+
+const newEscalationId = () => `esc_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+
+/** The approval an escalation is linked to (it asked for the same action), with the key its action runs under. */
+async function awaitedBy(db: Queryable, escalationId: string): Promise<AwaitedApproval | null> {
+  const { rows } = await db.query<{ id: string; conversation_id: string; key: string | null }>(
+    `SELECT a.id, a.conversation_id, a.packet->'pendingAction'->>'idempotencyKey' AS key
+       FROM escalations e JOIN escalations a ON a.id = e.awaits_escalation_id WHERE e.id = $1`,
+    [escalationId],
+  );
+  const row = rows[0];
+  return row?.key
+    ? { escalationId: row.id, conversationId: row.conversation_id, idempotencyKey: row.key }
+    : null;
 }
 
 /**
@@ -211,7 +227,7 @@ export function createConversationStore(pool: pg.Pool) {
           [conversationId],
         );
         if (existing.rows[0]) return { id: existing.rows[0].id, created: false };
-        const id = `esc_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+        const id = newEscalationId();
         await client.query(
           `INSERT INTO escalations (id, conversation_id, reason, priority, packet) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT DO NOTHING`,
@@ -220,6 +236,75 @@ export function createConversationStore(pool: pg.Pool) {
         // The conversation's status follows when the turn ends (recordTurnEnd).
         return { id, created: true };
       });
+    },
+
+    /**
+     * One pending approval per action (docs/product.md, "Approvals"): the escalation is inserted with
+     * its action key, which the partial unique index `escalations_pending_action_key` (migration 0019)
+     * lets only one live approval hold. A turn of another conversation that asks for the same action
+     * meanwhile waits on that index until this one commits, inserts nothing, and links its
+     * conversation to the approval that won instead — so two racing turns make one approval.
+     */
+    async openApproval(
+      conversationId: string,
+      actionKey: string,
+      packet: EscalationPacket,
+    ): Promise<{ id: string; created: boolean; awaiting: AwaitedApproval | null }> {
+      return withTransaction(pool, async (client) => {
+        const live = async () =>
+          (
+            await client.query<{ id: string }>(
+              `SELECT id FROM escalations WHERE conversation_id = $1 AND status IN ('open','claimed') FOR UPDATE`,
+              [conversationId],
+            )
+          ).rows[0];
+        const existing = await live();
+        if (existing)
+          return { id: existing.id, created: false, awaiting: await awaitedBy(client, existing.id) };
+        const id = newEscalationId();
+        const inserted = await client.query(
+          `INSERT INTO escalations (id, conversation_id, reason, priority, packet, action_key)
+           VALUES ($1, $2, 'approval_required', 'normal', $3, $4) ON CONFLICT DO NOTHING`,
+          [id, conversationId, JSON.stringify(packet), actionKey],
+        );
+        if ((inserted.rowCount ?? 0) > 0) return { id, created: true, awaiting: null };
+        const opened = await live();
+        if (opened) return { id: opened.id, created: false, awaiting: await awaitedBy(client, opened.id) };
+        const { rows } = await client.query<{ id: string; conversation_id: string; key: string | null }>(
+          `SELECT id, conversation_id, packet->'pendingAction'->>'idempotencyKey' AS key FROM escalations
+            WHERE action_key = $1 AND status IN ('open','claimed') AND awaits_escalation_id IS NULL FOR UPDATE`,
+          [actionKey],
+        );
+        const holder = rows[0];
+        if (!holder?.key) throw new Error(`no live approval holds ${actionKey}, yet one conflicted`);
+        const awaiting = { escalationId: holder.id, conversationId: holder.conversation_id };
+        const linked: EscalationPacket = {
+          ...packet,
+          summary: `Awaiting approval in conversation ${holder.conversation_id}, which asked for the same action first: decide it there (escalation ${holder.id}) and this conversation gets the outcome too. ${packet.summary}`,
+          awaitingApprovalIn: awaiting,
+        };
+        await client.query(
+          `INSERT INTO escalations (id, conversation_id, reason, priority, packet, action_key, awaits_escalation_id)
+           VALUES ($1, $2, 'approval_required', 'normal', $3, $4, $5)`,
+          [id, conversationId, JSON.stringify(linked), actionKey, holder.id],
+        );
+        await client.query(
+          `UPDATE escalations SET packet = jsonb_set(packet, '{alsoAwaitedBy}',
+             COALESCE(packet->'alsoAwaitedBy', '[]'::jsonb) || jsonb_build_array(jsonb_build_object('conversationId', $2::text, 'escalationId', $3::text)))
+           WHERE id = $1`,
+          [holder.id, conversationId, id],
+        );
+        return { id, created: true, awaiting: { ...awaiting, idempotencyKey: holder.key } };
+      });
+    },
+
+    async awaitedApproval(conversationId: string): Promise<AwaitedApproval | null> {
+      const { rows } = await pool.query<{ id: string }>(
+        `SELECT id FROM escalations WHERE conversation_id = $1 AND awaits_escalation_id IS NOT NULL
+          ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [conversationId],
+      );
+      return rows[0] ? awaitedBy(pool, rows[0].id) : null;
     },
 
     async closeEscalation(conversationId: string, status: 'resolved' | 'handed_back'): Promise<void> {

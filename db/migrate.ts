@@ -15,6 +15,8 @@ import * as knowledgeSources from './migrations/0014-knowledge-sources.ts';
 import * as oauthStates from './migrations/0015-oauth-states.ts';
 import * as conversationTokenLifecycle from './migrations/0016-conversation-token-lifecycle.ts';
 import * as directoryExternalRefs from './migrations/0017-directory-external-refs.ts';
+import * as privacy from './migrations/0018-privacy.ts';
+import * as pendingApprovalActionKey from './migrations/0019-pending-approval-action-key.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -33,6 +35,8 @@ export const migrations: Record<string, Migration> = {
   '0015-oauth-states': oauthStates,
   '0016-conversation-token-lifecycle': conversationTokenLifecycle,
   '0017-directory-external-refs': directoryExternalRefs,
+  '0018-privacy': privacy,
+  '0019-pending-approval-action-key': pendingApprovalActionKey,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

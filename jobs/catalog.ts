@@ -91,6 +91,16 @@ export const jobCatalog = {
     backoffMs: 0,
     timeoutMs: 30_000,
   },
+  /**
+   * Purge finished conversations older than TRANSCRIPT_RETENTION_DAYS (conversations/retention.ts);
+   * scheduled only while that is set (jobs/retention-job.ts).
+   */
+  'maintenance.purge-transcripts': {
+    payload: z.object({ retentionDays: z.number().int().min(1).max(36_500) }),
+    attempts: 3,
+    backoffMs: 60_000,
+    timeoutMs: 300_000,
+  },
 } as const;
 
 export type JobType = keyof typeof jobCatalog;

@@ -14,6 +14,7 @@ import { PermanentJobError } from './errors.ts';
 import { type EvalRunJobDependencies, runEvalJob } from './eval-run-job.ts';
 import { handleInboundEmail } from './inbound-email-job.ts';
 import { type KnowledgeSourcesConfig, runKnowledgeSyncJob } from './knowledge-sync-job.ts';
+import { runPurgeTranscriptsJob } from './retention-job.ts';
 
 /** The agent-turn side the handlers drive (conversations/turns.ts provides it). */
 export interface TurnRunner {
@@ -126,6 +127,10 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
     'maintenance.recover-turns': async ({ olderThanMs }) => {
       const conversations = await deps.turns.recoverPendingTurns(olderThanMs);
       if (conversations.length > 0) logger.warn({ conversations }, 're-enqueued pending turns');
+    },
+
+    'maintenance.purge-transcripts': async (payload, context) => {
+      await runPurgeTranscriptsJob({ pool: deps.pool, logger }, payload, context);
     },
   };
 }

@@ -3,7 +3,13 @@ import type { ApprovalDecision } from '../agent.ts';
 import type { AgentDependencies } from '../dependencies.ts';
 import { buildEscalationPacket } from '../escalation-packet.ts';
 import type { EscalationReason } from '../escalation-reasons.ts';
-import type { CallRecord, SupportStateUpdate, SupportStateValue, TranscriptEntry } from '../state.ts';
+import type {
+  CallRecord,
+  PendingApproval,
+  SupportStateUpdate,
+  SupportStateValue,
+  TranscriptEntry,
+} from '../state.ts';
 import { completeProcedure } from './finish-procedure.ts';
 import { callStoredWrite, emit, say } from './toolkit.ts';
 
@@ -34,12 +40,11 @@ export async function approval(
       reason: pending.reason,
     },
   );
-  const escalation = await deps.store.openEscalation(
-    state.conversationId,
-    'approval_required',
-    'normal',
-    packet,
-  );
+  // Unique by what the action does: a conversation asking for an action another conversation's
+  // approval already holds is linked to that approval instead of opening a second one.
+  const escalation = pending.actionKey
+    ? await deps.store.openApproval(state.conversationId, pending.actionKey, packet)
+    : await deps.store.openEscalation(state.conversationId, 'approval_required', 'normal', packet);
   if (escalation.created) {
     await say(deps, state, config, text);
     emit(config, {
@@ -102,7 +107,7 @@ async function carryOutDecision(
     transcript: TranscriptEntry[];
   },
 ): Promise<SupportStateUpdate> {
-  const pending = state.pendingApproval!;
+  const pending = await runKeyOf(deps, state, state.pendingApproval!);
   const records: CallRecord[] = [];
   const transcript = [...context.transcript];
   const settled = {
@@ -171,15 +176,37 @@ async function carryOutDecision(
     };
   }
   transcript.push(
-    await completeProcedure(deps, state, config, records, [
-      ...pending.done,
-      { action: pending.action, output: result.data as Record<string, unknown> },
-    ]),
+    await completeProcedure(
+      deps,
+      state,
+      config,
+      records,
+      [...pending.done, { action: pending.action, output: result.data as Record<string, unknown> }],
+      // Every conversation waiting on one approval tells its customer the outcome; the confirmation
+      // email is keyed by the action and the contact, so each customer gets one, however many of
+      // their conversations asked (docs/product.md, "Approvals").
+      pending.actionKey ? { emailScope: `approval:${pending.actionKey}` } : {},
+    ),
   );
   if (decision.customerMessage)
     transcript.push(await sayAsWritten(deps, state, config, decision.customerMessage));
   await deps.store.closeEscalation(state.conversationId, 'resolved');
   return { ...settled, transcript, calls: records };
+}
+
+/**
+ * The pending approval as it is carried out: a conversation linked to another conversation's approval
+ * of the same action runs the write under that approval's idempotency key, so the action happens once
+ * whichever of the conversations' decision turns runs first (the others replay its result).
+ */
+async function runKeyOf(
+  deps: AgentDependencies,
+  state: SupportStateValue,
+  pending: PendingApproval,
+): Promise<PendingApproval> {
+  if (!pending.actionKey) return pending;
+  const awaited = await deps.store.awaitedApproval(state.conversationId);
+  return awaited ? { ...pending, idempotencyKey: awaited.idempotencyKey } : pending;
 }
 
 /**

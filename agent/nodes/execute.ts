@@ -32,6 +32,7 @@ export async function execute(
         pendingApproval: {
           action,
           idempotencyKey: result.pendingAction.idempotencyKey,
+          actionKey: result.pendingAction.actionKey,
           reason: result.pendingAction.reason,
           done: results,
         },

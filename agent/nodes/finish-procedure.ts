@@ -31,10 +31,13 @@ export async function sendEmail(
   config: LangGraphRunnableConfig,
   records: CallRecord[],
   spec: EmailSpec,
+  options: CompletionOptions = {},
 ): Promise<boolean> {
   if (!state.customer) return false;
+  // Scoped: keyed by the scope and the contact instead of the conversation, and without the
+  // conversation in the arguments, so the same contact's other conversations replay this one email.
   const idempotencyKey = writeKey(
-    state.conversationId,
+    options.emailScope ? `${options.emailScope}:${state.customer.contactId}` : state.conversationId,
     'email',
     spec.template,
     spec.variables as Record<string, unknown>,
@@ -42,7 +45,7 @@ export async function sendEmail(
   const input = {
     template: spec.template,
     variables: spec.variables,
-    conversation_id: state.conversationId,
+    ...(options.emailScope ? {} : { conversation_id: state.conversationId }),
     ...(spec.to ? { to: spec.to } : {}),
   } as ContractInput<typeof email.send>;
   const sent = await callConnector(deps, state, config, records, {
@@ -68,6 +71,15 @@ export async function sendEmail(
   }
 }
 
+/** How a completion's emails are keyed. */
+export interface CompletionOptions {
+  /**
+   * Key the emails by this scope and the contact rather than by the conversation: the outcome of an
+   * approval several conversations waited on reaches each customer once.
+   */
+  emailScope?: string;
+}
+
 /** After the writes: the procedure's success reply and its confirmation email. */
 export async function completeProcedure(
   deps: AgentDependencies,
@@ -75,12 +87,13 @@ export async function completeProcedure(
   config: LangGraphRunnableConfig,
   records: CallRecord[],
   results: Array<{ action: WriteAction; output: Record<string, unknown> }>,
+  options: CompletionOptions = {},
 ): Promise<TranscriptEntry> {
   const procedure = procedures[state.intent!];
   const context = await procedureContext(deps, state, config, records);
   const done = procedure.complete?.(context, results) ?? { text: 'Done.' };
-  const queued = done.email ? await sendEmail(deps, state, config, records, done.email) : true;
-  for (const notice of done.notices ?? []) await sendEmail(deps, state, config, records, notice);
+  const queued = done.email ? await sendEmail(deps, state, config, records, done.email, options) : true;
+  for (const notice of done.notices ?? []) await sendEmail(deps, state, config, records, notice, options);
   // Never claim an email that was not queued.
   const text = queued
     ? done.text

@@ -54,14 +54,21 @@ export async function registerConnectorRoutes(app: ApiApp, context: ApiContext):
       auditHealth(pool, since, connectorId),
       latencyBuckets(pool, since, connectorId),
     ]);
+    // The circuit as every process shares it (with Redis), not only this API process's breaker.
+    const ids = connectorId ? [connectorId] : gateway.describe().map((connector) => connector.id);
+    const circuits = new Map(
+      await Promise.all(ids.map(async (id) => [id, await gateway.circuit(id)] as const)),
+    );
     return (id: string): ConnectorHealth => {
       const own = stats.get(id) ?? idleHealth();
-      const circuit = gateway.circuitState(id);
+      const circuit = circuits.get(id) ?? { state: gateway.circuitState(id), openUntil: null, reason: null };
       return {
-        status: healthStatus(own, circuit),
+        status: healthStatus(own, circuit.state),
         windowMinutes: healthWindowMs / 60_000,
         ...own,
-        circuit,
+        circuit: circuit.state,
+        circuitOpenUntil: iso(circuit.openUntil),
+        circuitReason: circuit.reason,
         latency: series.get(id) ?? [],
       };
     };

@@ -6,12 +6,13 @@ import {
   credentialsBodySchema,
   credentialsResponseSchema,
   type PolicyView,
+  policyResetResponseSchema,
   policyViewSchema,
 } from '../contract/admin.ts';
 import { ApiError } from '../errors.ts';
 import { adminSchema, auditAdminChange, connectorParams, iso, knownConnector } from './shared.ts';
 
-/** Write-only credentials, and the view and change of a connector's policy. */
+/** Write-only credentials, and the view, change and reset of a connector's policy. */
 export async function registerCredentialRoutes(app: ApiApp, context: ApiContext): Promise<void> {
   const { pool } = context.database;
   const { gateway } = context.switchboard;
@@ -116,6 +117,32 @@ export async function registerCredentialRoutes(app: ApiApp, context: ApiContext)
       await auditAdminChange(pool, human, connector.id, 'admin.set_policy', {});
       request.log.info({ connector: connector.id, adminId: human.id }, 'connector policy changed');
       return policyOf(connector.id);
+    },
+  );
+
+  app.delete(
+    '/api/admin/connectors/:id/policy',
+    {
+      schema: {
+        ...adminSchema,
+        summary:
+          "Reset the connector's policy to its configured default (removes the admin's override; idempotent)",
+        params: connectorParams,
+        response: { 200: policyResetResponseSchema },
+      },
+    },
+    async (request) => {
+      const connector = knownConnector(context, request.params.id);
+      const human = request.human!;
+      // Through the gateway, so its policy cache is cleared and the next call uses the default
+      // (docs/connectors-core.md, "Policy"). An invalid stored override can be reset too.
+      const removed = await gateway.resetPolicy(connector.id);
+      // The audit log records changes: asking again when the default already applies changes nothing.
+      if (removed) {
+        await auditAdminChange(pool, human, connector.id, 'admin.reset_policy', {});
+        request.log.info({ connector: connector.id, adminId: human.id }, 'connector policy reset to default');
+      }
+      return { ...(await policyOf(connector.id)), removed };
     },
   );
 }

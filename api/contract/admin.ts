@@ -48,7 +48,11 @@ export const connectorHealthSchema = z.object({
   successRate: z.number().nullable(),
   p50LatencyMs: z.number().nullable(),
   p95LatencyMs: z.number().nullable(),
+  /** This process's breaker combined with the state every process shares (with Redis). */
   circuit: z.enum(['closed', 'half_open', 'open']),
+  /** While the shared state holds the circuit open: until when (half-open after it), and why. */
+  circuitOpenUntil: z.string().nullable(),
+  circuitReason: z.string().nullable(),
   lastError: connectorLastErrorSchema.nullable(),
   /** p95 latency per minute, oldest first. */
   latency: z.array(latencyBucketSchema),
@@ -101,7 +105,7 @@ export const credentialsResponseSchema = z.object({
   updatedAt: z.string(),
 });
 
-/** `GET` / `PUT /api/admin/connectors/:id/policy`. */
+/** `GET` / `PUT` / `DELETE /api/admin/connectors/:id/policy`. */
 export const policyViewSchema = z.object({
   connectorId: z.string(),
   /** `stored`: an admin's override; `default`: the policy the connector ships with. */
@@ -110,6 +114,9 @@ export const policyViewSchema = z.object({
   updatedAt: z.string().nullable(),
   policy: z.record(z.string(), z.unknown()),
 });
+
+/** `DELETE /api/admin/connectors/:id/policy`: the default policy now in force, and whether an override was removed. */
+export const policyResetResponseSchema = policyViewSchema.extend({ removed: z.boolean() });
 
 // ── Faults ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -355,6 +362,7 @@ export type ConnectorTestResponse = z.infer<typeof connectorTestResponseSchema>;
 export type CredentialsBody = z.input<typeof credentialsBodySchema>;
 export type CredentialsResponse = z.infer<typeof credentialsResponseSchema>;
 export type PolicyView = z.infer<typeof policyViewSchema>;
+export type PolicyResetResponse = z.infer<typeof policyResetResponseSchema>;
 export type FaultMode = (typeof faultModes)[number];
 export type FaultView = z.infer<typeof faultViewSchema>;
 export type ArmFaultBody = z.input<typeof armFaultBodySchema>;
@@ -423,3 +431,256 @@ export type BackendView = z.infer<typeof backendViewSchema>;
 export type BackendField = z.infer<typeof backendFieldSchema>;
 export type BackendChoice = z.input<typeof backendChoiceSchema>;
 export type BackendCheck = z.infer<typeof backendCheckSchema>;
+
+// ── Privacy (docs/privacy.md) ───────────────────────────────────────────────────────────────────────
+// The export document and the erasure result restate conversations/privacy.ts (their owner); the two
+// are checked equal in api/contract/privacy.test.ts.
+
+/** A contact id in a path. */
+export const privacyContactParamsSchema = z.object({
+  contactId: z.string().min(1).max(200),
+});
+
+/** Export by address: `GET /api/admin/privacy/export?email=`. */
+export const privacyExportQuerySchema = z.object({ email: z.email().max(320) });
+
+/** Erasure must be confirmed with the contact's email address (for an erased contact: the one it had). */
+export const privacyEraseBodySchema = z.strictObject({
+  confirmEmail: z.string().min(1).max(320),
+});
+
+const privacyTimestamp = z.string();
+const privacyJsonRecord = z.record(z.string(), z.unknown());
+
+export const privacyMessageSchema = z.object({
+  id: z.string(),
+  role: z.enum(['customer', 'agent', 'human', 'system']),
+  body: z.string(),
+  /** The message's metadata: for inbound mail the stored original (sender, subject, headers, verdict). */
+  metadata: privacyJsonRecord,
+  createdAt: privacyTimestamp,
+});
+
+export const privacyEscalationSchema = z.object({
+  id: z.string(),
+  reason: z.string(),
+  priority: z.string(),
+  status: z.string(),
+  /** The escalation packet: identity, intent, connector calls, the pending action (approvals), transcript. */
+  packet: privacyJsonRecord,
+  claimedBy: z.string().nullable(),
+  createdAt: privacyTimestamp,
+  claimedAt: privacyTimestamp.nullable(),
+  resolvedAt: privacyTimestamp.nullable(),
+});
+
+export const privacyConversationSchema = z.object({
+  id: z.string(),
+  channel: z.enum(['chat', 'email']),
+  status: z.string(),
+  outcome: z.string().nullable(),
+  subject: z.string().nullable(),
+  verified: z.boolean(),
+  verifiedBy: z.string().nullable(),
+  verifiedChannel: z.string().nullable(),
+  verifiedAt: privacyTimestamp.nullable(),
+  /** The customer's access token: whether one was issued and its lifecycle (never the token or its hash). */
+  accessToken: z.object({
+    issued: z.boolean(),
+    verified: z.boolean(),
+    expiresAt: privacyTimestamp.nullable(),
+    revokedAt: privacyTimestamp.nullable(),
+  }),
+  /** How many agent checkpoints (the agent's memory of this conversation) are stored. */
+  agentCheckpoints: z.number().int(),
+  createdAt: privacyTimestamp,
+  updatedAt: privacyTimestamp,
+  messages: z.array(privacyMessageSchema),
+  escalations: z.array(privacyEscalationSchema),
+});
+
+export const privacyExportSchema = z.object({
+  format: z.literal('switchboard.privacy-export.v1'),
+  generatedAt: privacyTimestamp,
+  contact: z.object({
+    id: z.string(),
+    accountId: z.string(),
+    name: z.string(),
+    email: z.string(),
+    phone: z.string().nullable(),
+    title: z.string().nullable(),
+    timezone: z.string(),
+    externalRef: z.string().nullable(),
+    createdAt: privacyTimestamp,
+    updatedAt: privacyTimestamp,
+  }),
+  /** Set when the contact was erased (the rest of the document is what remains). */
+  erasure: z
+    .object({ erasedAt: privacyTimestamp, lastErasedAt: privacyTimestamp, erasedBy: z.string() })
+    .nullable(),
+  /** The contact's account; the owner fields only when the contact is its owner. */
+  account: z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      tier: z.string(),
+      region: z.string(),
+      contactIsOwner: z.boolean(),
+      ownerName: z.string().nullable(),
+      ownerEmail: z.string().nullable(),
+      createdAt: privacyTimestamp,
+    })
+    .nullable(),
+  conversations: z.array(privacyConversationSchema),
+  /** One-time codes sent for the contact: metadata only (never the code or its hash). */
+  verificationCodes: z.array(
+    z.object({
+      id: z.string(),
+      conversationId: z.string(),
+      purpose: z.string(),
+      targetEmail: z.string().nullable(),
+      attempts: z.number().int(),
+      expiresAt: privacyTimestamp,
+      consumedAt: privacyTimestamp.nullable(),
+      createdAt: privacyTimestamp,
+    }),
+  ),
+  /** Update-payment links sent to the contact: metadata only (never the token or its hash). */
+  paymentLinks: z.array(
+    z.object({
+      id: z.string(),
+      expiresAt: privacyTimestamp,
+      usedAt: privacyTimestamp.nullable(),
+      createdAt: privacyTimestamp,
+    }),
+  ),
+  tickets: z.array(
+    z.object({
+      id: z.string(),
+      subject: z.string(),
+      description: z.string(),
+      status: z.string(),
+      priority: z.string(),
+      category: z.string(),
+      requesterEmail: z.string().nullable(),
+      conversationId: z.string().nullable(),
+      createdAt: privacyTimestamp,
+      updatedAt: privacyTimestamp,
+      comments: z.array(
+        z.object({
+          id: z.string(),
+          author: z.string(),
+          body: z.string(),
+          internal: z.boolean(),
+          createdAt: privacyTimestamp,
+        }),
+      ),
+    }),
+  ),
+  /** CRM history about the contact (notes, calls, emails). */
+  interactions: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      body: z.string(),
+      author: z.string(),
+      createdAt: privacyTimestamp,
+    }),
+  ),
+  bookings: z.array(
+    z.object({
+      id: z.string(),
+      engineerId: z.string(),
+      startAt: privacyTimestamp,
+      endAt: privacyTimestamp,
+      status: z.string(),
+      topic: z.string().nullable(),
+      createdAt: privacyTimestamp,
+    }),
+  ),
+  /** Connector calls made on the contact's behalf, and other audit rows that name them. */
+  auditEntries: z.array(
+    z.object({
+      id: z.string(),
+      at: privacyTimestamp,
+      conversationId: z.string().nullable(),
+      actor: z.string(),
+      connectorId: z.string(),
+      operation: z.string(),
+      effect: z.string(),
+      outcome: z.string(),
+      errorKind: z.string().nullable(),
+      idempotencyKey: z.string().nullable(),
+      detail: privacyJsonRecord,
+    }),
+  ),
+  /** The idempotency ledger's records of writes made for the contact (a refund, an email). */
+  idempotencyRecords: z.array(
+    z.object({
+      key: z.string(),
+      connectorId: z.string(),
+      operation: z.string(),
+      status: z.string(),
+      result: z.unknown(),
+      createdAt: privacyTimestamp,
+      completedAt: privacyTimestamp.nullable(),
+    }),
+  ),
+  /** Mail Switchboard sent to the contact, or in their conversations. */
+  outboxEmails: z.array(
+    z.object({
+      id: z.string(),
+      messageId: z.string(),
+      conversationId: z.string().nullable(),
+      to: z.string(),
+      from: z.string(),
+      subject: z.string(),
+      textBody: z.string(),
+      template: z.string().nullable(),
+      status: z.string(),
+      createdAt: privacyTimestamp,
+      sentAt: privacyTimestamp.nullable(),
+    }),
+  ),
+  /** Knowledge articles whose title or body names the contact (address or id). */
+  knowledgeDocuments: z.array(
+    z.object({
+      slug: z.string(),
+      title: z.string(),
+      url: z.string().nullable(),
+      visibility: z.string(),
+      updatedAt: privacyTimestamp,
+    }),
+  ),
+});
+export const erasureCountsSchema = z.object({
+  contact: z.number().int(),
+  accountOwner: z.number().int(),
+  conversations: z.number().int(),
+  messages: z.number().int(),
+  escalations: z.number().int(),
+  verificationCodes: z.number().int(),
+  checkpoints: z.number().int(),
+  outboxEmails: z.number().int(),
+  outboxFiles: z.number().int(),
+  auditEntries: z.number().int(),
+  idempotencyRecords: z.number().int(),
+  tickets: z.number().int(),
+  ticketComments: z.number().int(),
+  interactions: z.number().int(),
+  bookings: z.number().int(),
+  paymentLinks: z.number().int(),
+  knowledgeDocuments: z.number().int(),
+});
+
+export const erasureResultSchema = z.object({
+  contactId: z.string(),
+  /** The contact had been erased before: this run removed only what was left or came since. */
+  alreadyErased: z.boolean(),
+  erasedAt: privacyTimestamp,
+  counts: erasureCountsSchema,
+});
+
+export type PrivacyExport = z.infer<typeof privacyExportSchema>;
+export type PrivacyEraseBody = z.input<typeof privacyEraseBodySchema>;
+export type ErasureResult = z.infer<typeof erasureResultSchema>;

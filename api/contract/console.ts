@@ -83,6 +83,9 @@ export const queueItemSchema = z.object({
 
 export const queueResponseSchema = z.object({ escalations: z.array(queueItemSchema) });
 
+/** A conversation and its escalation, as approvals shared between conversations name each other. */
+export const approvalRefSchema = z.object({ conversationId: z.string(), escalationId: z.string() });
+
 /** The exact connector call waiting for a human's decision (with its idempotency key). */
 export const pendingActionSchema = z.object({
   connector: z.string(),
@@ -125,6 +128,10 @@ export const escalationPacketSchema = z.object({
   summary: z.string(),
   suggestedReply: z.string(),
   transcript: z.array(z.object({ role: z.string(), text: z.string(), at: z.string() })),
+  /** The approval of the same action another conversation holds: it is decided there, for both. */
+  awaitingApprovalIn: approvalRefSchema.optional(),
+  /** Other conversations waiting on this approval: the decision is carried out in each. */
+  alsoAwaitedBy: z.array(approvalRefSchema).optional(),
 });
 
 /**

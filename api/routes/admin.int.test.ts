@@ -16,6 +16,7 @@ const routes: Array<{ method: Method; url: string; payload?: unknown }> = [
   { method: 'PUT', url: '/api/admin/connectors/crm/credentials', payload: { api_key: 'x' } },
   { method: 'GET', url: '/api/admin/connectors/billing/policy' },
   { method: 'PUT', url: '/api/admin/connectors/ticketing/policy', payload: {} },
+  { method: 'DELETE', url: '/api/admin/connectors/ticketing/policy' },
   { method: 'GET', url: '/api/admin/backends' },
   { method: 'POST', url: '/api/admin/backends/billing/test', payload: { backend: 'builtin' } },
   { method: 'PUT', url: '/api/admin/backends/calendar', payload: { backend: 'builtin' } },

@@ -6,12 +6,13 @@ import { registerFaultRoutes } from '../admin/fault-routes.ts';
 import { registerKnowledgeRoutes } from '../admin/knowledge-routes.ts';
 import { registerKnowledgeSourceRoutes } from '../admin/knowledge-source-routes.ts';
 import { registerOAuthRoutes } from '../admin/oauth-routes.ts';
+import { registerPrivacyRoutes } from '../admin/privacy-routes.ts';
 import { requireHuman } from '../auth/human-auth.ts';
 import type { RouteGroup } from '../context.ts';
 
 /**
  * Administration (`/api/admin`, role `admin`): connectors (health, credentials, policy, faults),
- * knowledge, the audit log, the embedded outbox and eval runs.
+ * knowledge, the audit log, the embedded outbox, eval runs and privacy operations (export, erase).
  */
 export const adminRoutes: RouteGroup = async (app, context) => {
   // Every route of this group, and only these (server.ts gives each group its own scope). On
@@ -26,4 +27,5 @@ export const adminRoutes: RouteGroup = async (app, context) => {
   await registerKnowledgeSourceRoutes(app, context);
   await registerAuditRoutes(app, context);
   await registerEvalRoutes(app, context);
+  await registerPrivacyRoutes(app, context);
 };

@@ -31,6 +31,7 @@ import {
   type ResilienceSettings,
 } from './resilience.ts';
 import type { CallResult } from './result.ts';
+import { createSharedCircuits, type SharedCircuitGate, type SharedCircuitStore } from './shared-circuit.ts';
 import { type ConnectorMetrics, createConnectorMetrics, defaultTracer, startCallSpan } from './telemetry.ts';
 
 /** Partial resilience settings (nested objects may be partial too). */
@@ -65,6 +66,20 @@ export interface ConnectorGatewayOptions {
   credentialStatus?: (connectorId: string) => Promise<CredentialStatus>;
   /** Jitter source for retry backoff (tests make it deterministic). */
   random?: () => number;
+  /**
+   * Where the processes share their circuit breakers (Redis when `REDIS_URL` is set:
+   * `createRedisCircuitStore`); unset, each process's breakers are its own. The caller owns the store.
+   */
+  sharedCircuits?: SharedCircuitStore;
+}
+
+/** A connector's circuit as the admin page shows it. */
+export interface CircuitView {
+  state: CircuitStateName;
+  /** Set while the shared state holds the circuit open (or half-open after this time). */
+  openUntil: Date | null;
+  /** Why it was opened, when another process (or this one) shared it. */
+  reason: string | null;
 }
 
 /** The gateway plus the admin/health/lifecycle surface the API and evals use. */
@@ -77,7 +92,12 @@ export interface ManagedConnectorGateway extends ConnectorGateway {
     policy: ConnectorPolicyInput,
     updatedBy: string | null,
   ): Promise<ConnectorPolicy>;
+  /** Removes the stored override (the configured default applies to the next call); false when there was none. */
+  resetPolicy(connectorId: string): Promise<boolean>;
+  /** This process's breaker combined with what it knows of the shared state. */
   circuitState(connectorId: string): CircuitStateName;
+  /** The same, after asking the shared store (what the admin page shows). */
+  circuit(connectorId: string): Promise<CircuitView>;
   /**
    * Puts another backend of a registered connector kind in place (an admin switched billing to
    * Stripe): calls that start afterwards use it; calls in flight finish on the old one.
@@ -121,9 +141,18 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
   );
 
   const resilience = new Map<string, ConnectorResilience>();
+  const shared = options.sharedCircuits ? createSharedCircuits(options.sharedCircuits, { logger }) : null;
+  const gates = new Map<string, SharedCircuitGate>();
   const startResilience = (connector: ConnectorDefinition) => {
     const merged = mergeResilience(options.resilience, options.resilience?.connectors?.[connector.id]);
-    const stage = createConnectorResilience(connector.id, merged, options.random);
+    const gateOf = shared
+      ? (onChange: () => void) => {
+          const gate = shared.gate(connector.id, { halfOpenAfterMs: merged.halfOpenAfterMs, onChange });
+          gates.set(connector.id, gate);
+          return gate;
+        }
+      : undefined;
+    const stage = createConnectorResilience(connector.id, merged, options.random, gateOf);
     metrics.setCircuitState(connector.id, 'closed');
     stage.onStateChange((state) => {
       metrics.setCircuitState(connector.id, state);
@@ -133,6 +162,19 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
     resilience.set(connector.id, stage);
   };
   for (const connector of connectors.values()) startResilience(connector);
+  // Other processes' opens and closes reach this one's breakers at once (a missed message heals at
+  // the next trial call). Off the call path: a Redis that is away delays nothing here.
+  const following: { stop: (() => Promise<void>) | null; closed: boolean } = { stop: null, closed: false };
+  options.sharedCircuits
+    ?.subscribe((change) => gates.get(change.connectorId)?.apply(change))
+    .then((stop) => {
+      // Closed while the subscription was still waiting for Redis: stop at once.
+      if (following.closed) void stop();
+      else following.stop = stop;
+    })
+    .catch((error: unknown) =>
+      logger.warn({ err: error }, 'shared circuit-breaker changes cannot be followed'),
+    );
 
   const deps: PipelineDeps = {
     db: options.db,
@@ -263,7 +305,17 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
     },
     getPolicy: (connectorId) => policies.effective(connectorId),
     setPolicy: (connectorId, policy, updatedBy) => policies.set(connectorId, policy, updatedBy),
+    resetPolicy: (connectorId) => policies.reset(connectorId),
     circuitState: (connectorId) => resilience.get(connectorId)?.state ?? 'closed',
+    async circuit(connectorId) {
+      const stage = resilience.get(connectorId);
+      const view = await stage?.shared();
+      return {
+        state: stage?.state ?? 'closed',
+        openUntil: view?.openUntil ?? null,
+        reason: view?.reason ?? null,
+      };
+    },
     replaceConnector(connector) {
       const previous = connectors.get(connector.id);
       if (!previous) throw new Error(`Connector "${connector.id}" is not registered; it cannot be replaced`);
@@ -277,6 +329,8 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
       await audit.flush();
     },
     close: async () => {
+      following.closed = true;
+      await following.stop?.();
       await cache.flush();
       await audit.close();
     },

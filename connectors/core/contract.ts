@@ -62,7 +62,7 @@ export function defineContract<
 /** What a backend supplies for an operation of a contract: its scopes, limits, ownership checks and the work. */
 export type OperationImplementation<In extends z.ZodType, Out extends z.ZodType> = Pick<
   OperationDefinition<z.output<In>, z.output<Out>>,
-  'scopes' | 'timeoutMs' | 'ownership' | 'run'
+  'scopes' | 'timeoutMs' | 'ownership' | 'run' | 'ledger'
 >;
 
 /** A backend's operation built from a contract: name, schemas, effect and keys come from the contract. */

@@ -83,8 +83,23 @@ export interface OperationDefinition<Input = unknown, Output = unknown> {
   /** Customers who are not verified may call this operation (knowledge search, ticket creation). */
   allowUnverified?: boolean;
   run(input: Input, context: OperationContext): Promise<Output>;
+  /**
+   * For writes whose result carries a bearer secret (a signed link): what the idempotency ledger keeps
+   * instead of the result, and how a replay rebuilds the very same result from it. The ledger is read
+   * by admins and lands in backups, so it must never hold what lets someone act as the customer
+   * (docs/connectors-core.md, "Idempotency").
+   */
+  ledger?: LedgerForm<Output>;
   /** The contract this operation implements (set by `implement`); typed calls must name this very contract. */
   contract?: AnyOperationContract;
+}
+
+/** How a write's result is kept in the idempotency ledger, and rebuilt from it on a replay. */
+export interface LedgerForm<Output> {
+  /** What is stored: the result without its secret. */
+  keep(output: Output): unknown;
+  /** The result a replay returns, rebuilt from what `keep` stored (deterministically: same secret, same value). */
+  rebuild(kept: unknown): Output;
 }
 
 /** A system Switchboard talks to: its config, a health call and its operations. */

@@ -2,6 +2,7 @@
 export type { AuditOutcome, AuditSettings } from './audit.ts';
 export { canonicalJson, hashArgs } from './canonical.ts';
 export {
+  type CircuitView,
   type ConnectorGatewayOptions,
   createConnectorGateway,
   type ManagedConnectorGateway,
@@ -40,6 +41,12 @@ export {
 } from './policy.ts';
 export { deletePolicy, getPolicy, setPolicy } from './policy-store.ts';
 export type { Queryable } from './queryable.ts';
+export {
+  createRedisCircuitStore,
+  type RedisCircuitStore,
+  type RedisCircuitStoreOptions,
+} from './redis-circuit-store.ts';
 export { type CircuitStateName, defaultResilience, type ResilienceSettings } from './resilience.ts';
 export type { CallResult, PendingAction } from './result.ts';
+export type { SharedCircuitRecord, SharedCircuitStore } from './shared-circuit.ts';
 export { type CredentialInfo, type CredentialVault, createVault, VaultError } from './vault.ts';

@@ -15,7 +15,7 @@ import { bindIdentity, checkOwnership } from './identity.ts';
 import { decide, fieldRulesFor } from './policy.ts';
 import type { PolicySource } from './policy-cache.ts';
 import type { Queryable } from './queryable.ts';
-import { applyFieldRules, applyRedactions, dropSecretKeys, valuesAt } from './redaction.ts';
+import { applyFieldRules, applyRedactions, dropSecretKeys, scrubMessage, valuesAt } from './redaction.ts';
 import type { ConnectorResilience } from './resilience.ts';
 import type { CallResult } from './result.ts';
 
@@ -102,6 +102,7 @@ export async function runPipeline(
         input: toJsonValue(input),
         idempotencyKey:
           key ?? `${session.conversationId ?? 'system'}:${connector.id}.${operation.name}:${trace.argsHash}`,
+        actionKey: `${connector.id}.${operation.name}:${operation.idempotencyKey ? operation.idempotencyKey(input) : trace.argsHash}`,
         reason: decision.reason,
       },
     };
@@ -121,7 +122,7 @@ export async function runPipeline(
     const claim = await deps.idempotency.claim(key, connector.id, operation.name, trace.argsHash);
     if (claim.kind === 'replay') {
       trace.detail.replayed = true;
-      return { status: 'ok', data: claim.data, stale: false, replayed: true };
+      return { status: 'ok', data: replayedResult(operation, claim.data), stale: false, replayed: true };
     }
     lease = claim.lease;
   }
@@ -198,7 +199,12 @@ async function callVendor(
         }
         return output;
       },
-      { timeoutMs: operation.timeoutMs, mayRetry: operation.effect === 'read' || key !== null },
+      {
+        timeoutMs: operation.timeoutMs,
+        mayRetry: operation.effect === 'read' || key !== null,
+        // The reason a shared circuit opened is shown to admins: the same scrubbing as audit rows.
+        scrub: (message) => scrubMessage(message, trace.scrub),
+      },
     );
     trace.detail.attempts = attempts;
     const output = value;
@@ -230,11 +236,27 @@ async function callVendor(
     await heartbeat?.stop();
     // Fenced out: the key was taken over, and the taker re-sends the write under the same key, which
     // the vendor answers with this same effect (see docs/connectors-core.md, "For connector authors").
-    if (!(await deps.idempotency.complete(key, lease, data))) trace.detail.lease_lost = true;
+    const kept = operation.ledger ? operation.ledger.keep(data) : data;
+    if (!(await deps.idempotency.complete(key, lease, kept))) trace.detail.lease_lost = true;
   }
   if (cacheKey)
     deps.cache.put(cacheKey, connector.id, operation.name, data, accountOfRead(operation, session, input));
   return { status: 'ok', data, stale: false, replayed: false };
+}
+
+/**
+ * A completed key's stored result as the caller gets it: rebuilt by the operation when the ledger
+ * keeps only a secret-free form of it (`OperationDefinition.ledger`).
+ */
+function replayedResult(operation: AnyOperationDefinition, stored: unknown): unknown {
+  if (!operation.ledger) return stored;
+  try {
+    return toJsonValue(operation.ledger.rebuild(stored));
+  } catch (error) {
+    throw new ConnectorError('permanent', `the stored result of ${operation.name} cannot be rebuilt`, {
+      cause: error,
+    });
+  }
 }
 
 /** The account a read is for: its customer key when that names the account, else the session's. */

@@ -7,13 +7,15 @@ import {
   PolicyError,
   parseConnectorPolicy,
 } from './policy.ts';
-import { getPolicy, setPolicy } from './policy-store.ts';
+import { deletePolicy, getPolicy, setPolicy } from './policy-store.ts';
 import type { Queryable } from './queryable.ts';
 
 /** Effective connector policies: the stored override, else the configured default, cached briefly. */
 export interface PolicySource {
   effective(connectorId: string): Promise<ConnectorPolicy>;
   set(connectorId: string, policy: ConnectorPolicyInput, updatedBy: string | null): Promise<ConnectorPolicy>;
+  /** Drops the stored override so the configured default applies to the next call; false when there was none. */
+  reset(connectorId: string): Promise<boolean>;
 }
 
 /**
@@ -61,6 +63,12 @@ export function createPolicySource(
       const saved = await setPolicy(db, connectorId, policy, updatedBy);
       cache.delete(connectorId);
       return saved;
+    },
+    async reset(connectorId) {
+      const removed = await deletePolicy(db, connectorId);
+      // Like `set`: this process's next call reads the default at once; others within `cacheMs`.
+      cache.delete(connectorId);
+      return removed;
     },
   };
 }

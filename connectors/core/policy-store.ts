@@ -43,7 +43,10 @@ export async function setPolicy(
   return parsed;
 }
 
-/** Removes a connector's stored override, so the configured default applies again. */
-export async function deletePolicy(db: Queryable, connectorId: string): Promise<void> {
-  await db.query('DELETE FROM connector_policies WHERE connector_id = $1', [connectorId]);
+/** Removes a connector's stored override, so the configured default applies again; false when there was none. */
+export async function deletePolicy(db: Queryable, connectorId: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM connector_policies WHERE connector_id = $1', [
+    connectorId,
+  ]);
+  return (rowCount ?? 0) > 0;
 }

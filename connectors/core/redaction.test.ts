@@ -5,6 +5,7 @@ import {
   applyRedactions,
   dropSecretKeys,
   parsePath,
+  redactSecretParams,
   scrubMessage,
   valuesAt,
 } from './redaction.ts';
@@ -77,6 +78,23 @@ describe('redaction helpers', () => {
     });
     expect(scrubMessage('bad email maya@brightpath.io', ['maya@brightpath.io'])).toBe('bad email [redacted]');
     expect(applyRedactions({ email: 'x@y', id: 1 }, ['email'])).toEqual({ id: 1 });
+  });
+
+  it('redacts the secret of a signed URL inside any string, and only the secret', () => {
+    const url = 'https://pay.example/update?lang=en&token=pl_ab12.1795000000.Zm9v-_bar&x=1#top';
+    expect(redactSecretParams(`open ${url} now`)).toBe(
+      'open https://pay.example/update?lang=en&token=[redacted]&x=1#top now',
+    );
+    expect(dropSecretKeys({ note: url, items: [`see ${url}`], n: 3 })).toEqual({
+      note: 'https://pay.example/update?lang=en&token=[redacted]&x=1#top',
+      items: ['see https://pay.example/update?lang=en&token=[redacted]&x=1#top'],
+      n: 3,
+    });
+    expect(scrubMessage(`vendor refused ${url}`, [])).not.toContain('Zm9v');
+    // A word "token" elsewhere, or a parameter that only ends in one, is left alone.
+    expect(redactSecretParams('token=abc without a URL, ?mytoken=keep')).toBe(
+      'token=abc without a URL, ?mytoken=keep',
+    );
   });
 });
 

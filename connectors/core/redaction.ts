@@ -123,8 +123,22 @@ export function valuesAt(value: unknown, paths: string[] | undefined): string[] 
 const secretKeyPattern =
   /pass(word)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|^code$|^otp$|^url$/i;
 
-/** Removes members whose names look like secrets, at any depth (audit details, log lines). */
+// A signed link pasted into any text (a free-text field, an error message that quotes a URL) still
+// carries its secret in the query string: the value of such a parameter is replaced wherever it occurs.
+const secretParamPattern =
+  /([?&](?:token|access_token|refresh_token|code|sig|signature|key|api_key|secret)=)[^&#\s"'<>]+/gi;
+
+/** Replaces the values of secret-looking URL query parameters (`?token=…`) in a text with `[redacted]`. */
+export function redactSecretParams(text: string): string {
+  return text.replace(secretParamPattern, '$1[redacted]');
+}
+
+/**
+ * Removes members whose names look like secrets, at any depth, and the secrets of signed URLs
+ * inside any string (audit details, log lines).
+ */
 export function dropSecretKeys(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecretParams(value);
   if (Array.isArray(value)) return value.map(dropSecretKeys);
   if (value === null || typeof value !== 'object') return value;
   const kept: Record<string, unknown> = {};
@@ -134,9 +148,12 @@ export function dropSecretKeys(value: unknown): unknown {
   return kept;
 }
 
-/** Replaces each listed value (at least 3 characters) in `message` with `[redacted]`. */
+/**
+ * Replaces each listed value (at least 3 characters) in `message` with `[redacted]`, and the secrets
+ * of signed URLs quoted in it.
+ */
 export function scrubMessage(message: string, values: string[]): string {
-  let scrubbed = message;
+  let scrubbed = redactSecretParams(message);
   for (const value of values) {
     if (value.length >= 3) scrubbed = scrubbed.split(value).join('[redacted]');
   }

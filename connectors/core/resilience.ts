@@ -13,6 +13,7 @@ import {
   timeout,
 } from 'cockatiel';
 import { ConnectorError, isConnectorError } from './errors.ts';
+import type { SharedAdmission, SharedCircuitGate, SharedCircuitView } from './shared-circuit.ts';
 
 /** Retry, circuit breaker and bulkhead settings of one connector. */
 export interface ResilienceSettings {
@@ -62,28 +63,77 @@ export class CircuitOpenError extends ConnectorError {
 
 /** The resilience stage of one connector. */
 export interface ConnectorResilience {
+  /** This process's breaker combined with the shared state (the more cautious of the two). */
   readonly state: CircuitStateName;
   onStateChange(listener: (state: CircuitStateName) => void): void;
+  /** The shared state as the store has it now (the admin page); null without a shared store. */
+  shared(): Promise<SharedCircuitView | null>;
   /**
-   * Runs `attempt` under bulkhead → breaker → timeout, retrying retryable failures when `mayRetry`.
-   * Always rejects with a ConnectorError.
+   * Runs `attempt` under shared gate → bulkhead → breaker → timeout, retrying retryable failures when
+   * `mayRetry`. Always rejects with a ConnectorError. `scrub` cleans a failure message before it is
+   * shared as the reason the circuit opened (redacted input values, as in audit rows).
    */
   execute<T>(
     attempt: (signal: AbortSignal) => Promise<T>,
-    options: { timeoutMs: number; mayRetry: boolean; onAttemptFailed?: (error: ConnectorError) => void },
+    options: {
+      timeoutMs: number;
+      mayRetry: boolean;
+      onAttemptFailed?: (error: ConnectorError) => void;
+      scrub?: (message: string) => string;
+    },
   ): Promise<{ value: T; attempts: number }>;
 }
 
-/** Builds the policies of one connector from its settings. */
+/**
+ * Builds the policies of one connector from its settings. With a `shared` gate (Redis), the circuit
+ * is shared with the other processes: an open shared circuit fails fast here too, and the half-open
+ * trial call is one across all processes (docs/connectors-core.md, "Shared breaker state").
+ */
 export function createConnectorResilience(
   connectorId: string,
   settings: ResilienceSettings,
   random: () => number = Math.random,
+  shared?: (onChange: () => void) => SharedCircuitGate,
 ): ConnectorResilience {
-  const breaker = circuitBreaker(
-    handleWhen((error) => countsAgainstCircuit(error)),
-    { halfOpenAfter: settings.halfOpenAfterMs, breaker: createBreaker(settings.breaker) },
-  );
+  const listeners: Array<(state: CircuitStateName) => void> = [];
+  let reported: CircuitStateName = 'closed';
+  /** This process's breaker opened or closed and the shared store has not been told yet. */
+  let untold: 'opened' | 'closed' | null = null;
+  const combined = (): CircuitStateName => {
+    const local = stateNames[breaker.state];
+    const other = gate?.view().state ?? null;
+    if (local === 'open' || other === 'open') return 'open';
+    if (local === 'half_open' || other === 'half_open') return 'half_open';
+    return 'closed';
+  };
+  const notify = () => {
+    const state = combined();
+    if (state === reported) return;
+    reported = state;
+    for (const listener of listeners) listener(state);
+  };
+  const makeBreaker = () => {
+    const created = circuitBreaker(
+      handleWhen((error) => countsAgainstCircuit(error)),
+      { halfOpenAfter: settings.halfOpenAfterMs, breaker: createBreaker(settings.breaker) },
+    );
+    created.onStateChange((state) => {
+      if (created !== breaker) return;
+      // Told by the attempt that caused it (below), which knows the failure's scrubbed message.
+      if (state === CircuitState.Open) untold = 'opened';
+      if (state === CircuitState.Closed) untold = 'closed';
+      notify();
+    });
+    return created;
+  };
+  let breaker = makeBreaker();
+  const gate =
+    shared?.(() => {
+      // Another process's trial call closed the circuit: this process's breaker closes with it.
+      if (gate && gate.view().state === null && breaker.state !== CircuitState.Closed)
+        breaker = makeBreaker();
+      notify();
+    }) ?? null;
   const bulkheadPolicy = bulkhead(settings.bulkhead.concurrency, settings.bulkhead.queue);
   const timeouts = new Map<number, ReturnType<typeof timeout>>();
   const timeoutPolicy = (ms: number) => {
@@ -96,14 +146,32 @@ export function createConnectorResilience(
   };
   const backoff = retryAfterBackoff(settings.retry, random);
 
+  /**
+   * Tells the shared store how the attempt went, before the call answers (so another process's next
+   * call already sees it): a trial's verdict, or this process's breaker opening or closing.
+   */
+  const share = async (
+    sharedGate: SharedCircuitGate,
+    admission: SharedAdmission,
+    outcome: 'succeeded' | 'failed' | 'not_reached',
+    reason: string,
+  ) => {
+    await sharedGate.settle(admission, outcome, reason);
+    const change = untold;
+    untold = null;
+    if (change === 'opened') await sharedGate.opened(reason || 'failures');
+    else if (change === 'closed') await sharedGate.closed();
+  };
+
   return {
     get state() {
-      return stateNames[breaker.state];
+      return combined();
     },
     onStateChange(listener) {
-      breaker.onStateChange((state) => listener(stateNames[state]));
+      listeners.push(listener);
     },
-    async execute(attempt, { timeoutMs, mayRetry, onAttemptFailed }) {
+    shared: async () => (gate ? gate.refresh() : null),
+    async execute(attempt, { timeoutMs, mayRetry, onAttemptFailed, scrub }) {
       const retryPolicy = retry(
         handleWhen((error) => isRetryable(error, settings.retry.maxRetryAfterMs)),
         { maxAttempts: mayRetry ? settings.retry.retries : 0, backoff },
@@ -111,12 +179,32 @@ export function createConnectorResilience(
       let attempts = 0;
       const value = await retryPolicy.execute(async () => {
         attempts += 1;
+        // The shared state first: open elsewhere fails fast here exactly like this process's breaker.
+        const admission: SharedAdmission = gate ? await gate.admit(timeoutMs) : { kind: 'pass' };
+        if (admission.kind === 'open') {
+          const failure = new CircuitOpenError(connectorId);
+          onAttemptFailed?.(failure);
+          throw failure;
+        }
+        let reached = false;
         try {
-          return await bulkheadPolicy.execute(() =>
-            breaker.execute(() => timeoutPolicy(timeoutMs).execute(({ signal }) => attempt(signal))),
+          const result = await bulkheadPolicy.execute(() =>
+            breaker.execute(() =>
+              timeoutPolicy(timeoutMs).execute(({ signal }) => {
+                reached = true;
+                return attempt(signal);
+              }),
+            ),
           );
+          if (gate) await share(gate, admission, 'succeeded', '');
+          return result;
         } catch (error) {
           const failure = toConnectorError(error, connectorId, timeoutMs);
+          if (gate) {
+            const counts = countsAgainstCircuit(error);
+            const reason = `${failure.kind}: ${scrub ? scrub(failure.message) : failure.message}`;
+            await share(gate, admission, !reached ? 'not_reached' : counts ? 'failed' : 'succeeded', reason);
+          }
           onAttemptFailed?.(failure);
           throw failure;
         }

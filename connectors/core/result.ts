@@ -6,6 +6,13 @@ export interface PendingAction {
   operation: string;
   input: Record<string, unknown>;
   idempotencyKey: string;
+  /**
+   * What the action does, whoever asks: `<connector>.<operation>:<natural key>` (the business key the
+   * idempotency key is derived from, without the conversation; the arguments' hash when the contract
+   * declares none). Two conversations asking for the same refund give the same action key, so they
+   * share one approval (docs/product.md, "Approvals").
+   */
+  actionKey: string;
   /** Which limit stopped it, e.g. "amount_cents 45000 > auto-refund limit 20000". */
   reason: string;
 }

@@ -13,6 +13,7 @@ export function testHandlers(overrides: Partial<JobHandlers> = {}): JobHandlers 
     'eval.run': noop,
     'escalation.sla': noop,
     'maintenance.recover-turns': noop,
+    'maintenance.purge-transcripts': noop,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { z } from 'zod';
 import { withTransaction } from '../../../db/database.ts';
 import { implement } from '../../core/contract.ts';
 import { ConnectorError } from '../../core/errors.ts';
@@ -8,6 +9,9 @@ import { hashPaymentLinkToken, signPaymentLinkToken } from '../payment-link-toke
 import { utcDate } from '../schemas.ts';
 
 const linkLifetimeMs = 24 * 60 * 60 * 1000;
+
+/** What the idempotency ledger keeps of a sent link: everything but the URL, whose token is a bearer secret. */
+const keptLink = z.object({ link_id: z.string(), expires_at: z.string(), reused: z.boolean() });
 
 /** Settings of the update-payment links. */
 export interface PaymentLinkSettings {
@@ -22,6 +26,11 @@ export interface PaymentLinkSettings {
  * `billing.send_payment_link`: creates a signed update-payment link valid for 24 hours and returns
  * its URL; the agent emails it through the email connector. The same contact gets the same unused
  * link again on the same day, so a retry never mints a second one.
+ *
+ * The URL's token lets whoever holds it update the customer's card, so the idempotency ledger keeps
+ * the link without it (`ledger`): a replay signs the token again from the link id and expiry under the
+ * secret, which gives the same URL byte for byte (payment-link-token.ts) — and so the same email
+ * idempotency key, so a replayed turn sends no second email.
  */
 export function createSendPaymentLinkOperation(settings: PaymentLinkSettings) {
   const { db } = settings;
@@ -30,9 +39,18 @@ export function createSendPaymentLinkOperation(settings: PaymentLinkSettings) {
     url.searchParams.set('token', token);
     return url.toString();
   };
+  const linkUrl = (linkId: string, expiresAt: Date) =>
+    urlFor(signPaymentLinkToken(linkId, expiresAt, settings.paymentLinkSecret));
   return implement(billing.sendPaymentLink, {
     scopes: ['billing.write'],
     timeoutMs: 10_000,
+    ledger: {
+      keep: ({ url: _url, ...link }) => keptLink.parse(link),
+      rebuild(kept) {
+        const link = keptLink.parse(kept);
+        return { ...link, url: linkUrl(link.link_id, new Date(link.expires_at)) };
+      },
+    },
     async run(input, context) {
       const now = context.now();
       return withTransaction(db, async (client) => {
@@ -50,10 +68,9 @@ export function createSendPaymentLinkOperation(settings: PaymentLinkSettings) {
         const reusable = existing.rows[0];
         if (reusable) {
           const expiresAt = new Date(reusable.expires_at);
-          const token = signPaymentLinkToken(reusable.id, expiresAt, settings.paymentLinkSecret);
           return {
             link_id: reusable.id,
-            url: urlFor(token),
+            url: linkUrl(reusable.id, expiresAt),
             expires_at: expiresAt.toISOString(),
             reused: true,
           };

@@ -1,5 +1,10 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import type { ConnectorSummary, CredentialsBody, PolicyView } from '../../../api/contract/admin.ts';
+import type {
+  ConnectorSummary,
+  CredentialsBody,
+  PolicyResetResponse,
+  PolicyView,
+} from '../../../api/contract/admin.ts';
 import { formatDateTime, humanize } from '../shared/format.ts';
 import { ApiRequestError, errorMessage } from '../shared/http.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
@@ -98,13 +103,20 @@ export function CredentialsForm({ connector, onSaved }: { connector: ConnectorSu
   );
 }
 
-/** Views and replaces a connector's policy as JSON; the server validates it and its errors are listed. */
+/** What the editor says of where the policy comes from. */
+const sourceText = (data: PolicyView) =>
+  data.source === 'stored' ? `Changed by an admin (${formatDateTime(data.updatedAt)})` : 'The default policy';
+
+/**
+ * Views and replaces a connector's policy as JSON; the server validates it and its errors are listed.
+ * An admin's override can be reset to the configured default (the button shows only then).
+ */
 export function PolicyEditor({ connectorId, title }: { connectorId: string; title: string }) {
   const { request } = useStaffSession();
   const [text, setText] = useState('');
   const [errors, setErrors] = useState<string[]>([]);
   const [saved, setSaved] = useState<string | null>(null);
-  const [source, setSource] = useState<string | null>(null);
+  const [view, setView] = useState<PolicyView | null>(null);
   const url = `/api/admin/connectors/${encodeURIComponent(connectorId)}/policy`;
 
   useEffect(() => {
@@ -113,14 +125,23 @@ export function PolicyEditor({ connectorId, title }: { connectorId: string; titl
     request<PolicyView>(url)
       .then((data) => {
         setText(JSON.stringify(data.policy, null, 2));
-        setSource(
-          data.source === 'stored'
-            ? `Changed by an admin (${formatDateTime(data.updatedAt)})`
-            : 'The default policy',
-        );
+        setView(data);
       })
       .catch((failure) => setErrors([errorMessage(failure)]));
   }, [request, url]);
+
+  const reset = async () => {
+    setSaved(null);
+    try {
+      const data = await request<PolicyResetResponse>(url, { method: 'DELETE' });
+      setText(JSON.stringify(data.policy, null, 2));
+      setView(data);
+      setErrors([]);
+      setSaved(data.removed ? 'Policy reset to the default.' : 'The default policy already applies.');
+    } catch (failure) {
+      setErrors([errorMessage(failure)]);
+    }
+  };
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -135,7 +156,7 @@ export function PolicyEditor({ connectorId, title }: { connectorId: string; titl
     try {
       const data = await request<PolicyView>(url, { method: 'PUT', body: policy });
       setText(JSON.stringify(data.policy, null, 2));
-      setSource(`Changed by an admin (${formatDateTime(data.updatedAt)})`);
+      setView(data);
       setErrors([]);
       setSaved('Policy saved.');
     } catch (failure) {
@@ -150,7 +171,7 @@ export function PolicyEditor({ connectorId, title }: { connectorId: string; titl
   return (
     <form className="card section stack policy-editor" onSubmit={save}>
       <h2>Policy: {title}</h2>
-      {source && <p className="muted">{source}</p>}
+      {view && <p className="muted">{sourceText(view)}</p>}
       <label>
         Policy (JSON)
         <textarea
@@ -177,6 +198,11 @@ export function PolicyEditor({ connectorId, title }: { connectorId: string; titl
         <button type="submit" className="primary">
           Save policy
         </button>
+        {view?.source === 'stored' && (
+          <button type="button" onClick={() => void reset()}>
+            Reset to default
+          </button>
+        )}
       </div>
     </form>
   );

@@ -123,7 +123,16 @@ export function ConnectorsPage() {
                       label={`${row.title}: p95 latency per minute over ${latency.length} minutes`}
                     />
                   </td>
-                  <td>{humanize(health.circuit)}</td>
+                  <td>
+                    {humanize(health.circuit)}
+                    {health.circuitOpenUntil && (
+                      <div className="muted">
+                        {health.circuit === 'open' ? 'until' : 'since'}{' '}
+                        {formatDateTime(health.circuitOpenUntil)}
+                        {health.circuitReason ? `: ${health.circuitReason}` : ''}
+                      </div>
+                    )}
+                  </td>
                   <td>
                     {health.lastError ? (
                       <>
