@@ -104,4 +104,90 @@ describe('guardrails', () => {
     );
     expect(update).toEqual({ next: 'confirm' });
   });
+
+  describe('a new request while a slot question is pending (issue #19, pattern 7)', () => {
+    const waitingForInvoice = {
+      intent: 'billing.refund_request' as const,
+      awaiting: { kind: 'slot' as const, slot: 'invoice_id' as const, asked: 1 },
+    };
+
+    it('switches to a confident other action that does not answer the question', async () => {
+      const update = await guardrails(
+        state(
+          'oh, rather book me a call with an engineer',
+          { intents: [{ intent: 'calendar.book_call', confidence: 0.7 }] },
+          waitingForInvoice,
+        ),
+        deps,
+      );
+      expect(update).toMatchObject({ intent: 'calendar.book_call', awaiting: null, next: 'plan' });
+    });
+
+    it('switches to a question the help center may answer', async () => {
+      const update = await guardrails(
+        state(
+          'quick one first: which regions do you host data in?',
+          { intents: [{ intent: 'kb.question', confidence: 0.8 }] },
+          waitingForInvoice,
+        ),
+        deps,
+      );
+      expect(update).toMatchObject({ intent: 'kb.question', next: 'plan' });
+    });
+
+    it('keeps filling the slot when the answer carries it, unless the customer takes the request back', async () => {
+      const answering = await guardrails(
+        state(
+          'INV-3003, the one I was charged twice for',
+          {
+            intents: [{ intent: 'billing.duplicate_charge', confidence: 0.9 }],
+            slots: { invoice_id: 'INV-3003' },
+          },
+          waitingForInvoice,
+        ),
+        deps,
+      );
+      expect(answering).toMatchObject({ slots: { invoice_id: 'INV-3003' }, next: 'plan' });
+      expect(answering).not.toHaveProperty('intent');
+      const retracted = await guardrails(
+        state(
+          'forget it, change my phone to +1 415 555 0101',
+          {
+            intents: [{ intent: 'account.update_contact', confidence: 0.9 }],
+            // The free-text slot takes any words; the retraction still wins.
+            slots: { phone: '+1 415 555 0101', description: 'forget it, change my phone to +1 415 555 0101' },
+            cues: { ...calm, retracts: true },
+          },
+          { intent: 'ticket.report_bug', awaiting: { kind: 'slot', slot: 'description', asked: 1 } },
+        ),
+        deps,
+      );
+      expect(retracted).toMatchObject({ intent: 'account.update_contact', next: 'plan' });
+    });
+
+    it('does not switch on a weak guess', async () => {
+      const update = await guardrails(
+        state(
+          'hmm let me check',
+          { intents: [{ intent: 'calendar.book_call', confidence: 0.4 }] },
+          waitingForInvoice,
+        ),
+        deps,
+      );
+      expect(update).toMatchObject({
+        awaiting: { kind: 'slot', slot: 'invoice_id', asked: 2 },
+        next: 'plan',
+      });
+    });
+  });
+
+  it("hands over a request about another person's or company's records", async () => {
+    const update = await guardrails(
+      state("cancel Jonas's booking for tomorrow", {
+        intents: [{ intent: 'calendar.cancel_call', confidence: 0.9 }],
+      }),
+      deps,
+    );
+    expect(update).toMatchObject({ next: 'escalate', decision: { reason: 'injection_suspected' } });
+  });
 });

@@ -1,6 +1,7 @@
 import type { AgentDependencies } from '../dependencies.ts';
 import type { Plan } from '../procedures/procedure.ts';
 import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
+import { namesAnotherParty } from './other-party.ts';
 
 const notHelped =
   /\b(doesn'?t|does not|didn'?t|did not) (answer|help)\b|\bnot what i (asked|meant|need)\b|\bthat'?s not (it|right|what)\b|\byou'?re not (helping|listening)\b/i;
@@ -23,7 +24,7 @@ export async function guardrails(
   const understanding = state.understanding!;
   const { cues } = understanding;
   const quote = state.message.slice(0, 300);
-  if (cues.injection) {
+  if (cues.injection || namesAnotherParty(state.message, state.customer ?? null)) {
     return escalate({
       kind: 'escalate',
       reason: 'injection_suspected',
@@ -81,9 +82,17 @@ function route(state: SupportStateValue, deps: AgentDependencies): SupportStateU
   const top = understanding.intents[0]!;
   if (awaiting?.kind === 'slot' && state.intent) {
     const value = understanding.slots[awaiting.slot];
-    if (value) return { slots: { ...state.slots, ...understanding.slots }, next: 'plan' };
-    const switching =
-      top.confidence >= 0.75 && top.intent !== state.intent && !['other', 'kb.question'].includes(top.intent);
+    // A new request while a slot question is pending wins over slot filling (issue #19, pattern 7):
+    // a confident other action, or a question, that does not answer what was asked; a retraction
+    // ("scratch that — …") switches even when the free-text slot would take any words.
+    const question =
+      /\?\s*$|^(?:\W*\w+\s+\w+\s*[-–—:,]\s*)?(how|what|when|where|which|why|is|are|do|does|can|could)\b/i;
+    const newRequest =
+      top.intent !== state.intent &&
+      ((!['other', 'kb.question'].includes(top.intent) && top.confidence >= 0.6) ||
+        (top.intent === 'kb.question' && top.confidence >= 0.6 && question.test(state.message.trim())));
+    const switching = newRequest && (!value || understanding.cues.retracts === true);
+    if (value && !switching) return { slots: { ...state.slots, ...understanding.slots }, next: 'plan' };
     if (!switching) {
       if (dontKnow.test(state.message.trim()) || awaiting.asked >= 2) {
         return escalate({

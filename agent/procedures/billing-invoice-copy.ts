@@ -1,4 +1,5 @@
 import { billing } from '../../connectors/contracts.ts';
+import { invoiceByFacts } from './invoice-by-facts.ts';
 import { ask, money, mustRead, type Procedure } from './procedure.ts';
 
 const latest = /\b(last|latest|most recent|recent|this month'?s?|current|newest)\b/i;
@@ -12,7 +13,16 @@ export const invoiceCopyProcedure: Procedure = {
     invoice_id: { prompt: 'Which invoice would you like a copy of (e.g. INV-10234)? Or say "the latest".' },
   },
   async plan(context) {
-    let invoiceId = context.slots.invoice_id;
+    // Documents go to the address on file only: an address named as where to send it is someone
+    // else's mailbox (issue #19, pattern 6), and a code is never sent there to "prove" it.
+    const elsewhere = context.slots.email?.toLowerCase();
+    if (elsewhere && context.customer && elsewhere !== context.customer.email.toLowerCase())
+      return {
+        kind: 'reply',
+        outcome: 'answered',
+        text: `For your security I can only email invoices to the address on file for your account (${context.customer.email}). Once you have it, you're welcome to forward it.`,
+      };
+    let invoiceId = context.slots.invoice_id ?? (await invoiceByFacts(context));
     if (!invoiceId) {
       if (!latest.test(context.message)) return ask(this, 'invoice_id');
       const { data } = await mustRead(context, billing.listInvoices, {

@@ -1,4 +1,5 @@
 import { billing } from '../../connectors/contracts.ts';
+import { invoiceByFacts } from './invoice-by-facts.ts';
 import { ask, money, mustRead, outputOf, type Procedure, writeAction } from './procedure.ts';
 import { alreadyRefundedText } from './refund-outcome.ts';
 
@@ -11,10 +12,10 @@ export const refundRequestProcedure: Procedure = {
     invoice_id: { prompt: 'Which invoice would you like refunded (e.g. INV-10234)?' },
   },
   async plan(context) {
-    if (!context.slots.invoice_id) return ask(this, 'invoice_id');
-    const { data: invoice } = await mustRead(context, billing.getInvoice, {
-      invoice_id: context.slots.invoice_id,
-    });
+    // "the $150 charge from last month": the invoice found by its facts, not asked for again.
+    const invoiceId = context.slots.invoice_id ?? (await invoiceByFacts(context));
+    if (!invoiceId) return ask(this, 'invoice_id');
+    const { data: invoice } = await mustRead(context, billing.getInvoice, { invoice_id: invoiceId });
     const paid = invoice.payments.filter(
       (payment) => payment.status === 'succeeded' || payment.status === 'partially_refunded',
     );

@@ -1,5 +1,5 @@
 import { calendar } from '../../connectors/contracts.ts';
-import { slotsNear, when } from './calendar-shared.ts';
+import { preferredInstant, slotsNear, upcomingBookings, when } from './calendar-shared.ts';
 import { ask, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 /** Free slots offered, one booked, invite emailed. */
@@ -14,7 +14,19 @@ export const bookCallProcedure: Procedure = {
   },
   async plan(context) {
     if (!context.slots.preferred_time) return ask(this, 'preferred_time');
-    const slots = await slotsNear(context, context.slots.preferred_time);
+    const preferred = preferredInstant(context, context.slots.preferred_time);
+    // Common sense before proposing (issue #19, pattern 10): a call the customer already has at that
+    // time is not booked twice; a second call at another time is fine.
+    const clash = (await upcomingBookings(context)).find(
+      (booking) => Math.abs(new Date(booking.start).getTime() - new Date(preferred).getTime()) < 30 * 60_000,
+    );
+    if (clash)
+      return {
+        kind: 'reply',
+        outcome: 'answered',
+        text: `You already have a call with ${clash.engineer_name} on ${when(context, clash.start)}, so there's nothing to book. If you'd like a different time, tell me when and I can move it.`,
+      };
+    const slots = await slotsNear(context, preferred);
     const slot = slots[0];
     if (!slot) {
       return {
@@ -23,10 +35,10 @@ export const bookCallProcedure: Procedure = {
         text: 'There are no free slots with our engineers in the next 14 days, sorry. You can ask me again later or ask for a person.',
       };
     }
-    const exact = new Date(slot.start).getTime() === new Date(context.slots.preferred_time).getTime();
+    const exact = new Date(slot.start).getTime() === new Date(preferred).getTime();
     const intro = exact
       ? `${when(context, slot.start)} is free with ${slot.engineer_name}.`
-      : `${when(context, context.slots.preferred_time)} isn't available; the closest free slot is ${when(context, slot.start)} with ${slot.engineer_name}.`;
+      : `${when(context, preferred)} isn't available; the closest free slot is ${when(context, slot.start)} with ${slot.engineer_name}.`;
     return {
       kind: 'confirm',
       prompt: `${intro} Shall I book this 30-minute call for you?`,

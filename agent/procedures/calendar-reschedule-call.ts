@@ -1,5 +1,5 @@
 import { calendar } from '../../connectors/contracts.ts';
-import { chosenBooking, slotsNear, when } from './calendar-shared.ts';
+import { chosenBooking, preferredInstant, slotsNear, when } from './calendar-shared.ts';
 import { ask, outputOf, type Procedure, writeAction } from './procedure.ts';
 
 /** Booking moved, email sent. */
@@ -25,8 +25,10 @@ export const rescheduleCallProcedure: Procedure = {
       return ask(this, 'booking_id');
     }
     if (!context.slots.preferred_time) return ask(this, 'preferred_time');
-    const slots = await slotsNear(context, context.slots.preferred_time, booking.engineer_id);
-    const slot = slots[0] ?? (await slotsNear(context, context.slots.preferred_time))[0];
+    // A new day without an hour keeps the call's own time of day.
+    const preferred = preferredInstant(context, context.slots.preferred_time, booking.start);
+    const slots = await slotsNear(context, preferred, booking.engineer_id);
+    const slot = slots[0] ?? (await slotsNear(context, preferred))[0];
     if (!slot)
       return {
         kind: 'reply',

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { calendar } from '../../connectors/contracts.ts';
 import type { ContractOutput } from '../../connectors/core/contract.ts';
 import { formatTime, mustRead, type ProcedureContext } from './procedure.ts';
@@ -41,3 +42,21 @@ export async function chosenBooking(
 
 export const when = (context: ProcedureContext, iso: string) =>
   formatTime(iso, context.customer?.timezone ?? 'UTC');
+
+/**
+ * The instant a preferred time stands for. The local reasoner gives a local date alone when the
+ * customer named a day but no hour (agent/reasoner/local/slots.ts `parseTime`): a moved call keeps
+ * its own time of day ("push it to Wednesday, same time"), a new one starts at 09:00 local.
+ */
+export function preferredInstant(context: ProcedureContext, preferred: string, keepTimeOf?: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(preferred)) return preferred;
+  const zone = context.customer?.timezone ?? 'UTC';
+  const kept = keepTimeOf ? DateTime.fromISO(keepTimeOf).setZone(zone) : undefined;
+  const local = DateTime.fromISO(preferred, { zone }).set({
+    hour: kept?.hour ?? 9,
+    minute: kept?.minute ?? 0,
+    second: 0,
+    millisecond: 0,
+  });
+  return local.toUTC().toISO({ suppressMilliseconds: true })!;
+}

@@ -1,4 +1,5 @@
-import type { Procedure } from './procedure.ts';
+import { kbQuestionProcedure } from './kb-question.ts';
+import { type Procedure, ReadFailed } from './procedure.ts';
 
 const thanks = /\b(thanks|thank you|thx|cheers|great|perfect|awesome)\b/i;
 const greeting = /^(hi|hello|hey|good (morning|afternoon|evening)|hallo|yo)\b/i;
@@ -24,6 +25,15 @@ export const otherProcedure: Procedure = {
         outcome: 'answered',
         text: `Hi! I'm the Lumen Cloud support assistant. ${capabilities} What can I do for you?`,
       };
+    // Knowledge before refusal (issue #19, pattern 4): an indirect question the help center answers
+    // confidently is answered, not called out of scope.
+    try {
+      const answer = await kbQuestionProcedure.plan(context);
+      if (answer.kind === 'reply') return answer;
+    } catch (error) {
+      // The help center unreachable: the polite refusal below still holds.
+      if (!(error instanceof ReadFailed)) throw error;
+    }
     return {
       kind: 'reply',
       outcome: 'answered',

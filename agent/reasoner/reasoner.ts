@@ -17,6 +17,8 @@ export interface Understanding {
     injection: boolean;
     affirmative: boolean;
     negative: boolean;
+    /** The message takes back what was asked before ("scratch that", "never mind that"): a pending question is dropped. */
+    retracts?: boolean;
   };
   usage?: TokenUsage;
 }
