@@ -12,8 +12,8 @@ import { seedDemoWorld } from '../db/world/seed-demo.ts';
 import { owedTurnOf } from '../jobs/inbound-email-job.ts';
 import { knowledgeSyncSchedule } from '../jobs/knowledge-sync-job.ts';
 import { purgeTranscriptsSchedule } from '../jobs/retention-job.ts';
-import { indexDemoArticles } from '../knowledge/demo-articles.ts';
-import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
+import { indexDemoArticles, writeDemoArticlesTextFirst } from '../knowledge/demo-articles.ts';
+import { closeSharedWorkerEmbedder, sharedWorkerEmbedder } from '../knowledge/worker-embedder.ts';
 import { configuredReasoner } from './configured-reasoner.ts';
 import { openConfiguredDatabase } from './database-from-config.ts';
 import { createApiRuntime } from './runtime.ts';
@@ -28,6 +28,9 @@ await runEntryPoint(async () => {
   if (config.SEED_ON_FIRST_START && database.kind === 'pglite') {
     const seeding = await seedDemoWorld(database.pool);
     if (seeding.seeded) process.stdout.write('Seeded the Lumen Cloud demo world.\n');
+    // The help center searchable by full text before the first request (~0.5 s, nothing embedded);
+    // the background indexing below embeds it (docs/startup.md).
+    if (seeding.seeded) await writeDemoArticlesTextFirst(database.pool, sharedWorkerEmbedder());
     await seedDemoHumans(database.pool);
   }
   // Embedded without a configured secret: a per-process secret, so the demo page can sign a customer in.
@@ -151,25 +154,26 @@ await runEntryPoint(async () => {
     await inbound?.close();
     await app.close();
     await runtime.close();
+    await closeSharedWorkerEmbedder();
     await database.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  // In the background: load the intent model (else the first customer waits ~15 s for it), then, on the
+  // In the background: load the intent model (else the first customer waits ~15 s for it) and, on the
   // embedded default, index the help center (the first start embeds ~60 articles; later starts none).
-  void (async () => {
-    try {
-      await runtime.context.switchboard.classifier?.warm();
-      if (database.kind === 'pglite') {
-        const report = await indexDemoArticles(database.pool, sharedLocalEmbedder());
-        app.log.info({ knowledge: report }, 'demo help center indexed');
-      }
-    } catch (error) {
-      app.log.error({ err: error }, 'warming the intent model or indexing the help center failed');
-    }
-  })();
+  // Side by side: the index is written text first within about a second, searchable before the model
+  // is warm, and its embedding runs in a worker thread, so the server answers meanwhile (docs/startup.md).
+  void runtime.context.switchboard.classifier?.warm().catch((error: unknown) => {
+    app.log.error({ err: error }, 'warming the intent model failed');
+  });
+  if (database.kind === 'pglite') {
+    void indexDemoArticles(database.pool, sharedWorkerEmbedder()).then(
+      (report) => app.log.info({ knowledge: report }, 'demo help center indexed'),
+      (error: unknown) => app.log.error({ err: error }, 'indexing the help center failed'),
+    );
+  }
   process.stdout.write(
     `Switchboard listening on ${address} (${database.kind}, ${mode}, jobs ${inProcess ? 'in process' : 'on Redis'}, ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)\n` +
       (mode === 'embedded'

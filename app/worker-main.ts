@@ -7,6 +7,7 @@ import { loadWorkerConfig } from '../config/worker.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { scheduleKnowledgeSyncOnBull } from '../jobs/knowledge-sync-job.ts';
 import { schedulePurgeTranscriptsOnBull } from '../jobs/retention-job.ts';
+import { closeSharedWorkerEmbedder } from '../knowledge/worker-embedder.ts';
 import { configuredReasoner } from './configured-reasoner.ts';
 import { openConfiguredDatabase } from './database-from-config.ts';
 import { createApiRuntime } from './runtime.ts';
@@ -77,6 +78,7 @@ await runEntryPoint(async () => {
       process.exit(1);
     }, config.WORKER_SHUTDOWN_GRACE_MS + 15_000).unref();
     await runtime.close();
+    await closeSharedWorkerEmbedder();
     await database.close();
     logger.info('worker stopped');
     process.exit(0);

@@ -8,7 +8,7 @@ import type { EventBus } from '../conversations/live-events.ts';
 import type { Embedder } from '../knowledge/embedder.ts';
 import { DocumentBatchError, DocumentError } from '../knowledge/errors.ts';
 import { createIngester } from '../knowledge/ingest.ts';
-import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
+import { sharedWorkerEmbedder } from '../knowledge/worker-embedder.ts';
 import type { JobHandlers, JobQueue } from './catalog.ts';
 import { PermanentJobError } from './errors.ts';
 import { type EvalRunJobDependencies, runEvalJob } from './eval-run-job.ts';
@@ -37,7 +37,7 @@ export interface JobHandlerDependencies {
   turns: TurnRunner;
   dataDir?: string;
   logger?: Logger;
-  /** The embedder knowledge is indexed with (default: the shared local model, loaded on first use). */
+  /** The embedder knowledge is indexed with (default: the shared local model in its worker thread). */
   embedder?: Embedder;
   evals?: Omit<EvalRunJobDependencies, 'pool'>;
   /** External knowledge sources (the `knowledge.sync` job); none configured when absent. */
@@ -77,7 +77,7 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
     },
 
     'knowledge.ingest': async ({ articles, requestedBy }) => {
-      const ingester = createIngester({ embedder: deps.embedder ?? sharedLocalEmbedder() });
+      const ingester = createIngester({ embedder: deps.embedder ?? sharedWorkerEmbedder() });
       try {
         const report = await ingester.ingest(
           deps.pool,

@@ -4,7 +4,6 @@ import { ConnectorError } from '../connectors/core/errors.ts';
 import type { CredentialVault } from '../connectors/core/vault.ts';
 import type { Embedder } from '../knowledge/embedder.ts';
 import { createIngester } from '../knowledge/ingest.ts';
-import { sharedLocalEmbedder } from '../knowledge/local-embedder.ts';
 import {
   createGuideTransport,
   GuideNotConfiguredError,
@@ -16,6 +15,7 @@ import {
   syncZendeskGuide,
   type ZendeskGuideSettings,
 } from '../knowledge/sources/zendesk-guide/index.ts';
+import { sharedWorkerEmbedder } from '../knowledge/worker-embedder.ts';
 import type { BullJobs } from './bullmq-jobs.ts';
 import type { JobQueue, ParsedJobPayload } from './catalog.ts';
 import { PermanentJobError } from './errors.ts';
@@ -69,7 +69,8 @@ export async function runKnowledgeSyncJob(
     });
     const report = await syncZendeskGuide({
       pool: deps.pool,
-      ingester: createIngester({ embedder: deps.embedder ?? sharedLocalEmbedder() }),
+      // The model in a worker thread: a sync never holds the event loop of the process it runs in.
+      ingester: createIngester({ embedder: deps.embedder ?? sharedWorkerEmbedder() }),
       transport,
       locale: settings.locale ?? null,
       logger,

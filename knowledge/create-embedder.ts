@@ -14,7 +14,12 @@ export type EmbedderSettings =
       batchSize?: number;
     };
 
-/** Builds the configured embedder; `local` is the process-wide shared model. */
+/**
+ * Builds the configured embedder; `local` is the process-wide shared model on the calling thread —
+ * right for the turn path: a query embeds in ~15–50 ms there, while the worker thread's urgent lane
+ * waited 190–380 ms (p50) behind ingestion batches (docs/knowledge.md, "Ingestion"). Ingestion in a
+ * serving process uses `sharedWorkerEmbedder()` (knowledge/worker-embedder.ts) instead.
+ */
 export function createEmbedder(settings: EmbedderSettings): Embedder {
   if (settings.provider === 'local') return sharedLocalEmbedder();
   return createOpenAIEmbedder({

@@ -68,3 +68,11 @@ export class EmbeddingProviderError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The embedding worker thread failed: it crashed, timed out, or answered with an error. The request
+ * fails with this; the next one starts a fresh thread (knowledge/worker-embedder.ts).
+ */
+export class EmbeddingWorkerError extends Error {
+  override name = 'EmbeddingWorkerError';
+}

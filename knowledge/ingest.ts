@@ -123,7 +123,7 @@ export interface KnowledgeIngester {
    * that writes more than articles in one transaction (a knowledge source: its cursor) then calls
    * `writePrepared` inside it, so no transaction is held while embedding (PGlite has one connection).
    */
-  prepare(db: Queryable, documents: RawDocument[]): Promise<PreparedIngest>;
+  prepare(db: Queryable, documents: RawDocument[], options?: { embed?: boolean }): Promise<PreparedIngest>;
   /** Writes a prepared batch on a client whose transaction the caller holds. */
   writePrepared(
     client: pg.PoolClient,
@@ -139,7 +139,7 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
   const cache = new Map<string, number[]>();
   const cacheSize = options.cacheSize ?? 0;
 
-  async function plan(db: Queryable, raws: RawDocument[]): Promise<PreparedIngest> {
+  async function plan(db: Queryable, raws: RawDocument[], embed = true): Promise<PreparedIngest> {
     const documents = parseBatch(raws, options);
     await assertIndexMatches(db, embedder);
     const { rows } = await db.query<{ slug: string; content_hash: string }>(
@@ -163,11 +163,12 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
     const vectors = await vectorsFor(
       db,
       planned.flatMap((article) => article.chunks),
+      embed,
     );
     return { documents, planned, unchanged, ...vectors };
   }
 
-  async function vectorsFor(db: Queryable, chunks: KeyedChunk[]) {
+  async function vectorsFor(db: Queryable, chunks: KeyedChunk[], embed: boolean) {
     const keys = [...new Set(chunks.map((chunk) => chunk.key))];
     const vectors = new Map<string, number[]>();
     for (const key of keys) {
@@ -183,7 +184,9 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
       if (row.embedding.length === embedder.dimensions) vectors.set(row.content_hash, row.embedding);
     }
     const missing = chunks.filter((chunk) => !vectors.has(chunk.key));
-    const embedded = await embedChunks(embedder, missing, strategy, options.embedBatchSize ?? 32);
+    const embedded = embed
+      ? await embedChunks(embedder, missing, strategy, options.embedBatchSize ?? 32)
+      : new Map<string, number[]>();
     for (const [key, vector] of embedded) {
       vectors.set(key, vector);
       remember(key, vector);
@@ -201,7 +204,7 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
     const report: IngestReport = {
       created: [],
       updated: [],
-      unchanged: work.unchanged,
+      unchanged: [...work.unchanged],
       deleted: [],
       chunksWritten: 0,
       chunksEmbedded: work.embeddedCount,
@@ -209,7 +212,20 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
     };
     if (work.planned.length > 0) await ensureIndex(client, embedder);
     for (const article of work.planned) {
-      await writeArticle(client, article, work.vectors, embedder.model);
+      const complete = article.chunks.every((chunk) => work.vectors.has(chunk.key));
+      // Prepared without embedding (`embed: false`): a stored article keeps its vectors until the
+      // embedded write; a new one is written now, searchable by full text, under a hash that marks it
+      // for the next ingest to embed.
+      if (!complete && article.exists) {
+        report.unchanged.push(article.document.slug);
+        continue;
+      }
+      await writeArticle(
+        client,
+        complete ? article : { ...article, hash: `pending:${article.hash}` },
+        work.vectors,
+        embedder.model,
+      );
       (article.exists ? report.updated : report.created).push(article.document.slug);
       report.chunksWritten += article.chunks.length;
     }
@@ -247,7 +263,7 @@ export function createIngester(options: IngesterOptions): KnowledgeIngester {
       const work = await plan(client, documents);
       return write(client, work, ingestOptions.prune ?? false);
     },
-    prepare: plan,
+    prepare: (db, documents, prepareOptions = {}) => plan(db, documents, prepareOptions.embed ?? true),
     writePrepared(client, prepared, writeOptions = {}) {
       return write(client, prepared, writeOptions.prune ?? false);
     },
@@ -297,7 +313,9 @@ export async function insertChunks(
     const values: unknown[] = [];
     const tuples = chunks.slice(start, start + 500).map((chunk) => {
       values.push(slug, chunk.ordinal, chunk.headingPath, chunk.heading, chunk.content, chunk.key);
-      values.push(pgvector.toSql(vectors.get(chunk.key)!), model);
+      // No vector yet (a text-first write): NULL, which vector search skips.
+      const vector = vectors.get(chunk.key);
+      values.push(vector ? pgvector.toSql(vector) : null, vector ? model : null);
       const base = values.length - 8;
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}::vector, $${base + 8})`;
     });

@@ -21,11 +21,15 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedde
   const batchSize = options.batchSize ?? 16;
   let loading: Promise<EmbeddingsModel> | null = null;
   const load = () => {
-    // A failed load is not cached: the next call tries again.
-    loading ??= initModel(modelSource).catch((error: unknown) => {
-      loading = null;
-      throw error;
-    });
+    // `initModel` decodes the weights while the tfjs WASM backend is still initialising; on a busy
+    // machine the weights can win that race ("Backend 'wasm' has not yet been initialized"). The
+    // backend is ready by then, so one more try succeeds. A failed load is not cached otherwise.
+    loading ??= initModel(modelSource)
+      .catch(() => initModel(modelSource))
+      .catch((error: unknown) => {
+        loading = null;
+        throw error;
+      });
     return loading;
   };
   return {
