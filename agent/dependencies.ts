@@ -99,10 +99,16 @@ export interface ConversationStore {
     conversationId: string,
     actionKey: string,
     packet: EscalationPacket,
+    priority?: 'low' | 'normal' | 'high' | 'urgent',
   ): Promise<{ id: string; created: boolean; awaiting: AwaitedApproval | null }>;
   /** The approval this conversation's latest approval escalation was linked to, if any. */
   awaitedApproval(conversationId: string): Promise<AwaitedApproval | null>;
   closeEscalation(conversationId: string, status: 'resolved' | 'handed_back'): Promise<void>;
+  /**
+   * The live escalation's pending action was carried out on a human's decision; the escalation stays
+   * with that human until they resolve it (approving and resolving are two steps).
+   */
+  settleEscalation(conversationId: string): Promise<void>;
   /** Keeps only the code's hash; `new_address` codes prove an address the customer wants on file. */
   createVerificationCode(
     conversationId: string,

@@ -21,6 +21,7 @@ import type { DirectConversations } from '../conversations/direct.ts';
 import type { EventBus } from '../conversations/live-events.ts';
 import type { ConversationLock } from '../conversations/lock.ts';
 import type { createConversationStore } from '../conversations/store.ts';
+import type { ConversationMailer } from '../conversations/turns.ts';
 import type { Database } from '../db/database.ts';
 import type { JobQueue } from '../jobs/catalog.ts';
 import type { CustomerIdentity } from './customer/identity.ts';
@@ -117,6 +118,8 @@ export interface ApiContext {
   instanceId: string;
   /** Which backend each selectable kind runs on (the admin page reads and changes it). */
   backends: BackendSelection;
+  /** The email outbox a human's reply in an email conversation is queued on (none: nothing is mailed). */
+  mail?: ConversationMailer;
 }
 
 /** The Fastify instance routes are registered on: zod schemas type requests and replies. */

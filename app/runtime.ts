@@ -145,6 +145,8 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     counts: () => queue!.counts(),
     close: async () => {},
   };
+  // One outbox for what conversations send: the agent's replies (turns) and a human's (the console).
+  const mail = createOutbox({ db: database.pool, ...defaultSender, replyTokens });
   const turns = createTurnProcessor({
     pool: database.pool,
     agent: switchboard.agent,
@@ -152,7 +154,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     bus,
     lock,
     scheduler: turnSchedulerOf(lateQueue),
-    mail: createOutbox({ db: database.pool, ...defaultSender, replyTokens }),
+    mail,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   if (options.knowledgeSources) {
@@ -243,6 +245,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     settings,
     instanceId,
     backends,
+    mail,
   };
   return {
     context,

@@ -1,9 +1,11 @@
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import type { SupportAgent } from '../agent/agent.ts';
 import { withTransaction } from '../db/database.ts';
 import { ConversationStateError } from './errors.ts';
 import { type LiveEvent, type LiveMessage, liveMessageOf } from './live-events.ts';
 import type { ConversationLock } from './lock.ts';
+import type { ConversationMailer } from './turns.ts';
 
 /**
  * What a human agent does to an escalation: claim, reply, decide a pending action, resolve, hand
@@ -19,6 +21,12 @@ export interface EscalationDesk {
   agent: Pick<SupportAgent, 'handBack'>;
   /** Runs the conversation's pending turns (a decision is one) on a worker. */
   scheduleTurns(conversationId: string): Promise<void>;
+  /**
+   * Where what a human says to the customer of an email conversation is queued as mail (the email
+   * outbox): a reply, the hand-back notice. Without it nothing is mailed.
+   */
+  mail?: ConversationMailer;
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** The human acting (a signed-in console user). */
@@ -46,8 +54,10 @@ export interface ActionResult {
   events: LiveEvent[];
 }
 
+// A pending action carried out on a decision (decided_at, migration 0020) is pending no more.
 const lockSelect = `SELECT e.id, e.conversation_id, e.status, e.claimed_by, h.name AS claimed_by_name,
-                           e.packet->'pendingAction' AS pending_action, e.awaits_escalation_id
+                           CASE WHEN e.decided_at IS NULL THEN e.packet->'pendingAction' END AS pending_action,
+                           e.awaits_escalation_id
                       FROM escalations e LEFT JOIN human_agents h ON h.id = e.claimed_by`;
 
 async function lockEscalation(client: pg.PoolClient, escalationId: string): Promise<LockedEscalation> {
@@ -179,7 +189,7 @@ export async function replyToCustomer(
   human: ActingHuman,
   text: string,
 ) {
-  return withTransaction(desk.pool, async (client) => {
+  const result = await withTransaction(desk.pool, async (client) => {
     await lockConversation(client, conversationId);
     const escalation = await lockLiveEscalationOf(client, conversationId);
     if (!escalation) {
@@ -201,6 +211,80 @@ export async function replyToCustomer(
       events.push(escalationEvent(escalation, 'claimed'), statusEvent(conversationId, conversationStatus));
     return { message, events };
   });
+  const failure = await mailToCustomer(
+    desk,
+    conversationId,
+    result.message,
+    `${human.name}, Lumen Cloud Support`,
+  );
+  return { message: result.message, events: [...result.events, ...failure] };
+}
+
+/**
+ * A human's words to the customer of an email conversation go out as mail in the conversation's
+ * thread (the outbox's `conversation_reply`, with the conversation's reference in the subject), once
+ * per message: the message id is the idempotency key, so a retried request queues nothing twice. A
+ * chat conversation's customer reads it live (or after a reload). Queued after the commit (the outbox
+ * takes its own connection, and PGlite has one): if queueing fails, the message stands and the console
+ * gets a note saying it was not mailed — returned as the event to announce.
+ */
+async function mailToCustomer(
+  desk: EscalationDesk,
+  conversationId: string,
+  message: LiveMessage,
+  author: string,
+): Promise<LiveEvent[]> {
+  if (!desk.mail) return [];
+  const { rows } = await desk.pool.query<{
+    channel: string;
+    contact_id: string | null;
+    verified: boolean;
+    subject: string | null;
+  }>('SELECT channel, contact_id, verified, subject FROM conversations WHERE id = $1', [conversationId]);
+  const conversation = rows[0];
+  if (conversation?.channel !== 'email') return [];
+  let why: string;
+  if (!conversation.contact_id) why = 'the conversation has no known contact to write to';
+  else {
+    try {
+      await desk.mail.enqueue({
+        contactId: conversation.contact_id,
+        verified: conversation.verified,
+        conversationId,
+        template: 'conversation_reply',
+        variables: {
+          paragraphs: paragraphsOf(message.text),
+          author,
+          ...(conversation.subject ? { subject: conversation.subject } : {}),
+        },
+        idempotencyKey: `${conversationId}:human:${message.id}`,
+      });
+      return [];
+    } catch (error) {
+      why = error instanceof Error ? error.message : String(error);
+    }
+  }
+  desk.logger?.warn({ conversationId, messageId: message.id, why }, 'a human message was not mailed');
+  const { rows: noted } = await desk.pool.query(
+    `INSERT INTO messages (conversation_id, role, body, metadata) VALUES ($1, 'system', $2, $3)
+     RETURNING id, role, body, metadata, created_at`,
+    [
+      conversationId,
+      `This message was not emailed to the customer (${why}).`,
+      JSON.stringify({ kind: 'mail_failed', messageId: message.id }),
+    ],
+  );
+  return [{ kind: 'message', conversationId, message: liveMessageOf(noted[0]) }];
+}
+
+/** The mail template's paragraphs (each at most 8,000 characters, at most 20). */
+function paragraphsOf(text: string): string[] {
+  const paragraphs = text
+    .split(/\n\s*\n/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .flatMap((part) => part.match(/[\s\S]{1,8000}/g) ?? []);
+  return paragraphs.length <= 20 ? paragraphs : (text.trim().match(/[\s\S]{1,8000}/g) ?? []);
 }
 
 /**
@@ -260,6 +344,12 @@ export async function decideApproval(
       ],
     );
     const message = liveMessageOf(rows[0]);
+    // The internal reason is also the escalation's internal note: staff see it on the escalation.
+    if (escalation && decision.internalReason)
+      await client.query('UPDATE escalations SET internal_note = $2 WHERE id = $1', [
+        escalation.id,
+        decision.internalReason,
+      ]);
     const linked = escalation ? await shareDecision(client, escalation, human, decision) : [];
     return {
       message,
@@ -392,7 +482,7 @@ export async function handBackEscalation(
   // Under the conversation lock, so it never interleaves with an agent turn running on a worker: the
   // agent forgets what it waited for (a write paused for approval is denied), then the escalation is
   // closed and the conversation is the assistant's again.
-  const conversationStatus = await desk.lock.run(escalation.conversation_id, async () => {
+  const handedBack = await desk.lock.run(escalation.conversation_id, async () => {
     await desk.agent.handBack(escalation.conversation_id, human.id);
     return withTransaction(desk.pool, async (client) => {
       await client.query(
@@ -404,15 +494,35 @@ export async function handBackEscalation(
         `UPDATE conversations SET status = 'open', updated_at = now() WHERE id = $1 RETURNING status`,
         [escalation.conversation_id],
       );
-      return rows[0]?.status ?? 'open';
+      // The customer is told, in the same commit, that the assistant continues: the banner saying a
+      // person will reply goes only with this message (docs/product.md, "Console").
+      const { rows: told } = await client.query(
+        `INSERT INTO messages (conversation_id, role, body, metadata) VALUES ($1, 'agent', $2, $3)
+         RETURNING id, role, body, metadata, created_at`,
+        [
+          escalation.conversation_id,
+          handBackNotice,
+          JSON.stringify({ kind: 'handed_back', humanId: human.id, humanName: human.name }),
+        ],
+      );
+      return { status: rows[0]?.status ?? 'open', notice: liveMessageOf(told[0]) };
     });
   });
+  const conversationId = escalation.conversation_id;
+  const failure = await mailToCustomer(desk, conversationId, handedBack.notice, 'Lumen Cloud Support');
   return {
-    escalation: { id: escalation.id, status: 'handed_back', conversationId: escalation.conversation_id },
-    conversationStatus,
+    escalation: { id: escalation.id, status: 'handed_back', conversationId },
+    conversationStatus: handedBack.status,
     events: [
+      // The notice first: a page that sees the status change already shows why.
+      { kind: 'message', conversationId, message: handedBack.notice },
       escalationEvent(escalation, 'handed_back'),
-      statusEvent(escalation.conversation_id, conversationStatus),
+      statusEvent(conversationId, handedBack.status),
+      ...failure,
     ],
   };
 }
+
+/** What the customer reads when a human hands the conversation back to the assistant. */
+export const handBackNotice =
+  "Our team has handed your conversation back to me, the Lumen assistant — I'll continue from here. Ask me anything, and if you need a person again, just say so.";

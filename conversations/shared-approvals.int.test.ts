@@ -238,12 +238,14 @@ describe(`one approval for the same action raised in two conversations on ${test
     );
     expect(audit.rows.filter((row) => !row.replayed)).toEqual([{ outcome: 'ok', replayed: false }]);
     expect(audit.rows).toHaveLength(2);
-    // Both escalations are closed, and the conversations are the assistant's again.
+    // The linked conversation's escalation is closed; the approval's stays with the human who decided
+    // (approving and resolving are two steps, issue #21), its action no longer pending.
     const open = await api.database.pool.query(
-      `SELECT id FROM escalations WHERE conversation_id = ANY($1) AND status IN ('open','claimed')`,
+      `SELECT id, decided_at IS NOT NULL AS decided FROM escalations
+        WHERE conversation_id = ANY($1) AND status IN ('open','claimed')`,
       [[approval.conversation_id, linked.conversation_id]],
     );
-    expect(open.rows).toEqual([]);
+    expect(open.rows).toEqual([{ id: approval.id, decided: true }]);
   }, 180_000);
 
   it('tells both customers when the one approval is denied, and refunds nothing', async () => {

@@ -249,6 +249,7 @@ export function createConversationStore(pool: pg.Pool) {
       conversationId: string,
       actionKey: string,
       packet: EscalationPacket,
+      priority: Priority = 'normal',
     ): Promise<{ id: string; created: boolean; awaiting: AwaitedApproval | null }> {
       return withTransaction(pool, async (client) => {
         const live = async () =>
@@ -264,15 +265,16 @@ export function createConversationStore(pool: pg.Pool) {
         const id = newEscalationId();
         const inserted = await client.query(
           `INSERT INTO escalations (id, conversation_id, reason, priority, packet, action_key)
-           VALUES ($1, $2, 'approval_required', 'normal', $3, $4) ON CONFLICT DO NOTHING`,
-          [id, conversationId, JSON.stringify(packet), actionKey],
+           VALUES ($1, $2, 'approval_required', $5, $3, $4) ON CONFLICT DO NOTHING`,
+          [id, conversationId, JSON.stringify(packet), actionKey, priority],
         );
         if ((inserted.rowCount ?? 0) > 0) return { id, created: true, awaiting: null };
         const opened = await live();
         if (opened) return { id: opened.id, created: false, awaiting: await awaitedBy(client, opened.id) };
         const { rows } = await client.query<{ id: string; conversation_id: string; key: string | null }>(
           `SELECT id, conversation_id, packet->'pendingAction'->>'idempotencyKey' AS key FROM escalations
-            WHERE action_key = $1 AND status IN ('open','claimed') AND awaits_escalation_id IS NULL FOR UPDATE`,
+            WHERE action_key = $1 AND status IN ('open','claimed') AND awaits_escalation_id IS NULL
+              AND decided_at IS NULL FOR UPDATE`,
           [actionKey],
         );
         const holder = rows[0];
@@ -285,8 +287,8 @@ export function createConversationStore(pool: pg.Pool) {
         };
         await client.query(
           `INSERT INTO escalations (id, conversation_id, reason, priority, packet, action_key, awaits_escalation_id)
-           VALUES ($1, $2, 'approval_required', 'normal', $3, $4, $5)`,
-          [id, conversationId, JSON.stringify(linked), actionKey, holder.id],
+           VALUES ($1, $2, 'approval_required', $6, $3, $4, $5)`,
+          [id, conversationId, JSON.stringify(linked), actionKey, holder.id, priority],
         );
         await client.query(
           `UPDATE escalations SET packet = jsonb_set(packet, '{alsoAwaitedBy}',
@@ -305,6 +307,17 @@ export function createConversationStore(pool: pg.Pool) {
         [conversationId],
       );
       return rows[0] ? awaitedBy(pool, rows[0].id) : null;
+    },
+
+    /**
+     * The live escalation's pending action was carried out on a human's decision: it stays open (claimed)
+     * for the human's own note until they resolve it, its action no longer pending (migration 0020).
+     */
+    async settleEscalation(conversationId: string): Promise<void> {
+      await pool.query(
+        `UPDATE escalations SET decided_at = now() WHERE conversation_id = $1 AND status IN ('open','claimed')`,
+        [conversationId],
+      );
     },
 
     async closeEscalation(conversationId: string, status: 'resolved' | 'handed_back'): Promise<void> {

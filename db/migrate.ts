@@ -17,6 +17,7 @@ import * as conversationTokenLifecycle from './migrations/0016-conversation-toke
 import * as directoryExternalRefs from './migrations/0017-directory-external-refs.ts';
 import * as privacy from './migrations/0018-privacy.ts';
 import * as pendingApprovalActionKey from './migrations/0019-pending-approval-action-key.ts';
+import * as escalationDecisions from './migrations/0020-escalation-decisions.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '0017-directory-external-refs': directoryExternalRefs,
   '0018-privacy': privacy,
   '0019-pending-approval-action-key': pendingApprovalActionKey,
+  '0020-escalation-decisions': escalationDecisions,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

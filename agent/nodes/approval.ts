@@ -2,6 +2,7 @@ import { interrupt, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { ApprovalDecision } from '../agent.ts';
 import type { AgentDependencies } from '../dependencies.ts';
 import { buildEscalationPacket } from '../escalation-packet.ts';
+import { escalationPriority } from '../escalation-priority.ts';
 import type { EscalationReason } from '../escalation-reasons.ts';
 import type {
   CallRecord,
@@ -40,18 +41,20 @@ export async function approval(
       reason: pending.reason,
     },
   );
+  // An amount above the auto-refund limit is urgent: the customer waits on a person for their money.
+  const priority = escalationPriority(packet, 'normal', await deps.policy());
   // Unique by what the action does: a conversation asking for an action another conversation's
   // approval already holds is linked to that approval instead of opening a second one.
   const escalation = pending.actionKey
-    ? await deps.store.openApproval(state.conversationId, pending.actionKey, packet)
-    : await deps.store.openEscalation(state.conversationId, 'approval_required', 'normal', packet);
+    ? await deps.store.openApproval(state.conversationId, pending.actionKey, packet, priority)
+    : await deps.store.openEscalation(state.conversationId, 'approval_required', priority, packet);
   if (escalation.created) {
     await say(deps, state, config, text);
     emit(config, {
       type: 'escalation',
       escalationId: escalation.id,
       reason: 'approval_required',
-      priority: 'normal',
+      priority,
     });
   }
   const decision = interrupt({
@@ -119,8 +122,10 @@ async function carryOutDecision(
     next: 'finish',
   };
   if (!decision.approved) {
+    // A denial closes the escalation: nobody will follow up, so the customer is told plainly what was
+    // decided and that the assistant is theirs again (docs/product.md, "Console").
     const outcome = context.firstDecision
-      ? `Our team reviewed your request and couldn't approve ${pending.action.label}.`
+      ? `Our team reviewed your request and couldn't approve ${pending.action.label}, so nothing has been changed.`
       : `Our team has decided not to go ahead with ${pending.action.label}, so nothing has been changed.`;
     transcript.push(
       await say(
@@ -129,7 +134,7 @@ async function carryOutDecision(
         config,
         decision.customerMessage
           ? outcome
-          : `${outcome} If there's anything else I can help with, just write here.`,
+          : `${outcome} If you have a question about this decision or need anything else, just write here.`,
       ),
     );
     if (decision.customerMessage)
@@ -190,8 +195,15 @@ async function carryOutDecision(
   );
   if (decision.customerMessage)
     transcript.push(await sayAsWritten(deps, state, config, decision.customerMessage));
-  await deps.store.closeEscalation(state.conversationId, 'resolved');
-  return { ...settled, transcript, calls: records };
+  // A conversation that waited on another conversation's approval is done: its human is over there.
+  if (pending !== state.pendingApproval) {
+    await deps.store.closeEscalation(state.conversationId, 'resolved');
+    return { ...settled, transcript, calls: records };
+  }
+  // Approving and resolving are two steps: the escalation stays with the human who decided, so they
+  // can still write to the customer, until they resolve it (or hand it back).
+  await deps.store.settleEscalation(state.conversationId);
+  return { ...settled, status: 'claimed', transcript, calls: records };
 }
 
 /**

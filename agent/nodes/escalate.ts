@@ -1,6 +1,7 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentDependencies } from '../dependencies.ts';
 import { buildEscalationPacket } from '../escalation-packet.ts';
+import { escalationPriority } from '../escalation-priority.ts';
 import type { CallRecord, SupportStateUpdate, SupportStateValue, TranscriptEntry } from '../state.ts';
 import { writeKey } from './finish-procedure.ts';
 import { callStoredWrite, emit, say } from './toolkit.ts';
@@ -58,18 +59,15 @@ export async function escalate(
         }
       : null,
   );
-  const escalation = await deps.store.openEscalation(
-    state.conversationId,
-    plan.reason,
-    plan.priority,
-    packet,
-  );
+  // The packet raises the step's priority (an angry customer, a failure touching payments).
+  const priority = escalationPriority(packet, plan.priority, await deps.policy());
+  const escalation = await deps.store.openEscalation(state.conversationId, plan.reason, priority, packet);
   const entry = await say(deps, state, config, plan.text);
   emit(config, {
     type: 'escalation',
     escalationId: escalation.id,
     reason: plan.reason,
-    priority: plan.priority,
+    priority,
   });
   return {
     calls: records,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { liveMessageSchema } from './events.ts';
-import { escalationReasons, escalationStatuses, humanRoles, priorities } from './values.ts';
+import { escalationReasons, escalationStatuses, humanRoles, priorities, queueSorts } from './values.ts';
 
 /**
  * The human-agent console's API contract (`/api/console`): the request and response schemas the
@@ -8,7 +8,7 @@ import { escalationReasons, escalationStatuses, humanRoles, priorities } from '.
  * contract modules, so the UI bundle can import it (docs/architecture.md, "The API contract").
  */
 
-export { escalationReasons, escalationStatuses, liveMessageSchema, priorities };
+export { escalationReasons, escalationStatuses, liveMessageSchema, priorities, queueSorts };
 
 export const humanSchema = z.object({
   id: z.string(),
@@ -45,6 +45,8 @@ export const queueQuerySchema = z.object({
     .enum(['true', 'false'])
     .optional()
     .transform((value) => value === 'true'),
+  /** `urgency`: priority, then the longest waiting (default); `oldest` / `newest`: by when opened. */
+  sort: z.enum(queueSorts).default('urgency'),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
@@ -73,8 +75,15 @@ export const queueItemSchema = z.object({
   slaDueAt: z.iso.datetime().nullable(),
   slaBreached: z.boolean(),
   summary: z.string(),
-  /** The action waiting for a human's approval, if any. */
+  /** An action waits for a human's decision (not one already carried out on a decision). */
   pendingAction: z.boolean(),
+  /**
+   * When the pending action was carried out on a human's decision: the escalation stays with them,
+   * for their own note to the customer, until they resolve it.
+   */
+  decidedAt: z.iso.datetime().nullable(),
+  /** The team's internal note (a decision's internal reason): staff only, never sent to the customer. */
+  internalNote: z.string().nullable(),
   customer: customerSummarySchema,
   claimedBy: z.object({ id: z.string(), name: z.string() }).nullable(),
   claimedAt: z.iso.datetime().nullable(),
@@ -258,17 +267,21 @@ export const replyResponseSchema = z.object({ message: liveMessageSchema });
 
 /**
  * A decision on a pending action (one waiting for approval, or a failed write of a connector_failure
- * escalation: approving retries it). The internal reason is for the team (kept in the decision's
- * record, shown in the console); only `customerMessage` ever reaches the customer. Unknown fields —
- * such as the former `note`, which was sent to the customer — are refused rather than guessed at.
+ * escalation: approving retries it). The internal reason is for the team (kept on the escalation and
+ * in the decision's record, shown in the console); only `customerMessage` ever reaches the customer.
+ * `note` is the field older consoles sent (it used to be sent to the customer): it is accepted and
+ * kept as internal — joined to `internalReason` — so an old client never leaks it (docs/api.md).
+ * Other unknown fields are refused rather than guessed at.
  */
 export const approvalBodySchema = z.strictObject(
   {
     approved: z.boolean(),
-    /** Only your team sees it: the decision's audit record and the console. */
+    /** Only your team sees it: the escalation, the decision's audit record and the console. */
     internalReason: z.string().trim().min(1).max(2_000).optional(),
     /** Sent to the customer as written, after the outcome (not when the action could not be done). */
     customerMessage: z.string().trim().min(1).max(2_000).optional(),
+    /** Deprecated: an older console's note. Treated as internal, never sent to the customer. */
+    note: z.string().trim().max(2_000).optional(),
   },
   {
     error: (issue) =>
@@ -277,6 +290,7 @@ export const approvalBodySchema = z.strictObject(
         : undefined,
   },
 );
+
 export const approvalResponseSchema = z.object({ queued: z.literal(true), message: liveMessageSchema });
 
 export const escalationStateSchema = z.object({

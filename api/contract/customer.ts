@@ -49,6 +49,11 @@ export const startConversationResponseSchema = z.object({
   conversationId: z.string(),
   accessToken: z.string(),
   customer: chatCustomerSchema.nullable(),
+  /**
+   * How long the access token lives without being used (every accepted use slides its expiry this far
+   * again): the chat page keeps the conversation that long, across reloads and tabs.
+   */
+  accessTokenTtlSeconds: z.number().int().positive().optional(),
 });
 
 /** The data parts of a streamed turn (`data-<name>` chunks). */

@@ -28,6 +28,10 @@ export type EscalationStatus = (typeof escalationStatuses)[number];
 export const priorities = ['urgent', 'high', 'normal', 'low'] as const;
 export type Priority = (typeof priorities)[number];
 
+/** The escalation queue's orders (`GET /api/console/escalations?sort=`). */
+export const queueSorts = ['urgency', 'oldest', 'newest'] as const;
+export type QueueSort = (typeof queueSorts)[number];
+
 export const messageRoles = ['customer', 'agent', 'human', 'system'] as const;
 export type MessageRole = (typeof messageRoles)[number];
 

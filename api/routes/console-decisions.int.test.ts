@@ -266,12 +266,9 @@ describe(`decisions on a pending action on ${testDatabaseKind()}`, () => {
     await api?.close();
   });
 
-  it('refuses the former customer-visible `note` and unknown fields with a 400 naming the new ones', async () => {
+  it('refuses unknown fields with a 400 naming the ones a decision takes (the former `note` is accepted as internal: console-handoff.int.test.ts)', async () => {
     const chat = await startChat(retried);
-    for (const body of [
-      { approved: false, note: 'finance says no' },
-      { approved: true, comment: 'x' },
-    ]) {
+    for (const body of [{ approved: true, comment: 'x' }]) {
       const response = await decide(chat.conversationId, body);
       expect(response.statusCode).toBe(400);
       expect(response.json().error.code).toBe('validation_failed');
@@ -379,7 +376,8 @@ describe(`decisions on a pending action on ${testDatabaseKind()}`, () => {
       /^Done — I've refunded \$99\.00 for the duplicate charge on invoice INV-2001/,
     );
     expect(added[1]!.text).toBe('A message from our support team: Sorry for the wait!');
-    expect(seen.status).toBe('resolved');
+    // Approving and resolving are two steps: the human who decided keeps the conversation.
+    expect(seen.status).toBe('claimed');
     // The customer message withheld from the failed retry was never sent.
     expect(JSON.stringify(seen)).not.toContain('Your refund is on its way');
     const mail = await outboxOf(chat.conversationId);
@@ -388,7 +386,7 @@ describe(`decisions on a pending action on ${testDatabaseKind()}`, () => {
     ]);
     expect(await liveEscalation(chat.conversationId)).toMatchObject({
       id: escalation.id,
-      status: 'resolved',
+      status: 'claimed',
     });
     for (const visible of [JSON.stringify(seen), JSON.stringify(channel.events), JSON.stringify(mail)])
       expect(visible).not.toContain(internalReason);
@@ -423,7 +421,7 @@ describe(`decisions on a pending action on ${testDatabaseKind()}`, () => {
     }
     expect(await refundsOf(restarted)).toEqual([{ payment_id: `pay_${restarted}2`, amount_cents: 9900 }]);
     expect((await chat.view()).messages.at(-1)?.text).toMatch(/^Done — I've refunded \$99\.00/);
-    expect(await liveEscalation(chat.conversationId)).toMatchObject({ status: 'resolved' });
+    expect(await liveEscalation(chat.conversationId)).toMatchObject({ status: 'claimed' });
   }, 90_000);
 
   it('drops a failed write on a denial: nothing is written and the customer hears it will not be done', async () => {
@@ -554,7 +552,7 @@ describe(`decisions on a pending action on ${testDatabaseKind()}`, () => {
       { payment_id: `pay_${approvedThenFailed}2`, amount_cents: 49900 },
     ]);
     expect((await chat.view()).messages.at(-1)?.text).toMatch(/^Done — I've refunded \$499\.00/);
-    expect(await liveEscalation(chat.conversationId)).toMatchObject({ status: 'resolved' });
+    expect(await liveEscalation(chat.conversationId)).toMatchObject({ status: 'claimed' });
   }, 60_000);
 
   it('voids a decision on another action than the pending one: nothing is done, the console is told', async () => {

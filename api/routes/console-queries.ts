@@ -39,6 +39,8 @@ interface EscalationRow {
   resolved_at: Date | null;
   sla_due_at: Date | null;
   sla_breached_at: Date | null;
+  decided_at: Date | null;
+  internal_note: string | null;
   conversation_status: string;
   conversation_verified: boolean;
   contact_id: string | null;
@@ -53,7 +55,7 @@ interface EscalationRow {
 // The conversation's own contact and account (set from the verified identity) win over the packet's copy.
 const escalationSelect = `
   SELECT e.id, e.conversation_id, e.reason, e.priority, e.status, e.packet, e.claimed_by, h.name AS claimed_by_name,
-         e.created_at, e.claimed_at, e.resolved_at, e.sla_due_at, e.sla_breached_at,
+         e.created_at, e.claimed_at, e.resolved_at, e.sla_due_at, e.sla_breached_at, e.decided_at, e.internal_note,
          c.status AS conversation_status, c.verified AS conversation_verified,
          ct.id AS contact_id, a.id AS account_id, ct.name AS contact_name, ct.email AS contact_email,
          a.name AS account_name, a.tier, now() AS now
@@ -83,7 +85,14 @@ function toQueueItem(row: EscalationRow): QueueItem {
     slaDueAt: iso(row.sla_due_at),
     slaBreached: row.sla_breached_at !== null,
     summary: typeof row.packet.summary === 'string' ? row.packet.summary : '',
-    pendingAction: row.conversation_status === 'waiting_approval' || Boolean(row.packet.pendingAction),
+    // A pending action carried out on a decision (decided_at) waits for nothing any more.
+    // A closed escalation waits for nothing either.
+    pendingAction:
+      (row.status === 'open' || row.status === 'claimed') &&
+      (row.conversation_status === 'waiting_approval' ||
+        (Boolean(row.packet.pendingAction) && row.decided_at === null)),
+    decidedAt: iso(row.decided_at),
+    internalNote: row.internal_note,
     customer: {
       contactId: row.contact_id ?? identity.contactId ?? null,
       accountId: row.account_id ?? identity.accountId ?? null,
@@ -99,7 +108,14 @@ function toQueueItem(row: EscalationRow): QueueItem {
   };
 }
 
-/** The queue: filtered, most urgent first (priority, then the longest waiting). */
+/** The queue's orders (`?sort=`): by urgency (priority, then the longest waiting), or by age. */
+const queueOrders: Record<QueueQuery['sort'], string> = {
+  urgency: `${priorityRank}, e.created_at ASC, e.id`,
+  oldest: 'e.created_at ASC, e.id',
+  newest: 'e.created_at DESC, e.id DESC',
+};
+
+/** The queue: filtered, in the order asked for (most urgent first by default). */
 export async function listEscalations(
   pool: pg.Pool,
   query: QueueQuery,
@@ -111,7 +127,7 @@ export async function listEscalations(
         AND ($2::text[] IS NULL OR e.reason = ANY($2::text[]))
         AND ($3::text[] IS NULL OR e.priority = ANY($3::text[]))
         AND ($4::text IS NULL OR e.claimed_by = $4)
-      ORDER BY ${priorityRank}, e.created_at ASC, e.id
+      ORDER BY ${queueOrders[query.sort]}
       LIMIT $5`,
     [query.status, query.reason ?? null, query.priority ?? null, query.mine ? humanId : null, query.limit],
   );

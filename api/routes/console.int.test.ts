@@ -562,11 +562,21 @@ describe(`console routes on ${testDatabaseKind()}`, () => {
         return rows[0].turn_status === 'done';
       });
       expect(await refundsOf()).toBe(1);
+      // Approving and resolving are two steps (docs/product.md, issue #21): the escalation stays with
+      // the human who decided, its action no longer pending, until they press Resolve.
       const { rows: after } = await api.database.pool.query(
-        'SELECT status FROM conversations WHERE id = $1',
-        [conversationId],
+        `SELECT c.status, e.status AS escalation, e.decided_at IS NOT NULL AS decided
+           FROM conversations c JOIN escalations e ON e.id = $2 WHERE c.id = $1`,
+        [conversationId, escalations[0].id],
       );
-      expect(after[0].status).toBe('resolved');
+      expect(after[0]).toEqual({ status: 'claimed', escalation: 'claimed', decided: true });
+      const resolved = await call(agent, 'POST', `/api/console/escalations/${escalations[0].id}/resolve`, {});
+      expect(resolved.statusCode).toBe(200);
+      const { rows: closed } = await api.database.pool.query('SELECT status FROM conversations WHERE id = $1', [
+        conversationId,
+      ]);
+      expect(closed[0].status).toBe('resolved');
+      expect(await refundsOf()).toBe(1);
     }, 60_000);
   });
 

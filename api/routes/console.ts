@@ -77,6 +77,9 @@ export const consoleRoutes: RouteGroup = async (app, context) => {
       handBack: (conversationId, humanId) => context.switchboard.agent.handBack(conversationId, humanId),
     },
     scheduleTurns: (conversationId) => context.jobs.enqueue('agent.turn', { conversationId }),
+    // A human's reply in an email conversation is mailed in its thread (conversations/escalations.ts).
+    ...(context.mail ? { mail: context.mail } : {}),
+    logger: app.log,
   };
 
   app.post(
@@ -254,7 +257,13 @@ export const consoleRoutes: RouteGroup = async (app, context) => {
       },
     },
     async (request, reply) => {
-      const result = await decideApproval(desk, request.params.id, human(request), request.body);
+      // An older console's `note` is kept as internal, joined to the internal reason (docs/api.md).
+      const { note, ...body } = request.body;
+      const internalReason = [body.internalReason, note].filter(Boolean).join('\n') || undefined;
+      const result = await decideApproval(desk, request.params.id, human(request), {
+        ...body,
+        internalReason,
+      });
       await announce(context, request.log, result.events);
       return reply.code(202).send({ queued: true as const, message: result.message });
     },

@@ -17,7 +17,7 @@ import {
   startConversationBodySchema,
   startConversationResponseSchema,
 } from '../contract/customer.ts';
-import { authorizedConversation } from '../customer/access-tokens.ts';
+import { authorizedConversation, conversationTokenTtlMs } from '../customer/access-tokens.ts';
 import { customerMessages, startConversation } from '../customer/conversations.ts';
 import { IdentityError, type VerifiedCustomer } from '../customer/identity.ts';
 import { streamTurn } from '../customer/turn-stream.ts';
@@ -111,9 +111,12 @@ export const customerRoutes: RouteGroup = async (app, context) => {
     async (request, reply) => {
       const customer = await verifiedCustomer(context, request.body.identityToken);
       const started = await startConversation(pool, customer);
-      return reply
-        .code(201)
-        .send({ ...started, customer: customer ? { name: customer.name, email: customer.email } : null });
+      return reply.code(201).send({
+        ...started,
+        customer: customer ? { name: customer.name, email: customer.email } : null,
+        // How long the token lives unused (each use slides it): the page keeps it as long (docs/api.md).
+        accessTokenTtlSeconds: Math.floor(conversationTokenTtlMs(context) / 1000),
+      });
     },
   );
 

@@ -84,9 +84,36 @@ describe('refund approval in a browser', { timeout: 120_000 }, () => {
       .getByText('A message from our support team: Thanks for bearing with us, Priya.')
       .waitFor();
     await screenshot(customer, 'approval', 'customer-refunded', 'chat-approved');
-    await customer.getByText('This conversation is resolved.').waitFor();
     await expect(customer.content()).resolves.not.toContain(internal);
+    // Approving and resolving are two steps: the human keeps the conversation, and the reply box, for
+    // their own note; the customer's banner says a person is on it, which is true.
+    await customer
+      .getByRole('status')
+      .filter({ hasText: 'A person from our team is on it.' })
+      .waitFor({ timeout: turnTimeoutMs });
+    await agent.getByText('The decision was carried out.').waitFor({ timeout: turnTimeoutMs });
+    await expect(agent.getByRole('button', { name: 'Approve', exact: true }).count()).resolves.toBe(0);
+    const replyBox = agent.getByLabel('Reply to the customer');
+    // The suggestion never says "approved" before the decision; after it, the box is the human's own.
+    await expect(replyBox.inputValue()).resolves.toBe('');
+    await replyBox.fill('I have also flagged your account so this does not happen again.');
+    await agent.getByRole('button', { name: 'Send reply' }).click();
+    await conversation(customer)
+      .getByText('I have also flagged your account so this does not happen again.')
+      .waitFor({ timeout: turnTimeoutMs });
+    await agent.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await customer.getByText('This conversation is resolved.').waitFor({ timeout: turnTimeoutMs });
     await expect(customer.locator('.banner-person').count()).resolves.toBe(0);
+
+    // A reload keeps the signed-in customer's conversation, replies included.
+    await customer.reload();
+    await conversation(customer)
+      .getByText(/refunded \$499/i)
+      .waitFor({ timeout: turnTimeoutMs });
+    await conversation(customer)
+      .getByText('I have also flagged your account so this does not happen again.')
+      .waitFor();
+    await customer.getByText('This conversation is resolved.').waitFor();
 
     const { rows } = await api.database.pool.query(
       `SELECT r.amount_cents FROM refunds r

@@ -184,10 +184,14 @@ describe('finishing a connector_failure hand-off from the console once billing i
     await conversation(customer)
       .getByText('A message from our support team: Sorry for the wait, Maya!')
       .waitFor();
-    await customer.getByText('This conversation is resolved.').waitFor();
     await expect(customer.content()).resolves.not.toContain('INTERNAL: billing status page says green');
     await screenshot(customer, 'outage', 'customer-refunded-after-retry');
     await card.waitFor({ state: 'detached' });
+    // Carrying out the retry and resolving are two steps (docs/product.md): the human who decided
+    // keeps the conversation until they press Resolve.
+    await agent.getByText('The decision was carried out.').waitFor({ timeout: turnTimeoutMs });
+    await agent.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await customer.getByText('This conversation is resolved.').waitFor({ timeout: turnTimeoutMs });
 
     const { rows: refunds } = await api.database.pool.query(
       `SELECT r.amount_cents FROM refunds r JOIN payments p ON p.id = r.payment_id

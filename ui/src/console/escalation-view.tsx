@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import type {
   ApprovalBody,
   CustomerPanel,
@@ -32,6 +32,8 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [reply, setReply] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The suggestion last put in the reply box: while the box still holds it, it follows the state. */
+  const suggestedRef = useRef<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -39,8 +41,14 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
         `/api/console/escalations/${encodeURIComponent(escalationId)}`,
       );
       setDetail(next);
-      // The reply box starts from the packet's suggested reply, once; the agent's edits are kept.
-      setReply((current) => current ?? next.packet.suggestedReply);
+      // The reply box starts from the suggestion for the escalation's state and follows it while the
+      // human has not edited it: after a decision the suggestion changes (it never says "approved"
+      // before there is a decision), and their own words are never replaced.
+      const suggestion = suggestedReplyFor(next);
+      // Read now: the updater runs later, when the ref already holds the new suggestion.
+      const previous = suggestedRef.current;
+      setReply((current) => (current === null || current === previous ? suggestion : current));
+      suggestedRef.current = suggestion;
       setError(null);
     } catch (failure) {
       setError(errorMessage(failure));
@@ -152,6 +160,17 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
           </>
         )}
       </div>
+      {item.decidedAt && !closed && (
+        <p className="banner banner-ok">
+          The decision was carried out. Write to the customer if you like, then Resolve (or hand the
+          conversation back to the assistant).
+        </p>
+      )}
+      {item.internalNote && (
+        <p className="banner banner-warn">
+          <strong>Internal note (team only):</strong> {item.internalNote}
+        </p>
+      )}
       <p role="status" aria-live="polite" className={notice?.startsWith('Failed') ? 'error' : 'muted'}>
         {notice}
       </p>
@@ -190,7 +209,7 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
           )}
         </div>
         <div>
-          {packet.pendingAction && !closed && (
+          {packet.pendingAction && item.pendingAction && !closed && (
             <PendingActionCard
               action={packet.pendingAction}
               mode={mode}
@@ -216,10 +235,23 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
   );
 }
 
+/**
+ * The reply box's starting text for the escalation's state: the packet's suggestion while nothing is
+ * decided (agent/escalation-packet.ts: it promises an answer, never an outcome); once the pending
+ * action was carried out on a decision the assistant has told the customer the outcome, so the box
+ * starts empty for the human's own note.
+ */
+export function suggestedReplyFor(detail: EscalationDetail): string {
+  return detail.escalation.decidedAt ? '' : detail.packet.suggestedReply;
+}
+
 const decisionNotices = {
-  approval: { approved: 'Approved: the assistant carries it out.', denied: 'Denied.' },
+  approval: {
+    approved: 'Approved: the assistant carries it out. Resolve when you are done.',
+    denied: 'Denied.',
+  },
   retry: {
-    approved: 'Retry approved: the assistant carries it out.',
+    approved: 'Retry approved: the assistant carries it out. Resolve when you are done.',
     denied: 'Denied: the action is dropped.',
   },
 } as const;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { QueueItem, QueueResponse } from '../../../api/contract/console.ts';
 import type { ConsoleEvent } from '../../../api/contract/events.ts';
-import { escalationReasons, priorities } from '../../../api/contract/values.ts';
+import { escalationReasons, priorities, type QueueSort } from '../../../api/contract/values.ts';
 import { useEventStream } from '../shared/event-stream.ts';
 import { formatWaiting, humanize, priorityRank } from '../shared/format.ts';
 import { errorMessage } from '../shared/http.ts';
@@ -17,6 +17,13 @@ export function byUrgency(a: QueueItem, b: QueueItem): number {
   return rank !== 0 ? rank : Date.parse(a.createdAt) - Date.parse(b.createdAt);
 }
 
+/** The queue's orders, as the server sorts them (`?sort=`), so a live reload keeps the order. */
+const queueOrders: Record<QueueSort, { label: string; compare(a: QueueItem, b: QueueItem): number }> = {
+  urgency: { label: 'Most urgent first', compare: byUrgency },
+  oldest: { label: 'Oldest first', compare: (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) },
+  newest: { label: 'Newest first', compare: (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) },
+};
+
 const priorityBadge: Record<string, string> = {
   urgent: 'badge-error',
   high: 'badge-warn',
@@ -24,33 +31,34 @@ const priorityBadge: Record<string, string> = {
   low: '',
 };
 
-/** The escalation queue, filtered, sorted by urgency, refreshed live. */
+/** The escalation queue, filtered, sorted (by urgency unless asked otherwise), refreshed live. */
 export function QueuePage() {
   const { request, me } = useStaffSession();
   const [status, setStatus] = useState('open,claimed');
   const [reason, setReason] = useState('');
   const [priority, setPriority] = useState('');
   const [mine, setMine] = useState(false);
+  const [sort, setSort] = useState<QueueSort>('urgency');
   const [items, setItems] = useState<QueueItem[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [now, setNow] = useState(Date.now());
 
   const load = useCallback(async () => {
-    const query = new URLSearchParams({ status });
+    const query = new URLSearchParams({ status, sort });
     if (reason) query.set('reason', reason);
     if (priority) query.set('priority', priority);
     if (mine) query.set('mine', 'true');
     try {
       const data = await request<QueueResponse>(`/api/console/escalations?${query}`);
-      setItems([...data.escalations].sort(byUrgency));
+      setItems([...data.escalations].sort(queueOrders[sort].compare));
       setError(null);
     } catch (failure) {
       setError(errorMessage(failure));
     } finally {
       setLoaded(true);
     }
-  }, [request, status, reason, priority, mine]);
+  }, [request, status, reason, priority, mine, sort]);
 
   useEffect(() => {
     void load();
@@ -112,6 +120,16 @@ export function QueuePage() {
             ))}
           </select>
         </label>
+        <label>
+          Sort
+          <select value={sort} onChange={(event) => setSort(event.target.value as QueueSort)}>
+            {Object.entries(queueOrders).map(([value, order]) => (
+              <option key={value} value={value}>
+                {order.label}
+              </option>
+            ))}
+          </select>
+        </label>
         <label className="checkbox">
           <input type="checkbox" checked={mine} onChange={(event) => setMine(event.target.checked)} />
           Only mine ({me.name})
@@ -124,7 +142,7 @@ export function QueuePage() {
       )}
       <div className="table-wrap">
         <table>
-          <caption className="sr-only">Escalations, most urgent first</caption>
+          <caption className="sr-only">{`Escalations, ${queueOrders[sort].label.toLowerCase()}`}</caption>
           <thead>
             <tr>
               <th scope="col">Priority</th>

@@ -23,16 +23,58 @@ interface Stored {
   customer: ChatCustomer | null;
   /** The identity token the conversation was started with, so signing in as someone else starts anew. */
   identity: string | null;
+  /** How long the token lives unused (the server's `accessTokenTtlSeconds`; each use slides it). */
+  ttlMs: number;
+  /** When the token expires unless used again (epoch ms): an expired entry is forgotten. */
+  expiresAt: number;
 }
+
+/** A server that does not say how long its tokens live: a day, well under its default (30 days). */
+const fallbackTtlMs = 24 * 60 * 60_000;
 
 const storageKeyFor = (apiBase: string) => `switchboard.conversation:${apiBase || window.location.origin}`;
 
+/**
+ * The conversation lives in localStorage, not sessionStorage: a reload, a new tab or a browser
+ * restart finds it again (the customer told to keep the page open who reloads still sees the human's
+ * reply), until its token expires or the customer signs out or starts a new chat.
+ */
 function readStored(key: string): Stored | null {
   try {
-    const raw = window.sessionStorage.getItem(key);
-    return raw ? (JSON.parse(raw) as Stored) : null;
+    const raw = window.localStorage.getItem(key);
+    const stored = raw ? (JSON.parse(raw) as Partial<Stored>) : null;
+    if (
+      !stored ||
+      typeof stored.conversationId !== 'string' ||
+      typeof stored.accessToken !== 'string' ||
+      typeof stored.expiresAt !== 'number' ||
+      stored.expiresAt <= Date.now()
+    ) {
+      if (raw) window.localStorage.removeItem(key);
+      return null;
+    }
+    return {
+      conversationId: stored.conversationId,
+      accessToken: stored.accessToken,
+      customer: stored.customer ?? null,
+      identity: stored.identity ?? null,
+      ttlMs: typeof stored.ttlMs === 'number' ? stored.ttlMs : fallbackTtlMs,
+      expiresAt: stored.expiresAt,
+    };
   } catch {
     return null;
+  }
+}
+
+/** Stores the conversation with its token's expiry, counted from now (a use slides it on the server too). */
+function writeStored(key: string, stored: Omit<Stored, 'expiresAt'>): void {
+  try {
+    window.localStorage.setItem(
+      key,
+      JSON.stringify({ ...stored, expiresAt: Date.now() + stored.ttlMs } satisfies Stored),
+    );
+  } catch {
+    // Storage full or disabled (private mode): the chat works, it just does not survive a reload.
   }
 }
 
@@ -43,7 +85,7 @@ function readStored(key: string): Stored | null {
 export function forgetConversation(apiBase: string): void {
   const key = storageKeyFor(apiBase);
   const stored = readStored(key);
-  window.sessionStorage.removeItem(key);
+  window.localStorage.removeItem(key);
   if (stored) revokeAccessToken(apiBase, stored);
 }
 
@@ -60,13 +102,14 @@ function revokeAccessToken(apiBase: string, stored: Pick<Stored, 'conversationId
 export function rememberAccessToken(apiBase: string, conversationId: string, accessToken: string): void {
   const key = storageKeyFor(apiBase);
   const stored = readStored(key);
-  if (stored?.conversationId === conversationId)
-    window.sessionStorage.setItem(key, JSON.stringify({ ...stored, accessToken } satisfies Stored));
+  if (stored?.conversationId === conversationId) writeStored(key, { ...stored, accessToken });
 }
 
 /**
- * Resumes this tab's conversation (sessionStorage: a reload keeps it, a new tab starts fresh) or
- * starts one, with the host page's identity token when it passed one.
+ * Resumes the stored conversation of this API (localStorage: a reload or another tab finds it, until
+ * its token expires) or starts one, with the host page's identity token when it passed one. The
+ * resumed page loads the messages that arrived meanwhile and re-attaches to the live stream
+ * (chat-panel.tsx).
  */
 export function useConversationSession(apiBase: string, identityToken: string | null) {
   const [state, setState] = useState<SessionState>({ kind: 'loading' });
@@ -88,6 +131,8 @@ export function useConversationSession(apiBase: string, identityToken: string | 
             },
           );
           const initial = readConversation(data);
+          // The server slid the token's expiry on this use: so does the stored copy.
+          writeStored(key, stored);
           return {
             conversationId: stored.conversationId,
             accessToken: stored.accessToken,
@@ -103,16 +148,15 @@ export function useConversationSession(apiBase: string, identityToken: string | 
         conversationId: string;
         accessToken: string;
         customer?: ChatCustomer | null;
+        accessTokenTtlSeconds?: number;
       }>(`${apiBase}/api/conversations`, { method: 'POST', body: identityToken ? { identityToken } : {} });
-      window.sessionStorage.setItem(
-        key,
-        JSON.stringify({
-          conversationId: started.conversationId,
-          accessToken: started.accessToken,
-          customer: started.customer ?? null,
-          identity: identityToken,
-        } satisfies Stored),
-      );
+      writeStored(key, {
+        conversationId: started.conversationId,
+        accessToken: started.accessToken,
+        customer: started.customer ?? null,
+        identity: identityToken,
+        ttlMs: started.accessTokenTtlSeconds ? started.accessTokenTtlSeconds * 1000 : fallbackTtlMs,
+      });
       return {
         conversationId: started.conversationId,
         accessToken: started.accessToken,

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { errorMessage, requestJson } from '../shared/http.ts';
 import { ChatPanel } from './chat-panel.tsx';
+import { forgetConversation } from './conversation-session.ts';
 
 /** Demo customers of the seeded Lumen Cloud world (db/world/demo-world.ts), each an edge case. */
 const demoCustomers = [
@@ -17,8 +18,9 @@ const demoCustomers = [
  * token the way a real host page's backend would sign one (embedded mode only).
  */
 export function DemoPage() {
-  const [identityToken, setIdentityToken] = useState<string | null>(null);
-  const [signedInAs, setSignedInAs] = useState<string | null>(null);
+  const [restored] = useState(readDemoSignIn);
+  const [identityToken, setIdentityToken] = useState<string | null>(restored?.identityToken ?? null);
+  const [signedInAs, setSignedInAs] = useState<string | null>(restored?.email ?? null);
   const [email, setEmail] = useState(demoCustomers[0]!.email);
   const [error, setError] = useState<string | null>(null);
 
@@ -33,6 +35,7 @@ export function DemoPage() {
       if (!token) throw new Error('The server returned no token.');
       setIdentityToken(token);
       setSignedInAs(email);
+      writeDemoSignIn({ email, identityToken: token, expiresAt: Date.now() + demoSignInTtlMs });
     } catch (failure) {
       setError(errorMessage(failure));
     }
@@ -85,6 +88,10 @@ export function DemoPage() {
                 <button
                   type="button"
                   onClick={() => {
+                    // Signing out ends the signed-in conversation here: its token is revoked and
+                    // forgotten, so the next visitor of this browser does not see it.
+                    forgetConversation('');
+                    writeDemoSignIn(null);
                     setIdentityToken(null);
                     setSignedInAs(null);
                   }}
@@ -106,4 +113,37 @@ export function DemoPage() {
       </main>
     </div>
   );
+}
+
+/**
+ * The demo sign-in, kept as a host page keeps its session: a reload stays signed in (and so finds the
+ * signed-in conversation again). Shorter than the identity token's lifetime (a day by default).
+ */
+const demoSignInKey = 'switchboard.demo-sign-in';
+const demoSignInTtlMs = 12 * 60 * 60_000;
+
+interface DemoSignIn {
+  email: string;
+  identityToken: string;
+  expiresAt: number;
+}
+
+function readDemoSignIn(): DemoSignIn | null {
+  try {
+    const stored = JSON.parse(window.localStorage.getItem(demoSignInKey) ?? 'null') as DemoSignIn | null;
+    return stored && typeof stored.identityToken === 'string' && stored.expiresAt > Date.now()
+      ? stored
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeDemoSignIn(signIn: DemoSignIn | null): void {
+  try {
+    if (signIn) window.localStorage.setItem(demoSignInKey, JSON.stringify(signIn));
+    else window.localStorage.removeItem(demoSignInKey);
+  } catch {
+    // Storage disabled: the sign-in lasts as long as the page.
+  }
 }
