@@ -1,4 +1,4 @@
-import { Command } from '@langchain/langgraph';
+import { Command, INTERRUPT } from '@langchain/langgraph';
 import type { ApprovalDecision, SupportAgent, TurnContext } from './agent.ts';
 import type { AgentDependencies } from './dependencies.ts';
 import { buildEscalationPacket } from './escalation-packet.ts';
@@ -35,15 +35,34 @@ export function createSupportAgent(
         thread_id: conversationId,
         ...(turn.turnId ? { turn: { id: turn.turnId, replies: 0 } } : {}),
       },
-      streamMode: 'custom' as const,
+      // The nodes' events ('custom'), and the state after each step ('values'): the last one is the
+      // state the run checkpoints on exit, so a finished run needs no read of it back.
+      streamMode: ['custom', 'values'] as Array<'custom' | 'values'>,
       recursionLimit: 40,
       durability: 'exit' as const,
     };
+    /** The state after the run's last step; null when the run paused (interrupt) or failed. */
+    let finalValues: SupportStateValue | null = null;
+    let settled = true;
     try {
-      for await (const chunk of await graph.stream(input as never, config)) yield chunk as AgentEvent;
+      for await (const [mode, chunk] of (await graph.stream(input as never, config)) as AsyncIterable<
+        ['custom' | 'values', unknown]
+      >) {
+        if (mode === 'custom') yield chunk as AgentEvent;
+        else if (INTERRUPT in (chunk as object)) settled = false;
+        else finalValues = chunk as SupportStateValue;
+      }
     } catch (error) {
+      settled = false;
       yield* failSafe(conversationId, error as Error, turn);
     }
+    if (settled && finalValues) {
+      // Reading the checkpoint back instead cost a query and a deserialised state per turn
+      // (docs/api-benchmark.md, "Where a turn's CPU went").
+      yield { type: 'turn-end', status: finalValues.status ?? 'open', outcome: finalValues.outcome ?? null };
+      return;
+    }
+    // A pause for approval, or the fail-safe's update: where the thread stands is what was stored.
     const snapshot = await graph.getState({ configurable: { thread_id: conversationId } });
     const values = snapshot.values as SupportStateValue;
     const status: ConversationStatus = snapshot.next.includes('approval')

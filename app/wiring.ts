@@ -1,7 +1,7 @@
-import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { SingleStatementPostgresSaver } from '../agent/checkpointer.ts';
 import { createSupportAgent } from '../agent/create-agent.ts';
 import { exemplars } from '../agent/reasoner/local/exemplars.ts';
 import { createIntentClassifier, type IntentClassifier } from '../agent/reasoner/local/intent-classifier.ts';
@@ -146,14 +146,14 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
     ...(options.resilience ? { resilience: options.resilience } : {}),
     ...(options.sharedCircuits ? { sharedCircuits: options.sharedCircuits } : {}),
   });
-  const checkpointer = new PostgresSaver(pool);
+  const checkpointer = new SingleStatementPostgresSaver(pool);
   // Two processes starting at once on PostgreSQL (the API and a worker, two workers) would both
   // create the checkpoint tables and one would fail on a duplicate key: setup runs under a session
   // lock. Embedded PGlite belongs to one process (and has one connection, which the lock would hold).
   if (options.database.kind === 'pglite') await checkpointer.setup();
   else await withSessionLock(pool, 'switchboard:checkpointer-setup', () => checkpointer.setup());
   const classifier = options.reasoner ? null : localIntentClassifier();
-  const reasoner = options.reasoner ?? createLocalReasoner(classifier!);
+  const reasoner = options.reasoner ?? createLocalReasoner(classifier!, { embedder: sharedLocalEmbedder() });
   const dispatcher = createEmailDispatcher({
     db: pool,
     transport,

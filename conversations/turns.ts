@@ -286,10 +286,11 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
      * them in order (without). Safe to call from any number of workers.
      */
     async handleTurn(conversationId: string): Promise<void> {
-      const more = await lock.run(conversationId, async () => {
+      /** With a queue: the conversation's next pending message after this job's one turn. */
+      const next = await lock.run(conversationId, async (): Promise<string | null> => {
         for (;;) {
           const row = await nextPending(conversationId);
-          if (!row) return false;
+          if (!row) return null;
           if (row.turn_attempts >= maxAttempts) {
             await giveUp(conversationId, row);
             continue;
@@ -299,11 +300,17 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
             [row.id],
           );
           const end = await runTurn(conversationId, row);
-          // The turn's one write of the conversation row, with the turn recorded done.
-          await withTransaction(pool, async (client) => {
-            await client.query(
-              `UPDATE messages SET turn_status = 'done', turn_finished_at = now() WHERE id = $1`,
-              [row.id],
+          // The turn's one write of the conversation row, with the turn recorded done. The same
+          // statement reads the conversation's next pending message (its snapshot still shows this
+          // one pending, hence `<>`): one statement less per turn than reading it after the lock
+          // (docs/api-benchmark.md). A message stored later has its own job, waiting on the lock.
+          const following = await withTransaction(pool, async (client) => {
+            const { rows } = await client.query<{ next_id: string | null }>(
+              `UPDATE messages SET turn_status = 'done', turn_finished_at = now() WHERE id = $1
+               RETURNING (SELECT n.id::text FROM messages n
+                           WHERE n.conversation_id = $2 AND n.turn_status IN ('pending','running') AND n.id <> $1
+                           ORDER BY n.id LIMIT 1) AS next_id`,
+              [row.id, conversationId],
             );
             if (end)
               await options.store.recordTurnEnd(
@@ -313,18 +320,17 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
                 end.outcome ?? null,
                 client,
               );
+            return rows[0]?.next_id ?? null;
           });
           // After the row says done: whoever sees the turn end (a stream, a resend) finds it done.
           if (end) await publishTurnEvent(conversationId, row.id, end);
           await deliverReplies(conversationId, row);
           // With a queue, one turn per job: a customer who answers at once goes to the back of the
           // queue instead of holding a worker while other conversations wait (measured in bench/api).
-          if (options.scheduler) return true;
+          if (options.scheduler) return following;
         }
       });
-      if (!more) return;
-      const next = await nextPending(conversationId);
-      if (next) await options.scheduler!.scheduleTurns(conversationId, `turn-${next.id}`);
+      if (next) await options.scheduler!.scheduleTurns(conversationId, `turn-${next}`);
     },
 
     /** Conversations with turns pending longer than `olderThanMs` (a lost job, a failed enqueue): re-enqueued. */

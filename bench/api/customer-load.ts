@@ -86,7 +86,8 @@ const unfinished = new Set(['processing', 'queued']);
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN;
 
-function latencySummary(times: number[]): LoadResult['latencyMs'] {
+/** p50, p95, p99, max and mean of a list of latencies (ms). */
+export function latencySummary(times: number[]): LoadResult['latencyMs'] {
   const sorted = [...times].sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50),
@@ -181,7 +182,13 @@ export async function runConversationLoad(
 export async function runPacedLoad(
   baseUrl: string,
   customers: BenchCustomer[],
-  options: { thinkMs: number; seconds: number; timeoutSeconds: number },
+  options: {
+    thinkMs: number;
+    seconds: number;
+    timeoutSeconds: number;
+    /** Each response as it ends: its latency, when it ended (performance.now()) and whether it failed. */
+    onResponse?: (response: { ms: number; at: number; failed: boolean }) => void;
+  },
 ): Promise<LoadResult> {
   const times: number[] = [];
   const statuses: Record<string, number> = {};
@@ -205,18 +212,23 @@ export async function runPacedLoad(
             signal: AbortSignal.timeout(options.timeoutSeconds * 1000),
           });
           const body = await response.text();
-          times.push(performance.now() - sent);
+          const ms = performance.now() - sent;
+          times.push(ms);
+          let failed = true;
           if (!response.ok) counts.non2xx += 1;
           else {
             const stream = readTurnStream(body);
             if (stream.escalated) counts.escalations += 1;
             if (stream.status) statuses[stream.status] = (statuses[stream.status] ?? 0) + 1;
-            if (stream.status && !unfinished.has(stream.status)) counts.turns += 1;
-            else counts.badStreams += 1;
+            failed = !stream.status || unfinished.has(stream.status);
+            if (failed) counts.badStreams += 1;
+            else counts.turns += 1;
           }
+          options.onResponse?.({ ms, at: performance.now(), failed });
         } catch (error) {
           counts.errors += 1;
           if (error instanceof Error && error.name === 'TimeoutError') counts.timeouts += 1;
+          options.onResponse?.({ ms: performance.now() - sent, at: performance.now(), failed: true });
         }
         const pause = options.thinkMs * (0.5 + Math.random());
         if (performance.now() + pause >= deadline) break;

@@ -36,8 +36,10 @@ export async function startChild(
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 120_000,
+  /** Extra Node options before the script, e.g. `--cpu-prof` (bench/api `--cpu-prof`). */
+  nodeOptions: string[] = [],
 ): Promise<{ child: BenchChild; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', script], {
     cwd: projectRoot,
     env: { HOME: homedir(), TMPDIR: tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,4 +145,15 @@ export async function waitUntilIdle(pids: number[], threshold = 0.1, maxMs = 30_
     before = after;
   }
   return performance.now() - started;
+}
+
+/** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status); null if it is gone or off Linux. */
+export async function rssBytes(pid: number): Promise<number | null> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kilobytes = status.match(/^VmRSS:\s+(\d+)\s+kB$/m)?.[1];
+    return kilobytes === undefined ? null : Number(kilobytes) * 1024;
+  } catch {
+    return null;
+  }
 }

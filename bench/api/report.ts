@@ -6,6 +6,8 @@ export interface TargetReport {
   load: LoadResult;
   /** CPU seconds per process (or group of processes) during the load. */
   cpu: Array<[string, number]>;
+  /** Resident memory per process (or group) at the end of the load, in bytes. */
+  rss?: Array<[string, number]>;
   /** CPU seconds the whole machine was busy during the load, and the wall seconds it lasted. */
   machineBusySeconds: number | null;
   /** 1-minute load average when the target started. */
@@ -46,7 +48,7 @@ export function resultsTable(reports: TargetReport[]): string[] {
 /** Where the CPU went during each load: per process, per turn, and what other processes took. */
 export function cpuTable(reports: TargetReport[], cores: number): string[] {
   const rows: string[] = [];
-  for (const { name, load, cpu, machineBusySeconds, loadAverage } of reports) {
+  for (const { name, load, cpu, rss, machineBusySeconds, loadAverage } of reports) {
     const ours = cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
     const perUnit = (seconds: number) =>
       load.turns
@@ -55,13 +57,16 @@ export function cpuTable(reports: TargetReport[], cores: number): string[] {
     const cells = cpu.map(([process, seconds]) => `${process} ${fixed(seconds, 1)} s (${perUnit(seconds)})`);
     const others =
       machineBusySeconds === null ? '–' : `${fixed(Math.max(0, machineBusySeconds - ours), 1)} s`;
+    const memory = rss?.length
+      ? rss.map(([process, bytes]) => `${process} ${fixed(bytes / 2 ** 20)} MB`).join('; ')
+      : '–';
     rows.push(
-      `| ${name} | ${cells.join('; ')} | ${others} | ${fixed((ours / (load.seconds * cores)) * 100)}% | ${fixed(loadAverage, 1)} |`,
+      `| ${name} | ${cells.join('; ')} | ${memory} | ${others} | ${fixed((ours / (load.seconds * cores)) * 100)}% | ${fixed(loadAverage, 1)} |`,
     );
   }
   return [
-    `| target | CPU during the load (per process) | other processes on the machine | our share of ${cores} cores | load avg at start |`,
-    '|---|---|---|---|---|',
+    `| target | CPU during the load (per process) | RSS at the end | other processes on the machine | our share of ${cores} cores | load avg at start |`,
+    '|---|---|---|---|---|---|',
     ...rows,
   ];
 }

@@ -74,6 +74,12 @@ const command = {
       default: false,
       description: 'skip the production shape (no PostgreSQL or Redis needed)',
     },
+    'cpu-prof': {
+      type: 'string',
+      value: '<dir>',
+      description:
+        'write a V8 CPU profile of every API and worker process into <dir> (node --cpu-prof; open in Chrome DevTools); profiling slows turns, so read shares, not figures',
+    },
   },
   examples: ['npm run bench:api', 'npm run bench:api -- --embedded-only --customers=20 --paced-seconds=20'],
 } as const;
@@ -89,6 +95,9 @@ const pacedSeconds = whole('paced-seconds', 1);
 const postgresAdminUrl = values.postgres;
 const redisBaseUrl = values.redis;
 const embeddedOnly = values['embedded-only'];
+const cpuProfileDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
+/** Node options of the API and worker children: a CPU profile each, written when they exit. */
+const profileOptions = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
 
 // The bench's modules load only once the command line is valid, so --help answers at once.
 const [{ openDatabase }, load, processes, report, targets] = await Promise.all([
@@ -99,7 +108,8 @@ const [{ openDatabase }, load, processes, report, targets] = await Promise.all([
   import('./targets.ts'),
 ]);
 const { createConversations, runConversationLoad, runHelloLoad, runPacedLoad, sendOneMessage } = load;
-const { cpuSeconds, machineBusySeconds, projectRoot, startChild, stopAllChildren, waitUntilIdle } = processes;
+const { cpuSeconds, machineBusySeconds, projectRoot, rssBytes, startChild, stopAllChildren, waitUntilIdle } =
+  processes;
 const { cpuTable, positionTable, resultsTable, streamTable } = report;
 const {
   backendPids,
@@ -148,6 +158,8 @@ async function startApi(
     'app/server-main.ts',
     { ...apiSettings, ...env },
     /listening on (http:\/\/\S+)/,
+    undefined,
+    profileOptions,
   );
   const url = match[1]!;
   for (let attempt = 0; ; attempt++) {
@@ -180,7 +192,7 @@ async function warmUp(url: string, tokens: string[], pids: number[]): Promise<st
 async function measured(
   groups: Array<[string, () => Promise<number[]>]>,
   work: () => Promise<LoadResult>,
-): Promise<Pick<TargetReport, 'load' | 'cpu' | 'machineBusySeconds'>> {
+): Promise<Pick<TargetReport, 'load' | 'cpu' | 'rss' | 'machineBusySeconds'>> {
   const sum = async (pids: number[], baseline?: Map<number, number>) => {
     let total = 0;
     for (const pid of pids) total += ((await cpuSeconds(pid)) ?? 0) - (baseline?.get(pid) ?? 0);
@@ -202,14 +214,35 @@ async function measured(
   const cpu: Array<[string, number]> = [];
   for (const [name, pidsOf] of groups) cpu.push([name, await sum(await pidsOf(), before.get(name))]);
   cpu.push(['bench (autocannon)', (bench.user + bench.system) / 1e6]);
+  const rss: Array<[string, number]> = [];
+  for (const [name, pidsOf] of groups) {
+    let bytes = 0;
+    for (const pid of await pidsOf()) bytes += (await rssBytes(pid)) ?? 0;
+    rss.push([name, bytes]);
+  }
   return {
     load,
     cpu,
+    rss,
     machineBusySeconds: machineBefore === null || machineAfter === null ? null : machineAfter - machineBefore,
   };
 }
 
 const reports: TargetReport[] = [];
+/**
+ * When each load ran, on the monotonic clock V8's CPU profiles use (µs): bench/api/profile-report.ts
+ * reads only these windows of a `--cpu-prof` profile, not the start-up and warm-up around them.
+ */
+const loadWindows: Array<{ name: string; startUs: number; endUs: number }> = [];
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+async function inWindow<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const startUs = monotonicUs();
+  try {
+    return await work();
+  } finally {
+    loadWindows.push({ name, startUs, endUs: monotonicUs() });
+  }
+}
 /** Both loads on one running target: saturation (autocannon, no think time), then paced customers. */
 async function measureConversations(
   name: string,
@@ -221,17 +254,22 @@ async function measureConversations(
 ): Promise<void> {
   let loadAverage = loadavg()[0]!;
   const saturated = await measured(groups, () =>
-    runConversationLoad(url, customers, { messagesPerCustomer, timeoutSeconds: requestTimeoutSeconds }),
+    inWindow(`${name} — no think time`, () =>
+      runConversationLoad(url, customers, { messagesPerCustomer, timeoutSeconds: requestTimeoutSeconds }),
+    ),
   );
   reports.push({ name: `${name} — no think time`, ...saturated, loadAverage, notes });
   await waitUntilIdle(pids);
   loadAverage = loadavg()[0]!;
   const paced = await measured(groups, () =>
-    runPacedLoad(url, customers, { thinkMs, seconds: pacedSeconds, timeoutSeconds: requestTimeoutSeconds }),
+    inWindow(`${name} — ${thinkMs / 1000} s think time`, () =>
+      runPacedLoad(url, customers, { thinkMs, seconds: pacedSeconds, timeoutSeconds: requestTimeoutSeconds }),
+    ),
   );
   reports.push({ name: `${name} — ${thinkMs / 1000} s think time`, ...paced, loadAverage, notes: [] });
 }
 
+if (cpuProfileDir) await mkdir(cpuProfileDir, { recursive: true });
 try {
   // Data first (outside any measurement): the demo world and help center, as a previous start left them.
   log(`seeding the embedded data dir under ${workDir}`);
@@ -303,6 +341,8 @@ try {
       'app/worker-main.ts',
       { ...shared, WORKER_CONCURRENCY: '2', WORKER_SHUTDOWN_GRACE_MS: '2000' },
       /worker ready/,
+      undefined,
+      profileOptions,
     );
     const { child: api, url } = await startApi('api (production)', shared);
     const warm = await warmUp(url, tokens, [api.pid, worker.pid]);
@@ -326,6 +366,8 @@ try {
   }
 } finally {
   await cleanUp();
+  if (cpuProfileDir)
+    await writeFile(path.join(cpuProfileDir, 'loads.json'), JSON.stringify(loadWindows, null, 2));
 }
 
 const cores = availableParallelism();
