@@ -196,6 +196,7 @@ export async function procedureContext(
     now: deps.now(),
     policy,
     read,
+    ...(deps.reasoner.similarity ? { similarity: deps.reasoner.similarity } : {}),
     async answer(question: string): Promise<KnowledgeAnswer> {
       const outcome = await read(knowledge.answer, { question });
       if (!outcome.ok) throw new ReadFailed(outcome, 'knowledge.answer');

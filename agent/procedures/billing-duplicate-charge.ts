@@ -1,5 +1,13 @@
 import { billing } from '../../connectors/contracts.ts';
-import { ask, money, mustRead, outputsOf, type Procedure, writeAction } from './procedure.ts';
+import {
+  ask,
+  money,
+  mustRead,
+  outputsOf,
+  type Procedure,
+  type ProcedureContext,
+  writeAction,
+} from './procedure.ts';
 import { alreadyRefundedText, splitEarlierRefunds } from './refund-outcome.ts';
 
 /** Duplicate payment found and refunded (auto up to the limit, else approval), confirmation emailed. */
@@ -19,6 +27,15 @@ export const duplicateChargeProcedure: Procedure = {
     });
     const candidates = data.duplicates;
     if (candidates.length === 0) {
+      // "Charged twice" when the second charge was already refunded (issue #19, pattern 10): say so,
+      // with the charge and its date, rather than "no duplicate" (which reads as a denial).
+      const refunded = await refundedDuplicate(context);
+      if (refunded)
+        return {
+          kind: 'reply',
+          outcome: 'answered',
+          text: `Invoice ${refunded.invoice_id} was indeed charged twice on ${day(refunded.created_at)}, and the second charge (${money(refunded.amount_cents)}, payment ${refunded.id}) has already been refunded to your card${refunded.card_last4 ? ` ending ${refunded.card_last4}` : ''}. Nothing more is owed to you; a refund usually shows up on your statement within 5–10 business days.`,
+        };
       const scope = context.slots.invoice_id
         ? ` on invoice ${context.slots.invoice_id}`
         : ' in your recent payments';
@@ -74,3 +91,41 @@ export const duplicateChargeProcedure: Procedure = {
     };
   },
 };
+
+/** "1 Nov 2026" */
+const day = (iso: string) =>
+  new Date(iso).toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+
+/**
+ * A duplicate that was already refunded: on one invoice (the one named, else any recent one), a
+ * refunded payment of the same amount within a day of a succeeded one — what `findDuplicateCharges`
+ * leaves out because nothing is left to refund.
+ */
+async function refundedDuplicate(context: ProcedureContext) {
+  const accountId = context.customer?.accountId;
+  if (!accountId) return undefined;
+  const outcome = await context.read(billing.listPayments, {
+    account_id: accountId,
+    ...(context.slots.invoice_id ? { invoice_id: context.slots.invoice_id } : {}),
+    limit: 20,
+  });
+  if (!outcome.ok) return undefined;
+  const payments = outcome.data.payments;
+  return payments.find(
+    (payment) =>
+      payment.status === 'refunded' &&
+      payments.some(
+        (other) =>
+          other.id !== payment.id &&
+          other.invoice_id === payment.invoice_id &&
+          other.amount_cents === payment.amount_cents &&
+          other.status === 'succeeded' &&
+          Math.abs(Date.parse(other.created_at) - Date.parse(payment.created_at)) <= 86_400_000,
+      ),
+  );
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestPassage, covers, extract, sentencesOf } from './passage-excerpt.ts';
+import { bestPassage, covers, extract, focusQuestion, sentencesOf, support } from './passage-excerpt.ts';
 
 const webhooks = [
   'Webhooks let Lumen Cloud send an HTTP POST to your own server when something happens in your workspace.',
@@ -139,5 +139,71 @@ describe('covers and bestPassage', () => {
 
   it('prefers the passage holding the rare word the question asks about', () => {
     expect(bestPassage([hubspot, sap], 'how do I connect SAP')).toBe(sap);
+  });
+});
+
+describe('focusQuestion (issue #19, pattern 5)', () => {
+  it('keeps the question without the greetings and hedges around it', () => {
+    expect(
+      focusQuestion(
+        'Good morning! Hope the week is going ok. Sorry, probably a dumb question, but which regions can we host our data in?',
+      ),
+    ).toBe('which regions can we host our data in?');
+  });
+
+  it('keeps every question of a message and their content clauses', () => {
+    expect(
+      focusQuestion('Hey. The webhook fired twice, is that expected? And how do I verify the signature?'),
+    ).toBe('The webhook fired twice, is that expected? And how do I verify the signature?');
+  });
+
+  it('leaves a message without a question mark whole', () => {
+    expect(focusQuestion('Hi, tell me the export limits')).toBe('Hi, tell me the export limits');
+  });
+});
+
+describe('support: sentence-level meaning (issue #19, pattern 5)', () => {
+  const passage = {
+    title: 'Batch limits',
+    heading: 'Limits',
+    content:
+      'Batches are accepted over HTTPS. A batch request may hold at most 500 events. Invalid events are reported per item.',
+  };
+  // A deterministic stand-in for the embedder's cosine: shared character trigrams (the agent uses the
+  // reasoner's sentence model; this keeps the unit test fast and exact).
+  const trigrams = (text: string) => {
+    const clean = text.toLowerCase().replace(/[^a-z0-9 ]/g, '');
+    return new Set(Array.from({ length: Math.max(0, clean.length - 2) }, (_, i) => clean.slice(i, i + 3)));
+  };
+  const similarity = async (query: string, texts: string[]) =>
+    texts.map((text) => {
+      const a = trigrams(query);
+      const b = trigrams(text);
+      const shared = [...a].filter((gram) => b.has(gram)).length;
+      return shared / Math.sqrt(Math.max(1, a.size * b.size));
+    });
+
+  it('scores each quotable sentence and reports the best', async () => {
+    const result = await support(passage, 'how many events can one batch request hold', similarity);
+    expect(result.scores).toHaveLength(3);
+    expect(result.best).toBe(result.scores[1]);
+    expect(result.best).toBeGreaterThan(result.scores[0]!);
+  });
+
+  it('has no support without sentences', async () => {
+    expect(await support({ ...passage, content: '' }, 'anything?', similarity)).toEqual({
+      best: 0,
+      scores: [],
+    });
+  });
+
+  it('lets meaning pick the sentence the words alone miss', () => {
+    const content =
+      'Refunds go back to the original card. A confirmation email is sent when the refund is issued. Banks take 5-10 business days to show it on a statement.';
+    const question = 'when will I actually see the money on my card';
+    expect(extract(content, question, { sentences: 1 })).not.toContain('5-10 business days');
+    expect(extract(content, question, { sentences: 1, semantic: [0.4, 0.3, 0.7] })).toContain(
+      '5-10 business days',
+    );
   });
 });

@@ -98,6 +98,8 @@ export interface ProcedureContext {
     input: ContractInput<C>,
   ): Promise<ReadOutcome<ContractOutput<C>>>;
   answer(question: string): Promise<KnowledgeAnswer>;
+  /** Meaning-based similarity of a query to texts (`Reasoner.similarity`), when the reasoner has one. */
+  similarity?(query: string, texts: string[]): Promise<number[]>;
 }
 
 /** A read the procedure cannot do without: its failure hands the conversation to a human. */

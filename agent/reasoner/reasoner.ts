@@ -51,4 +51,10 @@ export interface Reasoner {
   readonly kind: 'local' | 'llm';
   understand(message: string, context: UnderstandingContext): Promise<Understanding>;
   phrase(draft: ReplyDraft): Promise<{ text: string; usage?: TokenUsage }>;
+  /**
+   * Cosine similarity of `query` to each of `texts` by meaning (sentence embeddings), when the
+   * reasoner has an embedder: the knowledge answer gate uses it to tell a passage that answers the
+   * question from one that merely shares its words (agent/procedures/passage-excerpt.ts `support`).
+   */
+  similarity?(query: string, texts: string[]): Promise<number[]>;
 }

@@ -19,6 +19,7 @@ import { countingEmbedder } from '../../knowledge/embedder.ts';
 import { createIngester } from '../../knowledge/ingest.ts';
 import { createLocalEmbedder } from '../../knowledge/local-embedder.ts';
 import { createKnowledgeSearch, type SearchMode } from '../../knowledge/search.ts';
+import { gateReport, runGate } from './agent-gate.ts';
 import {
   answersUnder,
   calibrationQuality,
@@ -123,6 +124,8 @@ export async function main(options: RetrievalBenchOptions = {}): Promise<void> {
           );
         }
       }
+      // The agent's gate on top of the knowledge rule (issue #19, pattern 5): words, then meaning.
+      if (engine === 'pglite') log(gateReport(await runGate(search, questions)));
       if (options.scale) await measureAtScale(database, search, questions, options.scale, log);
     } finally {
       await database.close();

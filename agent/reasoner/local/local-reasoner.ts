@@ -2,12 +2,19 @@ import type { Intent } from '../../intents.ts';
 import type { Reasoner, Understanding, UnderstandingContext } from '../reasoner.ts';
 import { afterLastCorrection, readClauses } from './clauses.ts';
 import { detectCues } from './cues.ts';
-import type { IntentClassifier, IntentScore } from './intent-classifier.ts';
+import type { IntentClassifier, IntentScore, TextEmbedder } from './intent-classifier.ts';
 import { extractSlots } from './slots.ts';
 
 /** Splits "refund my invoice and also book a call" into the requests it holds. */
 const requestSeparator =
   /(?:[.!?;]\s+|\s+)(?:and also|also|and then|plus|another thing|one more thing|oh and|and (?=(?:can|could|please|i'?d|i want|i need|book|cancel|change|send|update|refund)\b))\s*/i;
+/** What keeping something rules out, by what is kept ("keep the plan" also rules out a plan change). */
+function removals(kept: string): Intent[] {
+  if (/\b(plan|tier)\b/i.test(kept)) return ['billing.change_plan', 'billing.cancel_subscription'];
+  if (/\b(subscription|account|workspace|seats?)\b/i.test(kept)) return ['billing.cancel_subscription'];
+  if (/\b(call|booking|meeting|appointment|session)\b/i.test(kept)) return ['calendar.cancel_call'];
+  return ['billing.cancel_subscription', 'calendar.cancel_call', 'billing.change_plan'];
+}
 const actionable = (intent: Intent) => !['other', 'kb.question'].includes(intent);
 
 /** Asking to be called or to talk (a call-back), as opposed to handing the chat to a person now. */
@@ -32,9 +39,24 @@ const callBackIntents: Intent[] = [
  * embeddings, slots from patterns and chrono-node, cues from patterns; replies are the procedures'
  * templates as written (`phrase` returns the draft unchanged, so every fact is one the state holds).
  */
-export function createLocalReasoner(classifier: IntentClassifier): Reasoner {
+export function createLocalReasoner(
+  classifier: IntentClassifier,
+  options: { embedder?: TextEmbedder } = {},
+): Reasoner {
+  const { embedder } = options;
   return {
     kind: 'local',
+    // The classifier's own sentence model (its cache holds the message already); passages' sentences
+    // recur from turn to turn and are cached by the embedder too (knowledge/local-embedder.ts).
+    ...(embedder
+      ? {
+          async similarity(query: string, texts: string[]): Promise<number[]> {
+            if (texts.length === 0) return [];
+            const [asked, ...others] = await embedder.embed([query, ...texts]);
+            return others.map((vector) => cosine(asked!, vector));
+          },
+        }
+      : {}),
     async understand(message: string, context: UnderstandingContext): Promise<Understanding> {
       // Clause level first (issue #19, pattern 2): a negated or deferred action ("please don't
       // cancel…", "the refund can wait") and whatever a retraction takes back are not asked for.
@@ -48,12 +70,17 @@ export function createLocalReasoner(classifier: IntentClassifier): Reasoner {
       const [whole, ...rest] = await classifier.classify([asked, ...parts, ...reading.negated]);
       const partRankings = rest.slice(0, parts.length);
       // An action the customer negated is never the request, unless a clause still asking names it too.
+      // A clause that keeps something ("keep the call", "leave the plan as it is") rules out only the
+      // removals, whatever else the classifier reads into it; "keep X but move it" still moves it.
       const excluded = new Set<Intent>(
-        rest
-          .slice(parts.length)
-          .map((ranking) => ranking[0]!)
-          .filter((best) => best.confidence >= 0.4 && actionable(best.intent))
-          .map((best) => best.intent),
+        rest.slice(parts.length).flatMap((ranking, index) =>
+          reading.keeps.includes(reading.negated[index]!)
+            ? removals(reading.negated[index]!)
+            : ranking
+                .slice(0, 1)
+                .filter((best) => best.confidence >= 0.4 && actionable(best.intent))
+                .map((best) => best.intent),
+        ),
       );
       const allowed = (ranking: IntentScore[]) => ranking.filter((item) => !excluded.has(item.intent));
       let ranked = allowed(whole!);
@@ -134,4 +161,16 @@ export function createLocalReasoner(classifier: IntentClassifier): Reasoner {
       return { text: draft.text };
     },
   };
+}
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let index = 0; index < a.length; index += 1) {
+    dot += a[index]! * b[index]!;
+    normA += a[index]! * a[index]!;
+    normB += b[index]! * b[index]!;
+  }
+  return normA > 0 && normB > 0 ? dot / Math.sqrt(normA * normB) : 0;
 }

@@ -71,6 +71,17 @@ describe('target-aware slots (issue #19, pattern 1)', () => {
     expect(extractSlots('the refund is for INV-4000, not INV-4001', berlin).invoice_id).toBe('INV-4000');
   });
 
+  // Own phrasings (issue #19, third part): the plan held versus the plan wanted.
+  it('takes the plan needed, not the one paid for or contrasted away', () => {
+    expect(extractSlots("we're paying for Business but only need Starter", berlin).plan).toBe('starter');
+    expect(extractSlots('Starter is what we want, not Pro', berlin).plan).toBe('starter');
+    expect(extractSlots('Pro is too expensive, put us on Starter', berlin).plan).toBe('starter');
+    expect(extractSlots('send INV-1003 rather than INV-1004', berlin).invoice_id).toBe('INV-1003');
+    expect(extractSlots('INV-1001 was paid fine, the problem is INV-1005', berlin).invoice_id).toBe(
+      'INV-1005',
+    );
+  });
+
   it('keeps the only id named', () => {
     expect(extractSlots('please resend INV-5000', berlin).invoice_id).toBe('INV-5000');
   });

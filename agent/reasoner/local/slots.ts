@@ -13,7 +13,7 @@ const patterns: Array<[SlotName, RegExp]> = [
 
 const planPattern = /\b(free|starter|pro|business|enterprise)\b(?:\s+plan|\s+tier)?/gi;
 const planContext =
-  /\b(plan|tier|upgrade|downgrade|switch|move|change|go|onto|off|cheaper|bigger|smaller)\b|\b(put|get|bump|take)\s+(us|me)\s+(on|onto|to|over)\b/i;
+  /\b(plan|tier|upgrade|downgrade|switch|move|change|go|onto|off|cheaper|bigger|smaller|paying|instead|rather)\b|\b(need|want|prefer|not)\s+(?:the\s+)?(free|starter|pro|business|enterprise)\b|\b(free|starter|pro|business|enterprise)\s+is\s+what\b|\b(put|get|bump|take)\s+(us|me)\s+(on|onto|to|over)\b/i;
 const amountPattern =
   /(?:\$|usd\s?|€|eur\s?)\s?(\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)|(\d+(?:\.\d{1,2})?)\s?(?:dollars|usd|bucks|eur|euros)\b/i;
 const phonePattern = /(?:\+|\b)\d[\d\s().-]{6,}\d\b/;
@@ -124,6 +124,13 @@ const planRole: Role = (before, after) => {
     return -2;
   if (
     /\b(?:we'?re|we are|i'?m|i am|currently|already|still|been)\s+(?:\w+\s+)?(?:on|using|with)\s+(?:the\s+)?$/.test(
+      before,
+    )
+  )
+    return -2;
+  // "we're paying for Pro", "we have Business": the plan held, not the one wanted.
+  if (
+    /\b(?:paying (?:for)?|pay for|subscribed to|we have|i have|we'?ve got|i'?ve got)\s+(?:the\s+)?$/.test(
       before,
     )
   )
