@@ -5,8 +5,7 @@ import type { ConnectorDefinition } from '../connectors/core/definition.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { clearWorld, loadWorld } from '../db/world/load-world.ts';
-import type { ObservedWrite } from '../evals/end-state.ts';
-import type { EnvironmentOptions, ScenarioEnvironment } from '../evals/environment.ts';
+import type { EnvironmentOptions, ScenarioEnvironment, SystemWrites } from '../evals/environment.ts';
 import { scenarioFaults, scenarioNow } from '../evals/environment.ts';
 import type { Scenario } from '../evals/scenario-schema.ts';
 import { readFolder } from '../knowledge/cli.ts';
@@ -42,7 +41,7 @@ export interface EvalSystems {
     database: Database,
   ): Promise<{
     backends: Partial<Record<SelectableKind, ConnectorDefinition>>;
-    snapshotWrites: () => Promise<() => Promise<ObservedWrite[]>>;
+    snapshotWrites: () => Promise<SystemWrites>;
   }>;
   close(): Promise<void>;
 }
@@ -63,7 +62,7 @@ export async function createEvalEnvironment(
   let clock = new Date();
   let current: Switchboard | null = null;
   let knowledge: 'none' | 'default' | 'scenario' = 'none';
-  let systemWrites: (() => Promise<() => Promise<ObservedWrite[]>>) | null = null;
+  let systemWrites: (() => Promise<SystemWrites>) | null = null;
   const reasoner = configuredReasoner({ ...options.config, REASONER: options.reasoner });
   return {
     database: { pool: database.pool, kind: database.kind },

@@ -49,8 +49,19 @@ export interface ScenarioEnvironment {
    * `prepare` and returns the reader of the canonical writes made since, from their own state. Absent,
    * writes are read off our tables (`evals/observed-writes.ts`).
    */
-  snapshotWrites?(): Promise<() => Promise<ObservedWrite[]>>;
+  snapshotWrites?(): Promise<SystemWrites>;
   close(): Promise<void>;
+}
+
+/** The writes of systems other than our tables, in the world's terms (see `snapshotWrites`). */
+export interface SystemWrites {
+  /** The canonical writes made since the snapshot, vendor ids translated back to the world's. */
+  read(): Promise<ObservedWrite[]>;
+  /**
+   * An action's arguments with the systems' ids translated back to the world's (a Stripe charge id to
+   * the world's payment id…), so proposals are judged against the scenario as writes are.
+   */
+  toWorldArgs(args: Record<string, unknown>): Record<string, unknown>;
 }
 
 /** What billing, CRM, ticketing and calendar run on: our tables, or vendor backends against local fakes. */

@@ -171,7 +171,7 @@ async function judgeRun(
   const conversationId = base.conversationId;
   const pool = environment.database.pool;
   const snapshot = await snapshotWorld(pool);
-  const readSystemWrites = await environment.snapshotWrites?.();
+  const systemWrites = await environment.snapshotWrites?.();
   const customer = options.createCustomer({ scenario, mailbox: pool });
   const record = await playConversation({
     conversations,
@@ -181,7 +181,7 @@ async function judgeRun(
     customer,
     turnTimeoutMs: options.turnTimeoutMs ?? 120_000,
   });
-  const endState = await readEndState(pool, snapshot, conversationId, readSystemWrites);
+  const endState = await readEndState(pool, snapshot, conversationId, systemWrites?.read);
   const verdict = runChecks({
     scenario,
     endState,
@@ -201,7 +201,7 @@ async function judgeRun(
     expectedOutcome: scenario.expect.outcome,
     humanDecided: record.humanDecided,
   });
-  const proposalVerdict = judgeProposals(scenario, record.proposals);
+  const proposalVerdict = judgeProposals(scenario, record.proposals, systemWrites?.toWorldArgs);
   const customerUsage = customer.usage();
   return {
     ...base,

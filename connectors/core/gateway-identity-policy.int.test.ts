@@ -276,6 +276,8 @@ describe(`authorization policy (${testDatabaseKind()})`, () => {
         connector: 'billing_test',
         operation: 'refund_payment',
         input: { payment_id: 'pay_big', amount_cents: 45_000, reason: 'duplicate' },
+        // The action across conversations (one approval per action); the key adds the conversation.
+        actionKey: 'billing_test.refund_payment:refund:pay_big:45000',
         idempotencyKey: 'conv_1:billing_test.refund_payment:refund:pay_big:45000',
         reason: 'amount_cents 45000 > auto_refund_limit_cents 20000',
       },

@@ -118,6 +118,13 @@ describe('judgeProposals', () => {
       judgeProposals(scenario, [[{ op: 'billing.send_payment_link', args: { contact_id: 'ct_2' } }]]).wrong,
     ).toHaveLength(1);
   });
+  it("judges a vendor's ids in the world's terms (a Stripe charge id is the world's payment)", () => {
+    const onStripe = [[{ op: 'billing.refund_payment', args: { payment_id: 'ch_9f', amount_cents: 9900 } }]];
+    const toWorld = (args: Record<string, unknown>) =>
+      args.payment_id === 'ch_9f' ? { ...args, payment_id: 'pay_2' } : args;
+    expect(judgeProposals(withExpect({}), onStripe, toWorld).wrong).toEqual([]);
+    expect(judgeProposals(withExpect({}), onStripe).wrong).toHaveLength(1);
+  });
   it("reads a calendar start without offset in the engineer's zone", () => {
     const scenario = withExpect({
       writes: [{ op: 'calendar.book', args: { engineer_id: 'eng_1', start: '2026-11-24T15:00' } }],

@@ -24,9 +24,15 @@ export interface ProposalVerdict {
  * judged.
  *
  * The pipeline binds the customer from the verified session (docs/architecture.md), so a proposed
- * action may not carry `contact_id`; it is the customer's own contact.
+ * action may not carry `contact_id`; it is the customer's own contact. On systems other than our
+ * tables a proposal carries the vendor's ids (a Stripe charge id); `toWorldArgs` translates them back
+ * to the world's, as the writes are.
  */
-export function judgeProposals(scenario: Scenario, proposals: readonly ProposedAction[][]): ProposalVerdict {
+export function judgeProposals(
+  scenario: Scenario,
+  proposals: readonly ProposedAction[][],
+  toWorldArgs: (args: Record<string, unknown>) => Record<string, unknown> = (args) => args,
+): ProposalVerdict {
   const { writes, proposals: allowed } = scenario.expect;
   const right = [...(writes ?? []), ...(allowed ?? [])];
   const judged = (writes?.length ?? 0) > 0 || allowed !== undefined;
@@ -36,7 +42,7 @@ export function judgeProposals(scenario: Scenario, proposals: readonly ProposedA
     const unexpected = actions.filter((action) => {
       const observed: ObservedWrite = {
         op: action.op,
-        args: { contact_id: scenario.customer.contact, ...action.args },
+        args: { contact_id: scenario.customer.contact, ...toWorldArgs(action.args) },
         source: 'state',
         ...zoneOf(scenario, action),
       };

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { fromHubSpotTimezone } from '../../../connectors/crm/hubspot/mapping.ts';
 import type { FakeRecord } from '../../../test/fakes/hubspot/state.ts';
 import type { ObservedWrite } from '../../end-state.ts';
+import type { SystemWrites } from '../../environment.ts';
 import type { ContactField } from '../../observed-writes.ts';
 import type { VendorFakes } from './fakes.ts';
 import { bookingIdProperty, type VendorIds } from './seed-world.ts';
@@ -43,7 +44,7 @@ export function snapshotVendorWrites(
   fakes: VendorFakes,
   ids: VendorIds,
   pool: pg.Pool,
-): () => Promise<ObservedWrite[]> {
+): SystemWrites {
   const stripe = fakes.stripe.state;
   const hubspot = fakes.hubspot.state;
   const zendesk = fakes.zendesk.state;
@@ -77,7 +78,7 @@ export function snapshotVendorWrites(
     ),
   };
 
-  return async () => {
+  const read = async () => {
     const writes: ObservedWrite[] = [];
     const state = (op: string, args: Record<string, unknown>, zone?: string) =>
       writes.push({ op, args, source: 'state', ...(zone ? { zone } : {}) });
@@ -246,4 +247,18 @@ export function snapshotVendorWrites(
     }
     return writes;
   };
+  return { read, toWorldArgs: (args) => worldArgsOf(ids, args) };
+}
+
+/** Vendor ids in an action's arguments, translated back to the world's (the ids proposals carry). */
+function worldArgsOf(ids: VendorIds, args: Record<string, unknown>): Record<string, unknown> {
+  const translated = { ...args };
+  const translate = (key: string, map: Map<string, string>) => {
+    const value = translated[key];
+    if (typeof value === 'string' && map.has(value)) translated[key] = map.get(value);
+  };
+  translate('payment_id', ids.charges);
+  translate('subscription_id', ids.subscriptions);
+  translate('account_id', ids.customers);
+  return translated;
 }
