@@ -78,7 +78,7 @@ export function createSupportGraph(deps: AgentDependencies) {
     .addEdge('clarify', 'finish')
     .addConditionalEdges('plan', next, ['verify', 'escalate', 'finish'])
     .addConditionalEdges('confirm', next, ['execute', 'verify', 'finish'])
-    .addConditionalEdges('execute', next, ['approval', 'escalate', 'finish'])
+    .addConditionalEdges('execute', next, ['approval', 'escalate', 'finish', 'plan'])
     .addEdge('approval', 'finish')
     .addEdge('decide', 'finish')
     .addEdge('escalate', 'finish')

@@ -66,7 +66,16 @@ async function openPostgres(url: string, max: number, connectTimeoutMs = 5000): 
     connectionString: url,
     max,
     connectionTimeoutMillis: connectTimeoutMs,
-    onConnect: (client) => pgvector.registerTypes(client),
+    onConnect: (client) => {
+      // A connection PostgreSQL terminates (a restart, pg_terminate_backend, a proxy) makes pg emit
+      // 'error' on its client. The pool listens only while the client is idle; a checked-out one (a
+      // transaction, the conversation lock) had no listener, and the process crashed mid-turn (found
+      // by `npm run chaos`, docs/reliability.md). Listening for the client's whole life changes
+      // nothing else: the query in flight still fails for its caller, and the pool discards the
+      // client when it is released (pg marks it not queryable).
+      client.on('error', () => {});
+      return pgvector.registerTypes(client);
+    },
   });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next checkout.

@@ -1,15 +1,17 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentDependencies } from '../dependencies.ts';
+import { procedures } from '../procedures/index.ts';
 import type { WriteAction } from '../procedures/procedure.ts';
 import type { CallRecord, SupportStateUpdate, SupportStateValue } from '../state.ts';
 import { strongerOutcome } from '../state.ts';
 import { completeProcedure, writeKey } from './finish-procedure.ts';
-import { callStoredWrite, emit } from './toolkit.ts';
+import { callStoredWrite, emit, say } from './toolkit.ts';
 
 /**
  * Carries out the confirmed writes through the pipeline, in order. An action limit pauses for a
  * human's approval; a policy rule or a write that fails after its retries hands over — the
- * customer is never told it is done unless every write succeeded.
+ * customer is never told it is done unless every write succeeded. A first write refused with
+ * `conflict` by a procedure that re-reads the world (`replanOnConflict`) is planned again instead.
  */
 export async function execute(
   state: SupportStateValue,
@@ -38,6 +40,23 @@ export async function execute(
         },
         next: 'approval',
       };
+    }
+    if (
+      result.status === 'error' &&
+      result.error.kind === 'conflict' &&
+      results.length === 0 &&
+      state.intent &&
+      procedures[state.intent].replanOnConflict
+    ) {
+      // Nothing was done, and what was offered is gone (taken by someone else meanwhile): say so, and
+      // plan again from the current state — a new offer to confirm, never a hand-over as if down.
+      const entry = await say(
+        deps,
+        state,
+        config,
+        "Sorry, that changed while we were talking, so I haven't done it. Let me check again.",
+      );
+      return { calls: records, transcript: [entry], pendingActions: null, next: 'plan' };
     }
     const failure =
       result.status === 'human_required'

@@ -7,6 +7,8 @@ export const bookCallProcedure: Procedure = {
   intent: 'calendar.book_call',
   title: 'booking a call with a support engineer',
   verification: 'required',
+  // Two customers can be offered the same free slot; the second yes meets `conflict`.
+  replanOnConflict: true,
   slots: {
     preferred_time: {
       prompt: 'When would suit you for a 30-minute call with one of our engineers (e.g. "Tuesday at 3pm")?',

@@ -7,6 +7,8 @@ export const rescheduleCallProcedure: Procedure = {
   intent: 'calendar.reschedule_call',
   title: 'moving your call',
   verification: 'required',
+  // Two customers can be offered the same free slot; the second yes meets `conflict`.
+  replanOnConflict: true,
   slots: {
     booking_id: {
       prompt: 'Which call would you like to move? Please give the booking reference (e.g. bk_0012).',

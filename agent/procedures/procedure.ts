@@ -190,6 +190,13 @@ export interface Procedure {
   verification: 'required' | 'none';
   slots: Partial<Record<SlotName, SlotSpec>>;
   plan(context: ProcedureContext): Promise<Plan>;
+  /**
+   * When the first confirmed write fails with `conflict` — the world changed between the offer and
+   * the customer's yes (another customer took the slot) — plan again from the same slots instead of
+   * handing over as if the system were down. Only for procedures whose plan reads the current state
+   * and so cannot offer the same thing twice (a taken slot is no longer free).
+   */
+  replanOnConflict?: boolean;
   complete?(
     context: ProcedureContext,
     results: WriteResult[],

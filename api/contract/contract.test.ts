@@ -94,7 +94,9 @@ describe('the API contract (api/contract)', () => {
   it('holds the schemas the routes validate with', () => {
     // An older console's `note` is still accepted, as an internal reason (never sent to the
     // customer); a field the contract does not name is refused, not guessed at.
-    expect(consoleContract.approvalBodySchema.parse({ approved: true, note: 'x' })).toMatchObject({ note: 'x' });
+    expect(consoleContract.approvalBodySchema.parse({ approved: true, note: 'x' })).toMatchObject({
+      note: 'x',
+    });
     expect(consoleContract.approvalBodySchema.safeParse({ approved: true, memo: 'x' }).success).toBe(false);
     expect(
       consoleContract.queueQuerySchema.parse({ status: 'open,claimed', reason: 'connector_failure' }),

@@ -572,9 +572,10 @@ describe(`console routes on ${testDatabaseKind()}`, () => {
       expect(after[0]).toEqual({ status: 'claimed', escalation: 'claimed', decided: true });
       const resolved = await call(agent, 'POST', `/api/console/escalations/${escalations[0].id}/resolve`, {});
       expect(resolved.statusCode).toBe(200);
-      const { rows: closed } = await api.database.pool.query('SELECT status FROM conversations WHERE id = $1', [
-        conversationId,
-      ]);
+      const { rows: closed } = await api.database.pool.query(
+        'SELECT status FROM conversations WHERE id = $1',
+        [conversationId],
+      );
       expect(closed[0].status).toBe('resolved');
       expect(await refundsOf()).toBe(1);
     }, 60_000);

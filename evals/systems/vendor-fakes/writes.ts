@@ -40,11 +40,7 @@ function contactFieldsOf(record: FakeRecord): Record<ContactField, string | null
  *   cancelled (`cancel`); the booking id is the event's private `switchboard_booking_id`, or the
  *   booking our bookings table records for the event (one the backend made).
  */
-export function snapshotVendorWrites(
-  fakes: VendorFakes,
-  ids: VendorIds,
-  pool: pg.Pool,
-): SystemWrites {
+export function snapshotVendorWrites(fakes: VendorFakes, ids: VendorIds, pool: pg.Pool): SystemWrites {
   const stripe = fakes.stripe.state;
   const hubspot = fakes.hubspot.state;
   const zendesk = fakes.zendesk.state;
