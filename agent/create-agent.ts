@@ -115,7 +115,12 @@ export function createSupportAgent(
         priority: 'high',
       };
     } catch {
-      yield { type: 'message', text, citations: [] };
+      // The hand-over could not be recorded (the database is what failed): saying "passed to a
+      // colleague" would be untrue, and ending the turn would leave the conversation silently stuck
+      // without its state (found by `npm run chaos`: a confirmation lost when PostgreSQL connections
+      // were terminated). The turn fails instead and is run again — its replies and writes are
+      // idempotent — until it succeeds or is given up to a human (conversations/turns.ts).
+      throw error;
     }
   }
 

@@ -41,6 +41,10 @@ export function createAdvisoryConversationLock(
       local.run(conversationId, async () => {
         const client = await pool.connect();
         let locked = false;
+        // The client sits checked out for the whole turn. If PostgreSQL terminates it, the pool's
+        // clients listen for that (db/database.ts): the lock is gone with the session, the turn
+        // finishes (its writes and replies are idempotent) and the broken client is destroyed below,
+        // since unlocking on it fails.
         try {
           const deadline = Date.now() + waitMs;
           for (;;) {

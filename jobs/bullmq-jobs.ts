@@ -43,6 +43,22 @@ export function createBullJobs(options: BullConnectionOptions): BullJobs {
   );
   const queueOf = (type: JobType) => queues.get(type)!;
   let closed = false;
+  /**
+   * The schedulers this process asked for. Redis may come back without them (restarted without
+   * persistence, failed over to an empty replica): then nothing would enqueue the outbox tick or the
+   * pending-turn sweep again until a worker restarts, and a turn whose job was lost would wait forever
+   * (found by `npm run chaos`, docs/reliability.md). So each reconnection upserts them again — a no-op
+   * while they still exist, since Redis keeps one scheduler per id.
+   */
+  const schedulers = new Map<string, () => Promise<void>>();
+  let connectedBefore = false;
+  connection.on('ready', () => {
+    if (!connectedBefore) {
+      connectedBefore = true;
+      return;
+    }
+    for (const upsert of schedulers.values()) void upsert().catch(() => {});
+  });
 
   return {
     async enqueue<T extends JobType>(type: T, payload: JobPayload<T>, enqueueOptions: EnqueueOptions = {}) {
@@ -55,18 +71,24 @@ export function createBullJobs(options: BullConnectionOptions): BullJobs {
     async repeat(type, payload, repeatOptions) {
       const parsed = parseJobPayload(type, payload);
       const { attempts, backoff, removeOnComplete, removeOnFail } = bullJobOptions(type);
-      await queueOf(type).upsertJobScheduler(
-        repeatOptions.id ?? type,
-        { every: repeatOptions.everyMs },
-        {
-          name: type,
-          data: parsed,
-          opts: { attempts, ...(backoff ? { backoff } : {}), removeOnComplete, removeOnFail },
-        },
-      );
+      const id = repeatOptions.id ?? type;
+      const upsert = async () => {
+        await queueOf(type).upsertJobScheduler(
+          id,
+          { every: repeatOptions.everyMs },
+          {
+            name: type,
+            data: parsed,
+            opts: { attempts, ...(backoff ? { backoff } : {}), removeOnComplete, removeOnFail },
+          },
+        );
+      };
+      schedulers.set(`${type}/${id}`, upsert);
+      await upsert();
     },
 
     async unrepeat(type, id) {
+      schedulers.delete(`${type}/${id ?? type}`);
       await queueOf(type).removeJobScheduler(id ?? type);
     },
 
