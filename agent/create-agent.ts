@@ -1,4 +1,5 @@
 import { Command, INTERRUPT } from '@langchain/langgraph';
+import { isConnectionLoss } from '../db/database.ts';
 import type { ApprovalDecision, SupportAgent, TurnContext } from './agent.ts';
 import type { AgentDependencies } from './dependencies.ts';
 import { buildEscalationPacket } from './escalation-packet.ts';
@@ -54,6 +55,11 @@ export function createSupportAgent(
       }
     } catch (error) {
       settled = false;
+      // The database connection lost mid-run (a restart, a terminated backend) is not the agent's
+      // failure: the turn fails and its owner runs it again (conversations/turns.ts), which is safe
+      // since every reply and write of a turn is idempotent. Escalating instead handed customers to a
+      // person for a blip (found by `npm run chaos`).
+      if (isConnectionLoss(error)) throw error;
       yield* failSafe(conversationId, error as Error, turn);
     }
     if (settled && finalValues) {

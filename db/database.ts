@@ -115,6 +115,25 @@ function describeUrl(url: string): string {
   }
 }
 
+/** Connection-level failures by SQLSTATE (class 08, the admin-shutdown family 57P0x) and socket code. */
+const connectionLossCodes = /^(08|57P0[1-3]$|ECONNRESET$|ECONNREFUSED$|EPIPE$|ETIMEDOUT$)/;
+
+/**
+ * Whether an error (or its cause) is the database connection lost or refused — PostgreSQL
+ * restarting, a backend terminated, a dropped socket — rather than a statement refused. Work that
+ * failed so is worth running again as it was; a refused statement is not.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string' && connectionLossCodes.test(code)) return true;
+    // pg's own wording when the socket closes under a client (it carries no code).
+    if (typeof message === 'string' && /^Connection terminated( unexpectedly)?$/.test(message)) return true;
+    current = cause;
+  }
+  return false;
+}
+
 /** Runs `work` in a transaction on one client; rolls back on any error. */
 export async function withTransaction<T>(
   pool: pg.Pool,

@@ -77,7 +77,11 @@ export async function runFaultController(
   };
   const { pool, log } = options;
   let nextWorker = 0;
-  for (let step = 0; keepGoing() || options.outageLeft() > 0; step++) {
+  /** The billing-down window in progress: it runs beside the other faults, one window at a time. */
+  let outageWindow: Promise<void> | null = null;
+  for (let step = 0; keepGoing() || options.outageLeft() > 0 || outageWindow; step++) {
+    // After the load, the window in progress is all there is to wait for.
+    if (!keepGoing() && outageWindow) await outageWindow;
     for (const [index, worker] of options.workers.entries()) {
       if (alive(worker.pid)) continue;
       crashes.push(
@@ -87,7 +91,11 @@ export async function runFaultController(
       options.workers[index] = await options.restartWorker(index);
     }
     const kind = faultKinds[step % faultKinds.length]!;
-    if (kind === 'connector_down' && options.outageLeft() === 0) continue;
+    if (kind === 'connector_down' && (options.outageLeft() === 0 || outageWindow)) continue;
+    // The armed billing fault reaches the workers once, over the event bus: a worker restarted, or a
+    // subscription lost with Redis, during a window would not fail billing — a harness artefact, not
+    // a finding. During a window only PostgreSQL terminations run beside it.
+    if (outageWindow && (kind === 'worker_sigkill' || kind === 'redis_restart')) continue;
     // Once the load is over only the outage windows still owed run: a worker, Redis or PostgreSQL
     // fault with no turn to land in tests nothing, and each would wait for a turn that never comes.
     const loadRunning = keepGoing();
@@ -136,14 +144,18 @@ export async function runFaultController(
           count: 100_000,
         });
         log(`billing.refund_payment down (${running} turn(s) running)`);
-        const conversations = await options.runOutageBatch();
-        await options.admin.clear();
-        log(`billing back up after ${conversations} outage conversation(s)`);
-        injected.push({
-          kind,
-          at,
-          runningTurns: running,
-          detail: `billing.refund_payment failing for ${conversations} outage conversation(s)`,
+        outageWindow = (async () => {
+          const conversations = await options.runOutageBatch();
+          await options.admin.clear();
+          log(`billing back up after ${conversations} outage conversation(s)`);
+          injected.push({
+            kind,
+            at,
+            runningTurns: running,
+            detail: `billing.refund_payment failing for ${conversations} outage conversation(s)`,
+          });
+        })().finally(() => {
+          outageWindow = null;
         });
         break;
       }

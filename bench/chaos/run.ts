@@ -53,7 +53,7 @@ const command = {
       description: 'the whole run is stopped (and fails) after this long',
     },
   },
-  examples: ['npm run chaos', 'npm run chaos -- --short', 'npm run chaos -- --conversations 400 --seed 7'],
+  examples: ['npm run chaos', 'npm run chaos -- --short', 'npm run chaos -- --seed 7'],
 } as const;
 const { values } = parseCommandLine(command);
 const total = values.short
