@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../app/wiring.ts';
 import type { Database } from '../db/database.ts';
-import { duplicateChargeWorld, eventOf, replies, wireAgent } from '../test/support/agent-harness.ts';
+import {
+  agentTurn,
+  duplicateChargeWorld,
+  eventOf,
+  replies,
+  wireAgent,
+} from '../test/support/agent-harness.ts';
 import { createPostgresTestDatabase } from '../test/support/database.ts';
-import type { AgentEvent, CustomerSession } from './events.ts';
+import type { CustomerSession } from './events.ts';
 
 const now = new Date('2026-11-20T09:00:00Z');
 const maya: CustomerSession = { contactId: 'ct_1', verified: true, channel: 'chat', verifiedBy: 'token' };
@@ -26,16 +32,7 @@ describe('a database connection lost mid-turn (PostgreSQL)', () => {
     await database?.close();
   });
 
-  const turn = async (id: string, message: string) => {
-    const events: AgentEvent[] = [];
-    for await (const event of switchboard.agent.handleMessage(id, { kind: 'message', text: message }, maya, {
-      conversation: { status: 'open', verification: null },
-      message,
-      codeHashes: [],
-    }))
-      events.push(event);
-    return events;
-  };
+  const turn = (id: string, message: string) => agentTurn(switchboard, id, message, maya);
 
   it('fails the turn without escalating, and the turn run again succeeds', async () => {
     const id = 'conv_connection_lost';

@@ -106,6 +106,28 @@ export async function send(
   return events;
 }
 
+/**
+ * Runs one turn on the agent itself, past the conversation's owner (no stored message, no lock, no
+ * retry): for tests of what the agent does when its run fails. The conversation row must exist.
+ */
+export async function agentTurn(
+  switchboard: Switchboard,
+  conversationId: string,
+  message: string,
+  session: CustomerSession,
+): Promise<AgentEvent[]> {
+  const events: AgentEvent[] = [];
+  const turn = { conversation: { status: 'open' as const, verification: null }, message, codeHashes: [] };
+  for await (const event of switchboard.agent.handleMessage(
+    conversationId,
+    { kind: 'message', text: message },
+    session,
+    turn,
+  ))
+    events.push(event);
+  return events;
+}
+
 export const replies = (events: AgentEvent[]) =>
   events.flatMap((event) => (event.type === 'message' ? [event.text] : [])).join('\n');
 
