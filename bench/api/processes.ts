@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -99,6 +100,30 @@ export async function stopAllChildren(): Promise<void> {
         }),
     ),
   );
+}
+
+/**
+ * One bench run's working directory and clean-up: `cleanUp` stops every child, runs the registered
+ * clean-ups in reverse (dropping a database, flushing Redis) and removes the directory; an interrupt
+ * (Ctrl-C, SIGTERM) cleans up too before exiting.
+ */
+export async function createRunScope(prefix: string): Promise<{
+  workDir: string;
+  onCleanUp(cleanup: () => Promise<void>): void;
+  cleanUp(): Promise<void>;
+}> {
+  const workDir = await mkdtemp(path.join(tmpdir(), prefix));
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanUp = async () => {
+    await stopAllChildren();
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error) => console.error('cleanup:', error));
+    cleanups.length = 0;
+    await rm(workDir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+  return { workDir, onCleanUp: (cleanup) => cleanups.push(cleanup), cleanUp };
 }
 
 const clockTicks = 100;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { numberOption, parseCommandLine } from '../../app/cli/command-line.ts';
 import type { BenchCustomer, LoadResult } from './customer-load.ts';
@@ -108,7 +108,7 @@ const [{ openDatabase }, load, processes, report, targets] = await Promise.all([
   import('./targets.ts'),
 ]);
 const { createConversations, runConversationLoad, runHelloLoad, runPacedLoad, sendOneMessage } = load;
-const { cpuSeconds, machineBusySeconds, projectRoot, rssBytes, startChild, stopAllChildren, waitUntilIdle } =
+const { cpuSeconds, createRunScope, machineBusySeconds, projectRoot, rssBytes, startChild, waitUntilIdle } =
   processes;
 const { cpuTable, positionTable, resultsTable, streamTable } = report;
 const {
@@ -124,17 +124,7 @@ const {
 const requestTimeoutSeconds = 90;
 
 const secrets = runSecrets();
-const workDir = await mkdtemp(path.join(tmpdir(), 'sb-bench-'));
-const cleanups: Array<() => Promise<void>> = [];
-const cleanUp = async () => {
-  await stopAllChildren();
-  for (const cleanup of cleanups.reverse())
-    await cleanup().catch((error) => console.error('cleanup:', error));
-  cleanups.length = 0;
-  await rm(workDir, { recursive: true, force: true });
-};
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+const { workDir, onCleanUp, cleanUp } = await createRunScope('sb-bench-');
 
 /** Settings both API targets share: the bench's rate limits and the run's secrets. */
 const apiSettings = {
@@ -322,9 +312,9 @@ try {
     }
     log('production shape: PostgreSQL + Redis + API + one worker');
     const postgres = await createBenchDatabase(postgresAdminUrl);
-    cleanups.push(() => postgres.drop());
+    onCleanUp(() => postgres.drop());
     const redis = await claimRedisDatabase(redisBaseUrl);
-    cleanups.push(() => redis.flush());
+    onCleanUp(() => redis.flush());
     const database = await openDatabase({ url: postgres.url });
     const setup = await seedAndIndex(database);
     await database.close();

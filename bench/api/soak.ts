@@ -1,5 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { numberOption, parseCommandLine } from '../../app/cli/command-line.ts';
 
@@ -73,21 +73,11 @@ const [{ openDatabase }, load, processes, soakReport, targets] = await Promise.a
   import('./soak-report.ts'),
   import('./targets.ts'),
 ]);
-const { projectRoot, rssBytes, startChild, stopAllChildren } = processes;
+const { createRunScope, projectRoot, rssBytes, startChild } = processes;
 const log = (line: string) => process.stderr.write(`[bench:soak] ${line}\n`);
 
 const secrets = targets.runSecrets();
-const workDir = await mkdtemp(path.join(tmpdir(), 'sb-soak-'));
-const cleanups: Array<() => Promise<void>> = [];
-const cleanUp = async () => {
-  await stopAllChildren();
-  for (const cleanup of cleanups.reverse())
-    await cleanup().catch((error) => console.error('cleanup:', error));
-  cleanups.length = 0;
-  await rm(workDir, { recursive: true, force: true });
-};
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+const { workDir, onCleanUp, cleanUp } = await createRunScope('sb-soak-');
 
 const loadSeconds = minutes * 60;
 const samples = new Map<string, Array<{ atSeconds: number; bytes: number }>>();
@@ -98,9 +88,9 @@ let result: Awaited<ReturnType<typeof load.runPacedLoad>>;
 let loadAverages: number[] = [];
 try {
   const postgres = await targets.createBenchDatabase(values.postgres);
-  cleanups.push(() => postgres.drop());
+  onCleanUp(() => postgres.drop());
   const redis = await targets.claimRedisDatabase(values.redis);
-  cleanups.push(() => redis.flush());
+  onCleanUp(() => redis.flush());
   log(`seeding ${postgres.url}`);
   const database = await openDatabase({ url: postgres.url });
   await targets.seedAndIndex(database);
