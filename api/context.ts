@@ -16,6 +16,7 @@ import type { ManagedConnectorGateway } from '../connectors/core/connector-gatew
 import type { ConnectorDefinition } from '../connectors/core/definition.ts';
 import type { FaultInjector } from '../connectors/core/faults.ts';
 import type { CredentialVault } from '../connectors/core/vault.ts';
+import type { CustomConnectorSync } from '../connectors/custom/sync.ts';
 import type { EmailDispatcher } from '../connectors/email/dispatcher.ts';
 import type { DirectConversations } from '../conversations/direct.ts';
 import type { EventBus } from '../conversations/live-events.ts';
@@ -118,6 +119,8 @@ export interface ApiContext {
   instanceId: string;
   /** Which backend each selectable kind runs on (the admin page reads and changes it). */
   backends: BackendSelection;
+  /** The admin's custom connectors as this process runs them (reloaded after each change). */
+  customConnectors: CustomConnectorSync;
   /** The email outbox a human's reply in an email conversation is queued on (none: nothing is mailed). */
   mail?: ConversationMailer;
 }

@@ -14,6 +14,8 @@ import type { ConnectorDefinition } from '../connectors/core/definition.ts';
 import { loadOrCreateMasterKey, type MasterKeys } from '../connectors/core/master-key.ts';
 import { createRedisCircuitStore, type RedisCircuitStore } from '../connectors/core/redis-circuit-store.ts';
 import { createVault } from '../connectors/core/vault.ts';
+import { customConnectorBuilders } from '../connectors/custom/kinds.ts';
+import { createCustomConnectorSync } from '../connectors/custom/sync.ts';
 import { defaultSender } from '../connectors/email/connector.ts';
 import type { InboundMailOptions } from '../connectors/email/inbound/receive.ts';
 import { replyTokenKeysFrom } from '../connectors/email/message-id.ts';
@@ -229,6 +231,25 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
       );
   });
 
+  // The admin's custom connectors (HTTP, MCP) join this process's gateway now and after every
+  // change any process announces.
+  const customConnectors = createCustomConnectorSync({
+    db: database.pool,
+    gateway: switchboard.gateway,
+    builders: customConnectorBuilders,
+    deps: { vault },
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  await customConnectors.reload();
+  const stopCustomConnectorSync = await bus.subscribe(controlChannel, (event) => {
+    if (event.kind !== 'custom_connectors' || event.origin === instanceId) return;
+    customConnectors
+      .reload()
+      .catch((error: unknown) =>
+        options.logger?.error({ err: error }, 'custom connectors could not be reloaded'),
+      );
+  });
+
   const identity = createCustomerIdentity({
     pool: database.pool,
     identities: switchboard.identities,
@@ -245,6 +266,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     settings,
     instanceId,
     backends,
+    customConnectors,
     mail,
   };
   return {
@@ -258,10 +280,12 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     async close() {
       await stopFaultSync?.();
       await stopBackendSync();
+      await stopCustomConnectorSync();
       await workers?.close({ graceMs: options.workerTuning?.shutdownGraceMs ?? 30_000 });
       await queue?.close();
       await bus.close();
       await switchboard.close();
+      await customConnectors.close();
       await sharedCircuits?.dispose();
     },
   };

@@ -36,7 +36,9 @@ export type LiveEvent =
    */
   | { kind: 'faults'; action: 'arm' | 'clear'; fault?: FaultSpec; origin: string }
   /** An admin chose another backend for a connector kind: every process rebuilds that kind. */
-  | { kind: 'backends'; connectorKind: SelectableKind; origin: string };
+  | { kind: 'backends'; connectorKind: SelectableKind; origin: string }
+  /** An admin saved, switched or deleted a custom connector: every process reloads them. */
+  | { kind: 'custom_connectors'; connectorId: string; origin: string };
 
 /** A stored message as the console and the widget show it. */
 export function liveMessageOf(row: {

@@ -18,6 +18,9 @@ import * as directoryExternalRefs from './migrations/0017-directory-external-ref
 import * as privacy from './migrations/0018-privacy.ts';
 import * as pendingApprovalActionKey from './migrations/0019-pending-approval-action-key.ts';
 import * as escalationDecisions from './migrations/0020-escalation-decisions.ts';
+import * as outboundWebhooks from './migrations/0021-outbound-webhooks.ts';
+import * as apiKeys from './migrations/0022-api-keys.ts';
+import * as customConnectors from './migrations/0023-custom-connectors.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -39,6 +42,9 @@ export const migrations: Record<string, Migration> = {
   '0018-privacy': privacy,
   '0019-pending-approval-action-key': pendingApprovalActionKey,
   '0020-escalation-decisions': escalationDecisions,
+  '0021-outbound-webhooks': outboundWebhooks,
+  '0022-api-keys': apiKeys,
+  '0023-custom-connectors': customConnectors,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

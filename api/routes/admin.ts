@@ -1,6 +1,8 @@
+import { registerApiKeyRoutes } from '../admin/api-key-routes.ts';
 import { registerAuditRoutes } from '../admin/audit-routes.ts';
 import { registerBackendRoutes } from '../admin/backend-routes.ts';
 import { registerConnectorRoutes } from '../admin/connector-routes.ts';
+import { registerCustomConnectorRoutes } from '../admin/custom-connector-routes.ts';
 import { registerEvalRoutes } from '../admin/eval-routes.ts';
 import { registerFaultRoutes } from '../admin/fault-routes.ts';
 import { registerKnowledgeRoutes } from '../admin/knowledge-routes.ts';
@@ -21,6 +23,7 @@ export const adminRoutes: RouteGroup = async (app, context) => {
 
   await registerConnectorRoutes(app, context);
   await registerBackendRoutes(app, context);
+  await registerCustomConnectorRoutes(app, context);
   await registerOAuthRoutes(app, context);
   await registerFaultRoutes(app, context);
   await registerKnowledgeRoutes(app, context);
@@ -28,4 +31,5 @@ export const adminRoutes: RouteGroup = async (app, context) => {
   await registerAuditRoutes(app, context);
   await registerEvalRoutes(app, context);
   await registerPrivacyRoutes(app, context);
+  await registerApiKeyRoutes(app, context);
 };

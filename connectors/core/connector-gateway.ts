@@ -103,6 +103,20 @@ export interface ManagedConnectorGateway extends ConnectorGateway {
    * Stripe): calls that start afterwards use it; calls in flight finish on the old one.
    */
   replaceConnector(connector: ConnectorDefinition): void;
+  /**
+   * Adds a connector defined at run time (an admin's custom HTTP or MCP connector), or puts a new
+   * version of one in place; calls that start afterwards use it. A connector the gateway was built
+   * with cannot be taken over this way (`replaceConnector` swaps a built-in kind's backend).
+   */
+  registerConnector(connector: ConnectorDefinition): void;
+  /** Removes a connector added with `registerConnector`; false when there was none. */
+  unregisterConnector(connectorId: string): boolean;
+  /**
+   * The connectors as registered now (built-in and run-time ones), with their operations' schemas: what
+   * a surface that offers operations to another client (the MCP server's tool list) describes. Calls
+   * still go through `call`/`callByName`.
+   */
+  definitions(): ConnectorDefinition[];
   readonly metrics: ConnectorMetrics;
   /** Writes queued audit rows and pending cache stores now (e.g. before reading `audit_log` in a test). */
   flush(): Promise<void>;
@@ -117,6 +131,7 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
     if (connectors.has(connector.id)) throw new Error(`Connector "${connector.id}" is registered twice`);
     connectors.set(connector.id, connector);
   }
+  const builtIn = new Set(connectors.keys());
   // Each connector defaults the policy numbers it uses (billing: refund window, auto-refund limit).
   const policyDefaults: PolicyNumbers = Object.assign(
     {},
@@ -322,6 +337,19 @@ export function createConnectorGateway(options: ConnectorGatewayOptions): Manage
       connectors.set(connector.id, connector);
       // The new backend starts with a closed circuit: the old one's failures are not its own.
       startResilience(connector);
+    },
+    registerConnector(connector) {
+      if (builtIn.has(connector.id))
+        throw new Error(`Connector "${connector.id}" is built in; a run-time connector cannot take its name`);
+      connectors.set(connector.id, connector);
+      startResilience(connector);
+    },
+    definitions: () => [...connectors.values()],
+    unregisterConnector(connectorId) {
+      if (builtIn.has(connectorId) || !connectors.delete(connectorId)) return false;
+      resilience.delete(connectorId);
+      gates.delete(connectorId);
+      return true;
     },
     metrics,
     flush: async () => {
