@@ -184,23 +184,25 @@ export async function storeInboundEmail(
       conversationId = `conv_${createHash('sha256').update(email.messageId).digest('hex').slice(0, 20)}`;
       await client.query(
         `INSERT INTO conversations (id, channel, contact_id, account_id, verified, status, subject, email_thread_key)
-         VALUES ($1, 'email', $2, $3, false, 'open', $4, $5)`,
+         VALUES ($1, 'email', $2, $3, false, $4, $5, $6)`,
         [
           conversationId,
           contact?.id ?? null,
           contact?.account_id ?? null,
+          // A machine's mail (auto-reply, bounce, our own) is kept for humans, not queued for anyone.
+          email.loop ? 'closed' : 'open',
           email.subject.slice(0, 500),
           email.messageId,
         ],
       );
     } else {
       conversationId = joined.id;
-      // A reply reopens a finished conversation; anything in progress keeps its status.
+      // A reply reopens a finished conversation (an auto-reply does not); anything in progress keeps its status.
       await client.query(
         `UPDATE conversations SET updated_at = now(),
-           status = CASE WHEN status IN ('resolved', 'closed') THEN 'open' ELSE status END
+           status = CASE WHEN status IN ('resolved', 'closed') AND NOT $2 THEN 'open' ELSE status END
          WHERE id = $1`,
-        [conversationId],
+        [conversationId, email.loop !== undefined],
       );
     }
     const threadedBy: StoredInboundEmail['threadedBy'] = joined ? 'reply_token' : 'new_thread';
@@ -213,28 +215,46 @@ export async function storeInboundEmail(
       ...(email.inReplyTo ? { in_reply_to: email.inReplyTo } : {}),
       references: email.references,
       quote_removed: email.quoteRemoved,
+      text_extraction: email.extraction,
       attachments: email.attachments,
+      ...(email.loop ? { loop: email.loop } : {}),
       threaded_by: threadedBy,
       mail_auth: context.mailAuth,
       ...(refusedThreads.length
         ? { ignored_thread_references: refusedThreads.map((thread) => thread.conversationId) }
         : {}),
     };
-    // A reply that answers an outstanding one-time code is stored with the code masked (db/one-time-codes.ts).
+    // A reply that answers an outstanding one-time code is stored with the code masked (db/one-time-codes.ts),
+    // in the new text and in the whole mail kept for humans alike. Only the new text's codes count as
+    // entered (`code_hashes`): the whole mail may quote the code we sent.
     const masked =
       joined === null
         ? { text: email.text, codeHashes: [] }
         : await maskOutstandingCodes(client, conversationId, email.text);
+    const full =
+      joined === null
+        ? { text: email.fullText, codeHashes: [] }
+        : await maskOutstandingCodes(client, conversationId, email.fullText);
+    // The whole mail, for the console; the agent reads only `body` (the new text).
+    const original = {
+      full_text: full.text,
+      ...(email.fullTextTruncated ? { full_text_truncated: true } : {}),
+      ...(email.fromHtml ? { from_html: true } : {}),
+    };
     const inserted = await client.query<{ id: string }>(
-      `INSERT INTO messages (conversation_id, role, body, metadata, client_message_id)
-       VALUES ($1, 'customer', $2, $3, $4) RETURNING id::text`,
+      `INSERT INTO messages (conversation_id, role, body, metadata, client_message_id, turn_status)
+       VALUES ($1, 'customer', $2, $3, $4, $5) RETURNING id::text`,
       [
         conversationId,
         masked.text,
-        JSON.stringify(
-          masked.codeHashes.length > 0 ? { ...metadata, code_hashes: masked.codeHashes } : metadata,
-        ),
+        JSON.stringify({
+          ...metadata,
+          email: original,
+          ...(masked.codeHashes.length > 0 ? { code_hashes: masked.codeHashes } : {}),
+        }),
         email.messageId,
+        // A machine's mail owes no turn: 'done' before any turn, so it is never answered.
+        email.loop ? 'done' : null,
       ],
     );
     // Only a mail that joined nothing is an alert: a reply in its own thread may quote other threads.

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDkimKey, signWithDkim, stubResolver } from '../connectors/email/inbound/test-support.ts';
 import { demoCustomers } from '../db/world/demo-world.ts';
 import { createTestApi, type TestApi, testIdentitySecret } from '../test/support/api-harness.ts';
 import { testDatabaseKind } from '../test/support/database.ts';
+import { mailDomainOf, plainMail, receiveMail } from '../test/support/mail-channel.ts';
 
 /**
  * The email channel end to end, as the attack run tried it: raw mail through the `email.inbound` job,
@@ -12,51 +11,22 @@ import { testDatabaseKind } from '../test/support/database.ts';
  * stub DNS resolver.
  */
 const maya = demoCustomers.duplicateCharge;
-const domain = maya.email.split('@')[1]!;
-const key = createDkimKey();
-const dns = stubResolver({
-  [`sb._domainkey.${domain} TXT`]: [key.record],
-  [`_dmarc.${domain} TXT`]: ['v=DMARC1; p=reject'],
-});
+const mail = mailDomainOf(maya.email);
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await createTestApi({ inboundMail: { resolver: dns.resolver } });
+  api = await createTestApi({ inboundMail: { resolver: mail.resolver } });
 }, 120_000);
 afterAll(async () => api?.close());
 
 const count = async (sql: string, values: unknown[] = []) =>
   Number((await api.database.pool.query(sql, values)).rows[0].count);
 
-/** Receives a mail through the job queue and waits until its turn is done; returns its conversation. */
-async function receive(mail: { subject: string; text: string; inReplyTo?: string; signed: boolean }) {
-  const messageId = `<${randomUUID()}@${domain}>`;
-  const raw = [
-    `From: Maya Chen <${maya.email}>`,
-    'To: support@lumen.example',
-    `Subject: ${mail.subject}`,
-    `Message-ID: ${messageId}`,
-    ...(mail.inReplyTo ? [`In-Reply-To: ${mail.inReplyTo}`, `References: ${mail.inReplyTo}`] : []),
-    `Date: ${new Date().toUTCString()}`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    mail.text,
-    '',
-  ].join('\r\n');
-  await api.context.jobs.enqueue('email.inbound', {
-    raw: mail.signed ? await signWithDkim(raw, domain, key.privateKey) : raw,
-    receivedAt: new Date().toISOString(),
-  });
-  for (let waited = 0; waited < 30_000; waited += 50) {
-    const { rows } = await api.database.pool.query(
-      `SELECT conversation_id, turn_status FROM messages WHERE client_message_id = $1`,
-      [messageId],
-    );
-    if (rows[0]?.turn_status === 'done') return rows[0].conversation_id as string;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the turn of ${messageId} did not finish`);
+/** Receives a mail from Maya through the job queue and waits until its turn is done; returns its conversation. */
+async function receive(message: { subject: string; text: string; inReplyTo?: string; signed: boolean }) {
+  const messageId = mail.messageId();
+  const raw = plainMail({ from: `Maya Chen <${maya.email}>`, messageId, ...message });
+  return (await receiveMail(api, message.signed ? await mail.sign(raw) : raw, messageId)).conversation_id;
 }
 
 /** The newest mail we sent in a conversation of a template, and its text. */

@@ -56,6 +56,9 @@ export async function handleInboundEmail(
       duplicate: stored.duplicate,
       dmarc: mailAuth.dmarc,
       aligned: mailAuth.aligned,
+      // A machine's mail (auto-reply, bounce, our own coming back) is stored with no turn: never answered.
+      ...(received.email.loop ? { loop: received.email.loop } : {}),
+      textExtraction: received.email.extraction,
       turnPending,
       receivedAt: payload.receivedAt,
     },

@@ -1,28 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInboundEmail, stripQuotedReply, subjectReferences } from './parse.ts';
-
-describe('stripQuotedReply', () => {
-  it('cuts at "On … wrote:" and drops quoted lines', () => {
-    const text =
-      'Tuesday works for me.\n\nThanks!\n\nOn Mon, 23 Nov 2026 at 10:00, Lumen Cloud <support@lumen.example> wrote:\n> Your call is booked\n> for Monday';
-    expect(stripQuotedReply(text)).toEqual({ text: 'Tuesday works for me.\n\nThanks!', quoteRemoved: true });
-  });
-
-  it('cuts at an Outlook header block and at the signature delimiter', () => {
-    expect(stripQuotedReply('Yes please.\n\nFrom: Lumen Cloud\nSent: Monday\nSubject: x\n\nold').text).toBe(
-      'Yes please.',
-    );
-    expect(stripQuotedReply('Yes please.\n-----Original Message-----\nold').text).toBe('Yes please.');
-    expect(stripQuotedReply('Cancel it.\n-- \nMaya Chen\nBrightpath').text).toBe('Cancel it.');
-  });
-
-  it('keeps a "From:" line the customer wrote, and the whole text when everything looks quoted', () => {
-    expect(stripQuotedReply('From: my colleague Sam, the export fails.').text).toBe(
-      'From: my colleague Sam, the export fails.',
-    );
-    expect(stripQuotedReply('> only a quote')).toEqual({ text: '> only a quote', quoteRemoved: false });
-  });
-});
+import { parseInboundEmail, subjectReferences } from './parse.ts';
 
 describe('subjectReferences', () => {
   it('finds [#id] and [SB-id] tags', () => {
@@ -121,6 +98,62 @@ describe('parseInboundEmail', () => {
       ok: true,
       email: { text: 'ok \ufffd\ufffd' },
     });
+  });
+
+  it('reads an HTML-only mail through the sanitised HTML and keeps the whole text for humans', async () => {
+    const result = await parseInboundEmail(
+      mail(
+        'From: a@example.com\r\nSubject: Re: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8',
+        '<style>p{}</style><div>Still broken.</div><blockquote><div>Did it work?</div></blockquote><script>x()</script>',
+      ),
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      email: {
+        text: 'Still broken.',
+        quoteRemoved: true,
+        extraction: 'reply',
+        fullText: 'Still broken.\n\n> Did it work?',
+        fullTextTruncated: false,
+        fromHtml: true,
+      },
+    });
+  });
+
+  it('reads a mail without any text by its subject, never as an empty message', async () => {
+    const empty = await parseInboundEmail(
+      mail('From: a@example.com\r\nSubject: Screenshot of the error', ''),
+    );
+    expect(empty).toMatchObject({
+      ok: true,
+      email: { text: 'Screenshot of the error', extraction: 'subject', fullText: '' },
+    });
+    const nothing = await parseInboundEmail(mail('From: a@example.com', '  '));
+    expect(nothing).toMatchObject({
+      ok: true,
+      email: { text: '(no text and no subject)', extraction: 'subject' },
+    });
+  });
+
+  it('marks machine-made mail as a loop: Auto-Submitted, X-Autoreply, Precedence, bounces', async () => {
+    const loopOf = async (headers: string) => {
+      const parsed = await parseInboundEmail(
+        mail(`From: maya@brightpath.io\r\nSubject: Out of office\r\n${headers}`),
+      );
+      return parsed.ok ? (parsed.email.loop ?? null) : 'unparsed';
+    };
+    expect(await loopOf('Auto-Submitted: auto-replied')).toBe('auto_submitted');
+    expect(await loopOf('Auto-Submitted: no')).toBeNull();
+    expect(await loopOf('X-Autoreply: yes')).toBe('auto_reply_header');
+    expect(await loopOf('Precedence: bulk')).toBe('precedence');
+    expect(await loopOf('X-Mailer: Apple Mail')).toBeNull();
+    expect(
+      await loopOf(
+        'MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="r"',
+      ),
+    ).toBe('bounce');
+    const daemon = await parseInboundEmail(mail('From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered'));
+    expect(daemon.ok && daemon.email.loop).toBe('bounce');
   });
 
   it('answers 550 without a From address and 554 without headers', async () => {

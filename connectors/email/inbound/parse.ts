@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
+import { htmlMailToText } from './html-text.ts';
+import { loopReasonOfHeaders, type MailLoopReason } from './mail-loop.ts';
+import { extractReplyText, type ReplyText } from './reply-text.ts';
 
 /** An inbound email reduced to what threading and the agent need. */
 export interface ParsedInboundEmail {
@@ -7,15 +10,31 @@ export interface ParsedInboundEmail {
   messageId: string;
   from: { address: string; name?: string };
   subject: string;
-  /** The new text, quoted earlier messages and signature removed. */
+  /** The new text, quoted earlier messages and signature removed (reply-text.ts): what the agent reads. */
   text: string;
   /** True when quoted text was removed. */
   quoteRemoved: boolean;
+  /**
+   * How `text` was found: the parser's reply, the whole mail when it found none, or the subject for a
+   * mail without any text (only attachments, or HTML with nothing readable).
+   */
+  extraction: ReplyText['extraction'] | 'subject';
+  /**
+   * The whole body as text, for humans (the console): the text/plain part, else the sanitised HTML
+   * part as text. Cut at `maxFullTextCharacters`.
+   */
+  fullText: string;
+  /** True when `fullText` was cut. */
+  fullTextTruncated: boolean;
+  /** The body came from the HTML part (the mail had no text/plain part). */
+  fromHtml: boolean;
   inReplyTo?: string;
   /** Oldest first, as in the header. */
   references: string[];
   date?: Date;
   attachments: Array<{ filename?: string; contentType: string; size: number }>;
+  /** Set when the mail is machine-made (an auto-reply, a bounce, our own mail): it is never answered. */
+  loop?: MailLoopReason;
 }
 
 /** Parsing failed in a way the SMTP server answers with a permanent error. */
@@ -23,41 +42,8 @@ export type InboundParseResult =
   | { ok: true; email: ParsedInboundEmail }
   | { ok: false; responseCode: 550 | 554; message: string };
 
-const quoteStarts = [
-  /^On .{1,300}wrote:\s*$/, // Gmail, Apple Mail
-  /^-{2,}\s*Original Message\s*-{2,}/i, // Outlook
-  /^_{5,}\s*$/, // Outlook's rule above its "From:" block
-  /^-- $/, // the signature delimiter
-];
-
-/** A quoted header block: "From: …" followed within a few lines by "Sent:" or "Date:". */
-const isHeaderBlock = (lines: string[], index: number): boolean =>
-  /^From:\s.+$/.test(lines[index]!) &&
-  lines.slice(index + 1, index + 5).some((line) => /^(Sent|Date):\s/.test(line));
-
-/**
- * Keeps only what the customer wrote this time: text up to the first quote introduction ("On …
- * wrote:", "-----Original Message-----", a From:/Sent: block, the "-- " signature line), without
- * ">"-quoted lines. Falls back to the whole text when that leaves nothing.
- */
-export function stripQuotedReply(text: string): { text: string; quoteRemoved: boolean } {
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
-  const kept: string[] = [];
-  let removed = false;
-  for (const [index, line] of lines.entries()) {
-    if (quoteStarts.some((pattern) => pattern.test(line)) || isHeaderBlock(lines, index)) {
-      removed = true;
-      break;
-    }
-    if (/^\s*>/.test(line)) {
-      removed = true;
-      continue;
-    }
-    kept.push(line);
-  }
-  const stripped = kept.join('\n').trim();
-  return stripped ? { text: stripped, quoteRemoved: removed } : { text: text.trim(), quoteRemoved: false };
-}
+/** How much of a mail's text is kept for humans beside the new text (`fullText`). */
+export const maxFullTextCharacters = 200_000;
 
 /** Conversation references in a subject: `[#conv_123]` or `[SB-conv_123]`. */
 export function subjectReferences(subject: string): string[] {
@@ -97,7 +83,8 @@ export async function parseInboundEmail(raw: Buffer): Promise<InboundParseResult
     return { ok: false, responseCode: 554, message: '5.6.0 Message contains a NUL byte' };
   let parsed: Awaited<ReturnType<typeof simpleParser>>;
   try {
-    parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+    // HTML becomes text through our own sanitising conversion (html-text.ts), not mailparser's.
+    parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipHtmlToText: true });
   } catch {
     return { ok: false, responseCode: 554, message: '5.6.0 Message could not be parsed' };
   }
@@ -106,8 +93,18 @@ export async function parseInboundEmail(raw: Buffer): Promise<InboundParseResult
   const sender = parsed.from?.value.find((address) => address.address);
   if (!sender?.address) return { ok: false, responseCode: 550, message: '5.1.7 Message has no From address' };
 
+  const loop = loopReasonOfHeaders(parsed.headers, sender.address);
   const references = typeof parsed.references === 'string' ? [parsed.references] : (parsed.references ?? []);
-  const body = parsed.text ?? '';
+  const fromHtml = !parsed.text?.trim() && typeof parsed.html === 'string';
+  let body = parsed.text ?? '';
+  if (fromHtml) {
+    try {
+      body = htmlMailToText(parsed.html as string);
+    } catch {
+      // The same markup fails on every delivery: refused for good, not retried.
+      return { ok: false, responseCode: 554, message: '5.6.0 Message HTML could not be read' };
+    }
+  }
   const refused = unstorable([
     parsed.messageId,
     sender.address,
@@ -119,7 +116,8 @@ export async function parseInboundEmail(raw: Buffer): Promise<InboundParseResult
     ...parsed.attachments.flatMap((attachment) => [attachment.filename, attachment.contentType]),
   ]);
   if (refused) return refused;
-  const stripped = stripQuotedReply(body);
+  const reply = extractReplyText(body);
+  const fullText = body.replace(/\r\n?/g, '\n').trim();
   return {
     ok: true,
     email: {
@@ -128,8 +126,13 @@ export async function parseInboundEmail(raw: Buffer): Promise<InboundParseResult
         : `<${createHash('sha256').update(raw).digest('hex').slice(0, 32)}@inbound.switchboard.local>`,
       from: { address: sender.address.toLowerCase(), ...(sender.name ? { name: sender.name } : {}) },
       subject: parsed.subject ?? '',
-      text: stripped.text,
-      quoteRemoved: stripped.quoteRemoved,
+      // Never an empty customer message: a mail with no text is read by its subject.
+      text: reply.text || parsed.subject?.trim() || '(no text and no subject)',
+      quoteRemoved: reply.quoteRemoved,
+      extraction: reply.text ? reply.extraction : 'subject',
+      fullText: fullText.slice(0, maxFullTextCharacters),
+      fullTextTruncated: fullText.length > maxFullTextCharacters,
+      fromHtml,
       ...(parsed.inReplyTo ? { inReplyTo: angle(parsed.inReplyTo.trim().split(/\s+/)[0]!) } : {}),
       references: references
         .flatMap((reference) => reference.trim().split(/\s+/))
@@ -141,6 +144,7 @@ export async function parseInboundEmail(raw: Buffer): Promise<InboundParseResult
         contentType: attachment.contentType,
         size: attachment.size,
       })),
+      ...(loop ? { loop } : {}),
     },
   };
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ReplyTokenKeys } from '../message-id.ts';
+import { checkReplyToken, type ReplyTokenKeys } from '../message-id.ts';
 import { authenticateInboundEmail, type MailAuthOptions, type SmtpEnvelope } from './authenticate.ts';
 import { type ParsedInboundEmail, parseInboundEmail } from './parse.ts';
 import type { MailAuthVerdict } from './verdict.ts';
@@ -82,6 +82,10 @@ export async function receiveInboundEmail(
 ): Promise<ReceivedInboundEmail> {
   const parsed = await parseInboundEmail(raw);
   if (!parsed.ok) return parsed;
+  // Our own sent mail coming back, or a bounce (null envelope sender): stored for humans, never answered.
+  if (!parsed.email.loop && checkReplyToken(parsed.email.messageId, options.replyTokens) === 'valid')
+    parsed.email.loop = 'own_mail';
+  if (!parsed.email.loop && envelope.mailFrom === '') parsed.email.loop = 'bounce';
   const mailAuth = await authenticateInboundEmail(raw, parsed.email.from.address, envelope, options);
   try {
     const stored = await options.store(db, parsed.email, { mailAuth, replyTokens: options.replyTokens });
