@@ -113,9 +113,10 @@ export async function registerCustomConnectorRoutes(app: ApiApp, context: ApiCon
     async (request) => {
       const { id } = request.params;
       const human = request.human!;
-      const saved = await declared(() =>
-        saveCustomConnector(pool, customConnectorBuilders, { id, ...request.body }, human.email),
-      );
+      const saved = await declared(async () => {
+        await context.customConnectors.preflight(request.body.kind, request.body.spec);
+        return saveCustomConnector(pool, customConnectorBuilders, { id, ...request.body }, human.email);
+      });
       await auditAdminChange(pool, human, id, 'admin.save_custom_connector', {
         kind: saved.kind,
         version: saved.version,

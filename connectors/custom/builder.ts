@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ConnectorDefinition } from '../core/definition.ts';
+import type { McpClientSettings } from '../../config/mcp-client.ts';
+import type { CallerSession, ConnectorDefinition } from '../core/definition.ts';
 import type { CredentialVault } from '../core/vault.ts';
 
 /** The kinds of connector an admin can define at run time (docs/custom-connectors.md). */
@@ -33,6 +34,15 @@ export interface CustomConnectorRecord<Spec = unknown> {
 /** What a builder may use: the vault holds the connector's credentials under its id. */
 export interface CustomConnectorDeps {
   vault: CredentialVault;
+  /** The server configuration's stdio MCP servers and private-host allow-list (none when absent). */
+  mcp?: McpClientSettings;
+  /** Our contact directory: the verified session's email, for HTTP operations bound to it. */
+  directory?: { customerOf(session: CallerSession): Promise<{ email: string } | null> };
+  /**
+   * Hosts an HTTP connector's endpoints may be on although they resolve to a private, loopback or
+   * link-local address (`CUSTOM_CONNECTOR_ALLOWED_HOSTS`); unset: none.
+   */
+  outbound?: { allowedHosts: readonly string[] };
 }
 
 /** A built connector, and how to let go of what it holds (an MCP client's connection). */
@@ -50,6 +60,12 @@ export interface CustomConnectorBuilder<Spec = unknown> {
   kind: CustomConnectorKind;
   spec: z.ZodType<Spec>;
   build(record: CustomConnectorRecord<Spec>, deps: CustomConnectorDeps): Promise<BuiltCustomConnector>;
+  /**
+   * Checks what the zod schema cannot before the declaration is stored — an address the guard
+   * refuses, a stdio server the configuration does not declare — throwing `CustomConnectorError`
+   * naming the path. Nothing is called on the system itself.
+   */
+  preflight?(spec: Spec, deps: CustomConnectorDeps): Promise<void>;
 }
 
 /** A declaration that cannot be stored or built; the message names what is wrong and where. */

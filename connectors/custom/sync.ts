@@ -27,6 +27,11 @@ export interface CustomConnectorSync {
   reload(): Promise<CustomConnectorState[]>;
   /** This process's view, as of the last reload. */
   states(): CustomConnectorState[];
+  /**
+   * The kind's checks beyond the schema (`CustomConnectorBuilder.preflight`) on a declaration about
+   * to be saved; nothing when the declaration does not parse (saving reports that).
+   */
+  preflight(kind: string, spec: unknown): Promise<void>;
   /** Lets go of every built connector (shutdown). */
   close(): Promise<void>;
 }
@@ -120,6 +125,11 @@ export function createCustomConnectorSync(options: {
       return running;
     },
     states,
+    async preflight(kind, spec) {
+      const builder = options.builders.find((candidate) => candidate.kind === kind);
+      const parsed = builder?.spec.safeParse(spec);
+      if (builder?.preflight && parsed?.success) await builder.preflight(parsed.data, options.deps);
+    },
     async close() {
       await running.catch(() => []);
       for (const [id, entry] of active) await release(id, entry);
