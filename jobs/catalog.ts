@@ -65,6 +65,24 @@ export const jobCatalog = {
     backoffMs: 30_000,
     timeoutMs: 600_000,
   },
+  /**
+   * One attempt at an outbound webhook delivery (jobs/webhooks/deliveries.ts). The delivery row keeps
+   * its own attempt count and exponential backoff (a failed attempt enqueues the next one delayed), so
+   * these job-level retries only cover a handler that crashed before it recorded its attempt.
+   */
+  'webhook.deliver': {
+    payload: z.object({ deliveryId: z.string().min(1).max(100) }),
+    attempts: 3,
+    backoffMs: 5_000,
+    timeoutMs: 60_000,
+  },
+  /** Enqueue webhook deliveries that are due: new ones the outbox triggers wrote, and lost retries. */
+  'webhook.sweep': {
+    payload: z.object({ reason: z.string().default('tick') }),
+    attempts: 1,
+    backoffMs: 0,
+    timeoutMs: 30_000,
+  },
   /** Run an eval suite and store its results in `eval_runs`. */
   'eval.run': {
     payload: z.object({

@@ -15,6 +15,7 @@ import { type EvalRunJobDependencies, runEvalJob } from './eval-run-job.ts';
 import { handleInboundEmail } from './inbound-email-job.ts';
 import { type KnowledgeSourcesConfig, runKnowledgeSyncJob } from './knowledge-sync-job.ts';
 import { runPurgeTranscriptsJob } from './retention-job.ts';
+import type { WebhookDispatcher } from './webhooks/deliveries.ts';
 
 /** The agent-turn side the handlers drive (conversations/turns.ts provides it). */
 export interface TurnRunner {
@@ -44,6 +45,8 @@ export interface JobHandlerDependencies {
   knowledgeSources?: KnowledgeSourcesConfig;
   /** Where the sources' stored credentials are (connector `knowledge`). */
   vault?: Pick<CredentialVault, 'get'>;
+  /** Sends outbound webhooks (the `webhook.*` jobs); absent, those jobs fail without retry. */
+  webhooks?: { dispatcher: Pick<WebhookDispatcher, 'deliver' | 'sweep'> };
 }
 
 /**
@@ -131,6 +134,16 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
 
     'maintenance.purge-transcripts': async (payload, context) => {
       await runPurgeTranscriptsJob({ pool: deps.pool, logger }, payload, context);
+    },
+
+    'webhook.deliver': async ({ deliveryId }) => {
+      if (!deps.webhooks) throw new PermanentJobError('outbound webhooks are not set up in this process');
+      await deps.webhooks.dispatcher.deliver(deliveryId);
+    },
+
+    'webhook.sweep': async () => {
+      if (!deps.webhooks) throw new PermanentJobError('outbound webhooks are not set up in this process');
+      await deps.webhooks.dispatcher.sweep();
     },
   };
 }

@@ -14,6 +14,8 @@ export function testHandlers(overrides: Partial<JobHandlers> = {}): JobHandlers 
     'escalation.sla': noop,
     'maintenance.recover-turns': noop,
     'maintenance.purge-transcripts': noop,
+    'webhook.deliver': noop,
+    'webhook.sweep': noop,
     ...overrides,
   };
 }
