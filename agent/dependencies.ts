@@ -3,6 +3,7 @@ import type { CallerSession } from '../connectors/core/definition.ts';
 import type { ConnectorGateway } from '../connectors/core/gateway.ts';
 import type { EscalationReason } from './escalation-reasons.ts';
 import type { CustomerProfile } from './procedures/procedure.ts';
+import type { ProcedureRegistry } from './procedures/registry.ts';
 import type { Reasoner } from './reasoner/reasoner.ts';
 
 /** Looks customers up for identity (the verified session names the contact; this loads the profile). */
@@ -156,6 +157,8 @@ export interface AgentDependencies {
   clarifyBelow?: number;
   /** Writes (and the email connector) are removed: the kb-only baseline of the eval suite. */
   kbOnly?: boolean;
+  /** The built-in and the loaded declarative procedures (default: the built-in ones only). */
+  procedures?: ProcedureRegistry;
 }
 
 /** The pipeline session for the conversation's customer (never from model output). */

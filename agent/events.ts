@@ -22,6 +22,16 @@ export type SlotName =
   | 'description'
   | 'amount_cents';
 
+/**
+ * A slot a declarative procedure declares, kept in the graph state as `custom.<slot name>` so it can
+ * never be mistaken for a built-in one; `SlotKey` is what the state and the slot question carry.
+ */
+export type DeclaredSlotName = `custom.${string}`;
+
+export type SlotKey = SlotName | DeclaredSlotName;
+
+export const isDeclaredSlot = (slot: SlotKey): slot is DeclaredSlotName => slot.startsWith('custom.');
+
 /** How a conversation ended (docs/product.md, "Rules for every procedure"). */
 export type Outcome = 'resolved' | 'answered' | 'escalated';
 
@@ -44,7 +54,7 @@ export type AgentEvent =
       errorKind?: string;
     }
   /** The agent asked the customer for a slot and waits for the next message. */
-  | { type: 'slot-request'; slot: SlotName; prompt: string }
+  | { type: 'slot-request'; slot: SlotKey; prompt: string }
   /**
    * The agent asks "shall I go ahead?" before a write; the answer is the next turn: a `confirm` or
    * `decline` input carrying `actionId` (agent/turn-input.ts), or a message.

@@ -22,3 +22,12 @@ export const intents = [
 export type Intent = (typeof intents)[number];
 
 export const isIntent = (value: string): value is Intent => (intents as readonly string[]).includes(value);
+
+/**
+ * An intent a declarative procedure declares (agent/procedures/declarative/): `custom.<procedure id>`.
+ * Built-in intents stay the closed `Intent` union; only what must carry either (the graph state, the
+ * reasoner's ranking, the procedure registry) takes `IntentId`.
+ */
+export type DeclaredIntent = `custom.${string}`;
+
+export type IntentId = Intent | DeclaredIntent;

@@ -5,10 +5,10 @@ import type {
   ConversationStatus,
   CustomerSession,
   Outcome,
-  SlotName,
+  SlotKey,
   Verification,
 } from './events.ts';
-import type { Intent } from './intents.ts';
+import type { IntentId } from './intents.ts';
 import type { CustomerProfile, Plan, WriteAction } from './procedures/procedure.ts';
 import type { Understanding } from './reasoner/reasoner.ts';
 import type { TurnInput } from './turn-input.ts';
@@ -35,7 +35,7 @@ export interface CallRecord {
 
 /** What the agent waits for from the customer's next message. */
 export type Awaiting =
-  | { kind: 'slot'; slot: SlotName; asked: number }
+  | { kind: 'slot'; slot: SlotKey; asked: number }
   | { kind: 'confirmation'; asked: number }
   /**
    * A code was sent (or, to an address no contact has, seemed to be: `contactId` empty). `attempts`
@@ -79,10 +79,10 @@ export const SupportState = Annotation.Root({
   transcript: append<TranscriptEntry>(),
   calls: append<CallRecord>(),
   understanding: last<Understanding | null>(null),
-  intent: last<Intent | null>(null),
+  intent: last<IntentId | null>(null),
   confidence: last<number>(0),
-  slots: last<Partial<Record<SlotName, string>>>({}),
-  queuedIntents: last<Intent[]>([]),
+  slots: last<Partial<Record<SlotKey, string>>>({}),
+  queuedIntents: last<IntentId[]>([]),
   awaiting: last<Awaiting | null>(null),
   pendingActions: last<WriteAction[] | null>(null),
   pendingApproval: last<PendingApproval | null>(null),

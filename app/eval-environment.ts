@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type pg from 'pg';
+import { saveProcedure } from '../agent/procedures/declarative/store.ts';
 import type { SelectableKind } from '../connectors/backends/kinds.ts';
 import type { ConnectorDefinition } from '../connectors/core/definition.ts';
 import { type Database, openDatabase } from '../db/database.ts';
@@ -111,6 +112,11 @@ export async function createEvalEnvironment(
         ...(prepared ? { backends: prepared.backends } : {}),
       });
       for (const fault of scenarioFaults(scenario)) current.faults.arm(fault);
+      await prepareProcedures(
+        database.pool,
+        current,
+        baseline === 'kb-only' ? [] : (scenario.procedures ?? []),
+      );
       return { conversations: current.conversations };
     },
     ...(systems
@@ -127,6 +133,28 @@ export async function createEvalEnvironment(
       await database.close();
     },
   };
+}
+
+/**
+ * The scenario's declarative procedures, checked and saved as the admin API does (a procedure that
+ * does not validate is a broken scenario), then loaded; the previous scenario's are dropped. The
+ * kb-only baseline has no connectors for them: it runs without.
+ */
+async function prepareProcedures(
+  pool: pg.Pool,
+  switchboard: Switchboard,
+  procedures: NonNullable<Scenario['procedures']>,
+): Promise<void> {
+  await pool.query('DELETE FROM declarative_procedures');
+  for (const { id, source } of procedures) {
+    const checked = await switchboard.procedures.validate(id, source);
+    if (!checked.ok)
+      throw new Error(
+        `procedure ${id} does not validate: ${checked.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      );
+    await saveProcedure(pool, { id, title: checked.definition.title, source }, 'eval');
+  }
+  await switchboard.procedures.reload();
 }
 
 async function truncateCheckpoints(pool: pg.Pool): Promise<void> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { escalationReasons } from '../agent/escalation-reasons.ts';
 import type { SlotName } from '../agent/events.ts';
+import { procedureIdSchema } from '../agent/procedures/declarative/definition.ts';
 import { type World, worldSchema } from '../db/world/world-schema.ts';
 import {
   connectorIds,
@@ -165,6 +166,8 @@ export const scenarioSchema = z.strictObject({
   customer: customerSchema,
   human: humanSchema.optional(),
   faults: z.array(faultSchema).optional(),
+  /** Declarative procedures the team added (docs/procedures.md), saved as the admin API would. */
+  procedures: z.array(z.strictObject({ id: procedureIdSchema, source: text })).optional(),
   expect: expectSchema,
 });
 

@@ -1,4 +1,4 @@
-import type { AgentEvent } from '../agent/events.ts';
+import { type AgentEvent, isDeclaredSlot } from '../agent/events.ts';
 import type { TurnInput } from '../agent/turn-input.ts';
 import type { Queryable } from '../db/database.ts';
 import { readVerificationCode } from './mailbox.ts';
@@ -108,7 +108,8 @@ export function createScriptedCustomer(dependencies: CustomerDependencies): Simu
     async reply(turn) {
       const request = lastRequestOf(turn);
       if (request?.type === 'slot-request') {
-        const value = customer.knows[request.slot];
+        // A declarative procedure's own slot (`custom.…`) is not one a scenario's `knows` can hold.
+        const value = isDeclaredSlot(request.slot) ? undefined : customer.knows[request.slot];
         return typed(value === undefined ? cannedAnswers.unknown : formatSlotValue(request.slot, value));
       }
       if (request?.type === 'confirmation-request') return answerConfirmation(request, customer.confirms);

@@ -1,6 +1,6 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentDependencies } from '../dependencies.ts';
-import { procedures } from '../procedures/index.ts';
+import { procedureFor } from '../procedures/registry.ts';
 import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
 import { strongerOutcome } from '../state.ts';
 import { pendingActionId } from '../turn-input.ts';
@@ -31,7 +31,7 @@ export async function confirm(
   if (yes) {
     // The yes must come from a verified customer too (an email's yes may be forged): otherwise the
     // code first, and the plan asks again.
-    const accountAction = state.intent && procedures[state.intent].verification === 'required';
+    const accountAction = state.intent && procedureFor(deps, state.intent).verification === 'required';
     if (accountAction && !state.customer?.verified)
       return { awaiting: null, pendingActions: null, next: 'verify' };
     return { awaiting: null, next: 'execute' };

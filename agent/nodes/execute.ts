@@ -1,7 +1,7 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentDependencies } from '../dependencies.ts';
-import { procedures } from '../procedures/index.ts';
 import type { WriteAction } from '../procedures/procedure.ts';
+import { procedureFor } from '../procedures/registry.ts';
 import type { CallRecord, SupportStateUpdate, SupportStateValue } from '../state.ts';
 import { strongerOutcome } from '../state.ts';
 import { completeProcedure, writeKey } from './finish-procedure.ts';
@@ -46,7 +46,7 @@ export async function execute(
       result.error.kind === 'conflict' &&
       results.length === 0 &&
       state.intent &&
-      procedures[state.intent].replanOnConflict
+      procedureFor(deps, state.intent).replanOnConflict
     ) {
       // Nothing was done, and what was offered is gone (taken by someone else meanwhile): say so, and
       // plan again from the current state — a new offer to confirm, never a hand-over as if down.

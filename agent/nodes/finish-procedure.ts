@@ -3,8 +3,8 @@ import { hashArgs } from '../../connectors/core/canonical.ts';
 import type { ContractInput } from '../../connectors/core/contract.ts';
 import { email } from '../../connectors/email/contract.ts';
 import type { AgentDependencies } from '../dependencies.ts';
-import { procedures } from '../procedures/index.ts';
 import type { EmailSpec, WriteAction } from '../procedures/procedure.ts';
+import { procedureFor } from '../procedures/registry.ts';
 import type { CallRecord, SupportStateValue, TranscriptEntry } from '../state.ts';
 import { callConnector, procedureContext, say } from './toolkit.ts';
 
@@ -89,7 +89,7 @@ export async function completeProcedure(
   results: Array<{ action: WriteAction; output: Record<string, unknown> }>,
   options: CompletionOptions = {},
 ): Promise<TranscriptEntry> {
-  const procedure = procedures[state.intent!];
+  const procedure = procedureFor(deps, state.intent!);
   const context = await procedureContext(deps, state, config, records);
   const done = procedure.complete?.(context, results) ?? { text: 'Done.' };
   const queued = done.email ? await sendEmail(deps, state, config, records, done.email, options) : true;

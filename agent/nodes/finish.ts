@@ -1,6 +1,6 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentDependencies } from '../dependencies.ts';
-import { procedures } from '../procedures/index.ts';
+import { procedureFor } from '../procedures/registry.ts';
 import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
 import { say } from './toolkit.ts';
 
@@ -20,7 +20,7 @@ export async function finish(
       deps,
       state,
       config,
-      `Now, about your other request — ${procedures[nextIntent].title}.`,
+      `Now, about your other request — ${procedureFor(deps, nextIntent).title}.`,
     );
     return {
       transcript: [entry],

@@ -1,5 +1,7 @@
 import type { AgentDependencies } from '../dependencies.ts';
+import { isDeclaredSlot } from '../events.ts';
 import type { Plan } from '../procedures/procedure.ts';
+import { procedureFor } from '../procedures/registry.ts';
 import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
 import { namesAnotherParty } from './other-party.ts';
 
@@ -81,7 +83,14 @@ function route(state: SupportStateValue, deps: AgentDependencies): SupportStateU
   if (awaiting?.kind === 'confirmation') return { next: 'confirm' };
   const top = understanding.intents[0]!;
   if (awaiting?.kind === 'slot' && state.intent) {
-    const value = understanding.slots[awaiting.slot];
+    // A declarative procedure's own slot is read by that procedure, not by the reasoner.
+    const value = isDeclaredSlot(awaiting.slot)
+      ? procedureFor(deps, state.intent).slotsFrom?.(state.message, {
+          now: deps.now(),
+          timezone: state.customer?.timezone ?? 'UTC',
+          expecting: awaiting.slot,
+        })[awaiting.slot]
+      : understanding.slots[awaiting.slot];
     // A new request while a slot question is pending wins over slot filling (issue #19, pattern 7):
     // a confident other action, or a question, that does not answer what was asked; a retraction
     // ("scratch that — …") switches even when the free-text slot would take any words.

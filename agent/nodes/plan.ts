@@ -1,8 +1,8 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { AgentDependencies } from '../dependencies.ts';
-import type { Intent } from '../intents.ts';
-import { procedures } from '../procedures/index.ts';
+import type { IntentId } from '../intents.ts';
 import { type Plan, ReadFailed } from '../procedures/procedure.ts';
+import { procedureFor } from '../procedures/registry.ts';
 import type { CallRecord, SupportStateUpdate, SupportStateValue, TranscriptEntry } from '../state.ts';
 import { strongerOutcome } from '../state.ts';
 import { pendingActionId } from '../turn-input.ts';
@@ -11,7 +11,7 @@ import { emit, procedureContext, say } from './toolkit.ts';
 import { sendNewAddressCode } from './verify.ts';
 
 /** Intents the kb-only baseline still handles itself; everything else is answered from documents. */
-const kbOnlyIntents: Intent[] = ['kb.question', 'other', 'human.request', 'account.access'];
+const kbOnlyIntents: IntentId[] = ['kb.question', 'other', 'human.request', 'account.access'];
 
 /**
  * Runs the active procedure's `plan` (reads through the pipeline) and carries out its decision for
@@ -22,22 +22,35 @@ export async function plan(
   deps: AgentDependencies,
   config: LangGraphRunnableConfig,
 ): Promise<SupportStateUpdate> {
-  const intent: Intent =
+  const intent: IntentId =
     deps.kbOnly && state.intent && !kbOnlyIntents.includes(state.intent) ? 'kb.question' : state.intent!;
-  const procedure = procedures[intent];
+  const procedure = procedureFor(deps, intent);
   // Reads of the customer's own records need a verified customer, or an email whose mailbox DMARC
   // proved; writes (asked for below, as a confirmation) always need a verified one.
   const mayRead = state.customer?.verified || state.customer?.mailboxProven;
   if (procedure.verification === 'required' && !mayRead) return { next: 'verify' };
   const records: CallRecord[] = [];
+  // A declarative procedure reads its own slots (the reasoner knows only the built-in ones).
+  const slots = procedure.slotsFrom
+    ? {
+        ...state.slots,
+        ...procedure.slotsFrom(state.message, {
+          now: deps.now(),
+          timezone: state.customer?.timezone ?? 'UTC',
+          expecting: state.awaiting?.kind === 'slot' ? state.awaiting.slot : null,
+        }),
+      }
+    : state.slots;
   let decision: Plan;
   try {
-    decision = await procedure.plan(await procedureContext(deps, { ...state, intent }, config, records));
+    decision = await procedure.plan(
+      await procedureContext(deps, { ...state, intent, slots }, config, records),
+    );
   } catch (error) {
     if (!(error instanceof ReadFailed)) throw error;
     decision = readFailurePlan(error, procedure.title);
   }
-  const update: SupportStateUpdate = { calls: records, decision };
+  const update: SupportStateUpdate = { calls: records, decision, ...(procedure.slotsFrom ? { slots } : {}) };
   const transcript: TranscriptEntry[] = [];
   switch (decision.kind) {
     case 'ask': {

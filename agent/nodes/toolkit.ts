@@ -156,15 +156,42 @@ export async function procedureContext(
   const read = async <C extends AnyOperationContract>(
     operation: C,
     input: ContractInput<C>,
-  ): Promise<ReadOutcome<ContractOutput<C>>> => {
-    const result = await callConnector(deps, state, config, records, { operation, input });
+  ): Promise<ReadOutcome<ContractOutput<C>>> =>
+    readOutcome(
+      operation.connector,
+      operation.name,
+      await callConnector(deps, state, config, records, { operation, input }),
+    );
+  const readByName = async (
+    connector: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<ReadOutcome<Record<string, unknown>>> => {
+    // Only reads: a write runs after the customer's yes, through `execute`, never from a plan.
+    const effect = deps.gateway
+      .describe()
+      .find((candidate) => candidate.id === connector)
+      ?.operations.find((candidate) => candidate.name === operation)?.effect;
+    if (effect === 'write')
+      return { ok: false, failure: 'invalid_input', message: `${connector}.${operation} is a write` };
+    const session = callerSession(state.conversationId, state.customer);
+    const result = await recorded(deps, state, config, records, connector, operation, 'read', () =>
+      deps.gateway.callByName<Record<string, unknown>>(session, connector, operation, input),
+    );
+    return readOutcome(connector, operation, result);
+  };
+  const readOutcome = async <Output>(
+    connector: string,
+    operation: string,
+    result: CallResult<Output>,
+  ): Promise<ReadOutcome<Output>> => {
     if (result.status === 'ok') {
       // What a business system stores was written by someone: data, never instructions to follow.
       // (Knowledge passages are guarded one article at a time by `answer`, below.)
       const { clean: data, removed } =
-        operation.connector === 'knowledge' ? { clean: result.data, removed: [] } : guardStrings(result.data);
+        connector === 'knowledge' ? { clean: result.data, removed: [] } : guardStrings(result.data);
       if (removed.length > 0) {
-        const source = `${operation.connector}:${operation.name}`;
+        const source = `${connector}:${operation}`;
         await deps.store.appendMessage(
           state.conversationId,
           'system',
@@ -196,6 +223,7 @@ export async function procedureContext(
     now: deps.now(),
     policy,
     read,
+    readByName,
     ...(deps.reasoner.similarity ? { similarity: deps.reasoner.similarity } : {}),
     async answer(question: string): Promise<KnowledgeAnswer> {
       const outcome = await read(knowledge.answer, { question });

@@ -1,4 +1,5 @@
 import type { AgentDependencies } from '../dependencies.ts';
+import { isDeclaredSlot } from '../events.ts';
 import type { SupportStateUpdate, SupportStateValue } from '../state.ts';
 
 /**
@@ -14,7 +15,10 @@ export async function understand(
   if (state.input && state.input.kind !== 'message') return { understanding: null, transcript: [entry] };
   const expecting =
     state.awaiting?.kind === 'slot'
-      ? { slot: state.awaiting.slot }
+      ? // A declarative procedure's own slot is read by that procedure (agent/nodes/plan.ts).
+        isDeclaredSlot(state.awaiting.slot)
+        ? undefined
+        : { slot: state.awaiting.slot }
       : state.awaiting?.kind === 'confirmation'
         ? { confirmation: true }
         : state.awaiting?.kind === 'verification_email'

@@ -1,7 +1,7 @@
 import type { AnyOperationContract, ContractInput, ContractOutput } from '../../connectors/core/contract.ts';
 import type { EscalationReason } from '../escalation-reasons.ts';
-import type { Citation, SlotName } from '../events.ts';
-import type { Intent } from '../intents.ts';
+import type { Citation, SlotKey } from '../events.ts';
+import type { IntentId } from '../intents.ts';
 
 /** The verified customer a procedure acts for (from the session and the CRM, never from the model). */
 export interface CustomerProfile {
@@ -42,7 +42,7 @@ export interface EmailSpec {
 
 /** What a procedure decides for this turn. Plain data: it is kept in the graph's checkpoint. */
 export type Plan =
-  | { kind: 'ask'; slot: SlotName; prompt: string }
+  | { kind: 'ask'; slot: SlotKey; prompt: string }
   | { kind: 'confirm'; prompt: string; actions: WriteAction[] }
   | { kind: 'reply'; text: string; outcome: 'answered' | 'resolved'; citations?: Citation[] }
   /** Only an email to the customer's own address (no system write): sent without asking, e.g. an invoice copy. */
@@ -85,7 +85,7 @@ export interface KnowledgeAnswer {
 /** What a procedure can use: reads through the pipeline, the knowledge base, the clock and policy. */
 export interface ProcedureContext {
   customer: CustomerProfile | null;
-  slots: Partial<Record<SlotName, string>>;
+  slots: Partial<Record<SlotKey, string>>;
   /** The customer's latest message (e.g. a bug description or a KB question). */
   message: string;
   /** New addresses the customer proved to control in this conversation (lower case). */
@@ -97,6 +97,15 @@ export interface ProcedureContext {
     operation: C,
     input: ContractInput<C>,
   ): Promise<ReadOutcome<ContractOutput<C>>>;
+  /**
+   * A read named by data (`connector.operation`, as a declarative procedure names it): the same
+   * pipeline — identity binding, policy, audit — with the output checked by the operation's own schema.
+   */
+  readByName(
+    connector: string,
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<ReadOutcome<Record<string, unknown>>>;
   answer(question: string): Promise<KnowledgeAnswer>;
   /** Meaning-based similarity of a query to texts (`Reasoner.similarity`), when the reasoner has one. */
   similarity?(query: string, texts: string[]): Promise<number[]>;
@@ -183,12 +192,20 @@ export interface SlotSpec {
  * next step from the slots and reads; `complete` says what to tell and email once the writes are done.
  */
 export interface Procedure {
-  intent: Intent;
+  intent: IntentId;
   /** What the customer wants, in words ("a refund of a duplicate charge"). */
   title: string;
   /** `required`: account actions need a verified identity (token or email code). */
   verification: 'required' | 'none';
-  slots: Partial<Record<SlotName, SlotSpec>>;
+  slots: Partial<Record<SlotKey, SlotSpec>>;
+  /**
+   * Reads the procedure's own slots from a message (declarative procedures: slots the reasoner does
+   * not know). The plan node merges them into the state before `plan`; `expecting` is the slot asked.
+   */
+  slotsFrom?(
+    message: string,
+    context: { now: Date; timezone: string; expecting: SlotKey | null },
+  ): Partial<Record<SlotKey, string>>;
   plan(context: ProcedureContext): Promise<Plan>;
   /**
    * When the first confirmed write fails with `conflict` — the world changed between the offer and
@@ -209,7 +226,7 @@ export interface Procedure {
 }
 
 /** Asks for a slot with the procedure's own wording. */
-export function ask(procedure: Pick<Procedure, 'slots'>, slot: SlotName): Plan {
+export function ask(procedure: Pick<Procedure, 'slots'>, slot: SlotKey): Plan {
   return {
     kind: 'ask',
     slot,

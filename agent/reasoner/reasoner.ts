@@ -1,12 +1,12 @@
 import type { SlotName } from '../events.ts';
-import type { Intent } from '../intents.ts';
+import type { IntentId } from '../intents.ts';
 
 /** What the reasoner read from one customer message. */
 export interface Understanding {
   /** Intents ranked by calibrated confidence (0–1); the first is the best guess. */
-  intents: Array<{ intent: Intent; confidence: number }>;
+  intents: Array<{ intent: IntentId; confidence: number }>;
   /** Further requests in the same message, in the order mentioned (multi-intent). */
-  additionalIntents: Intent[];
+  additionalIntents: IntentId[];
   /** Slot values found in the message (ids, amounts, emails, plan names, times as ISO instants). */
   slots: Partial<Record<SlotName, string>>;
   cues: {

@@ -121,4 +121,35 @@ describe('intent classifier', () => {
     expect(afterWarm).toBeGreaterThan(0);
     expect(counting.calls).toBe(afterWarm + 2);
   });
+
+  it('extends with declared intents without changing the built-in ranking or re-embedding the exemplars', async () => {
+    const counting = { ...fakeEmbedder, calls: 0 };
+    const classifier = createIntentClassifier({ embedder: counting, exemplars });
+    const texts = ['I was charged twice for my order', 'where is my parcel ORD-12'];
+    const before = await classifier.classify(texts);
+    const extended = classifier.extend(
+      { 'custom.order_status': ['where is my parcel', 'track my parcel', 'has my parcel shipped'] },
+      [['custom.order_status', /\bORD-\d+\b/i, 0.12]],
+    );
+    const calls = counting.calls;
+    const ranked = await extended.classify(texts);
+    // The exemplars were embedded once; only the phrasings and the texts now.
+    expect(counting.calls).toBe(calls + 2);
+    expect(ranked[1]![0]!.intent).toBe('custom.order_status');
+    expect(ranked[0]![0]!.intent).toBe('billing.duplicate_charge');
+    // The base classifier is unchanged by the extension.
+    expect(await classifier.classify(texts)).toEqual(before);
+    expect(classifier.extend({})).toBe(classifier);
+  });
+
+  it('says how close a text is to the built-in intents', async () => {
+    const classifier = createIntentClassifier({ embedder: fakeEmbedder, exemplars });
+    const [same, unrelated] = await classifier.closeness(['I was charged twice', 'zebra quantum marmalade']);
+    expect(same).toMatchObject({
+      intent: 'billing.duplicate_charge',
+      nearest: { intent: 'billing.duplicate_charge', exemplar: 'I was charged twice' },
+    });
+    expect(same!.nearest.similarity).toBeCloseTo(1, 5);
+    expect(unrelated!.nearest.similarity).toBeLessThan(0.5);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Intent } from '../../intents.ts';
+import type { DeclaredIntent, Intent, IntentId } from '../../intents.ts';
 
 /** Turns texts into vectors (the knowledge module's local model is injected). */
 export interface TextEmbedder {
@@ -6,7 +6,7 @@ export interface TextEmbedder {
 }
 
 export interface IntentScore {
-  intent: Intent;
+  intent: IntentId;
   confidence: number;
 }
 
@@ -22,7 +22,7 @@ export interface IntentClassifierOptions {
 }
 
 /** Strong lexical signals that embeddings of short messages can miss. Each adds to a cosine score. */
-const keywordBoosts: Array<[Intent, RegExp, number]> = [
+const keywordBoosts: Array<[IntentId, RegExp, number]> = [
   [
     'account.access',
     /\b(lost|reset|locked|can'?t|cannot|recover|new phone|no access|stuck)\b.{0,40}\b(2fa|mfa|two[- ]factor|authenticator)\b|\b(2fa|mfa|two[- ]factor|authenticator)\b.{0,40}\b(lost|reset|locked|not working|new phone|broken)\b|\b(turn off|disable|remove|bypass|switch off)\b.{0,30}\b(2fa|mfa|two[- ]factor)\b|\blocked out\b|\block(ed)? me out\b|\b(can'?t|cannot|unable to) (log|sign) ?in\b|\baccount (is |got )?locked\b/i,
@@ -92,10 +92,12 @@ export function createIntentClassifier(options: IntentClassifierOptions) {
     normalize([...normalize(embedding), ...wordFeatures(text).map((value) => value * wordWeight)]);
   const temperature = options.temperature ?? 0.04;
   const labels = Object.keys(options.exemplars) as Intent[];
-  let index: Promise<Array<{ intent: Intent; vectors: IndexedVector[] }>> | undefined;
+  let index: Promise<IntentIndex> | undefined;
 
-  const buildIndex = async () => {
-    const all = labels.flatMap((intent) => options.exemplars[intent].map((text) => ({ intent, text })));
+  const embedAll = async (
+    all: Array<{ intent: IntentId; text: string }>,
+    intentsOf: readonly IntentId[],
+  ): Promise<IntentIndex> => {
     // In batches, yielding between them: the model runs on the caller's thread, and a server warming
     // up in the background must keep answering requests (health checks, the first customers).
     const vectors: number[][] = [];
@@ -105,30 +107,103 @@ export function createIntentClassifier(options: IntentClassifierOptions) {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const embeddingSize = vectors[0]?.length ?? 0;
-    return labels.map((intent) => ({
+    return intentsOf.map((intent) => ({
       intent,
       vectors: all.flatMap((item, position) =>
         item.intent === intent ? [indexed(features(vectors[position]!, item.text), embeddingSize)] : [],
       ),
+      texts: all.filter((item) => item.intent === intent).map((item) => item.text),
     }));
   };
 
-  return {
+  const buildIndex = () =>
+    embedAll(
+      labels.flatMap((intent) => options.exemplars[intent].map((text) => ({ intent, text }))),
+      labels,
+    );
+
+  const classifyWith = async (
+    extra: Promise<IntentIndex> | null,
+    texts: string[],
+    extraBoosts: ReadonlyArray<[IntentId, RegExp, number]> = [],
+  ) => {
+    index ??= buildIndex();
+    const [built, added, queries] = await Promise.all([index, extra, options.embedder.embed(texts)]);
+    const all = added ? [...built, ...added] : built;
+    return queries.map((query, position) =>
+      rank(all, features(query, texts[position]!), texts[position]!, neighbours, temperature, extraBoosts),
+    );
+  };
+
+  const classifier = {
     /** Embeds the exemplars (once); call at start-up to keep the first turn fast. */
     async warm(): Promise<void> {
       index ??= buildIndex();
       await index;
     },
     /** Intents ranked by confidence for each text. */
-    async classify(texts: string[]): Promise<IntentScore[][]> {
+    classify: (texts: string[]): Promise<IntentScore[][]> => classifyWith(null, texts),
+    /**
+     * This classifier with more intents (declarative procedures' phrasings): the built-in index is
+     * shared and embedded once; only the added phrasings are embedded, when first needed.
+     */
+    extend(
+      extra: Partial<Record<DeclaredIntent, string[]>>,
+      boosts: ReadonlyArray<[DeclaredIntent, RegExp, number]> = [],
+    ): IntentRanker {
+      const added = Object.entries(extra) as Array<[DeclaredIntent, string[]]>;
+      if (added.length === 0) return classifier;
+      let extraIndex: Promise<IntentIndex> | undefined;
+      return {
+        classify(texts) {
+          extraIndex ??= embedAll(
+            added.flatMap(([intent, phrasings]) => phrasings.map((text) => ({ intent, text }))),
+            added.map(([intent]) => intent),
+          );
+          return classifyWith(extraIndex, texts, boosts);
+        },
+      };
+    },
+    /**
+     * How each text reads to the built-in classifier: the built-in intent it would go to (with its
+     * confidence) and the built-in exemplar most like it (cosine of the classifier's own features).
+     * A declarative procedure's phrasings are checked with it, so they cannot take over a built-in
+     * intent by accident.
+     */
+    async closeness(texts: string[]): Promise<PhrasingCloseness[]> {
       index ??= buildIndex();
       const [built, queries] = await Promise.all([index, options.embedder.embed(texts)]);
-      return queries.map((query, position) =>
-        rank(built, features(query, texts[position]!), texts[position]!, neighbours, temperature),
-      );
+      return queries.map((query, position) => {
+        const vector = features(query, texts[position]!);
+        const [top] = rank(built, vector, texts[position]!, neighbours, temperature);
+        let nearest: PhrasingCloseness['nearest'] = { intent: 'other', exemplar: '', similarity: -1 };
+        for (const { intent, vectors, texts: exemplarTexts } of built) {
+          vectors.forEach((candidate, at) => {
+            const similarity = indexedDot(candidate, vector);
+            if (similarity > nearest.similarity)
+              nearest = { intent, exemplar: exemplarTexts[at]!, similarity };
+          });
+        }
+        return { intent: top!.intent, confidence: top!.confidence, nearest };
+      });
     },
   };
+  return classifier;
 }
+
+/** How a text reads to the built-in intents (`IntentClassifier.closeness`). */
+export interface PhrasingCloseness {
+  intent: IntentId;
+  confidence: number;
+  nearest: { intent: IntentId; exemplar: string; similarity: number };
+}
+
+/** What the local reasoner needs of a classifier: a ranking of intents for each text. */
+export interface IntentRanker {
+  classify(texts: string[]): Promise<IntentScore[][]>;
+}
+
+type IntentIndex = Array<{ intent: IntentId; vectors: IndexedVector[]; texts: string[] }>;
 
 export type IntentClassifier = ReturnType<typeof createIntentClassifier>;
 
@@ -166,15 +241,16 @@ function indexedDot(vector: IndexedVector, query: Float32Array): number {
 }
 
 function rank(
-  index: Array<{ intent: Intent; vectors: IndexedVector[] }>,
+  index: IntentIndex,
   query: Float32Array,
   text: string,
   neighbours: number,
   temperature: number,
+  extraBoosts: ReadonlyArray<[IntentId, RegExp, number]> = [],
 ): IntentScore[] {
   // Each pattern tested once per text, its weight added to its intent in the list's order.
-  const boosts = new Map<Intent, number>();
-  for (const [target, pattern, weight] of keywordBoosts)
+  const boosts = new Map<IntentId, number>();
+  for (const [target, pattern, weight] of [...keywordBoosts, ...extraBoosts])
     if (pattern.test(text)) boosts.set(target, (boosts.get(target) ?? 0) + weight);
   const scores = index.map(({ intent, vectors }) => {
     const similarities = vectors.map((vector) => indexedDot(vector, query)).sort((a, b) => b - a);

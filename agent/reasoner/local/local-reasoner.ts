@@ -1,8 +1,8 @@
-import type { Intent } from '../../intents.ts';
+import type { Intent, IntentId } from '../../intents.ts';
 import type { Reasoner, Understanding, UnderstandingContext } from '../reasoner.ts';
 import { afterLastCorrection, readClauses } from './clauses.ts';
 import { detectCues } from './cues.ts';
-import type { IntentClassifier, IntentScore, TextEmbedder } from './intent-classifier.ts';
+import type { IntentRanker, IntentScore, TextEmbedder } from './intent-classifier.ts';
 import { extractSlots } from './slots.ts';
 
 /** Splits "refund my invoice and also book a call" into the requests it holds. */
@@ -15,7 +15,7 @@ function removals(kept: string): Intent[] {
   if (/\b(call|booking|meeting|appointment|session)\b/i.test(kept)) return ['calendar.cancel_call'];
   return ['billing.cancel_subscription', 'calendar.cancel_call', 'billing.change_plan'];
 }
-const actionable = (intent: Intent) => !['other', 'kb.question'].includes(intent);
+const actionable = (intent: IntentId) => !['other', 'kb.question'].includes(intent);
 
 /** Asking to be called or to talk (a call-back), as opposed to handing the chat to a person now. */
 const callVerb = /\b(call|ring|phone|talk|speak|chat|meet|meeting|call-?back)\b/i;
@@ -26,7 +26,7 @@ const existingCall =
 const deliveryTo =
   /\b(send|email|e-mail|mail|forward)\b.{0,60}\b(invoice|receipt|bill|copy|statement|INV-\d+)\b.{0,40}\bto\b.{0,40}@|\b(send|email|forward)\b.{0,40}\bto\b.{0,40}@.{0,60}\b(invoice|receipt|INV-\d+)/i;
 const changesAddress = /\b(change|update|new|replace|switch)\b.{0,30}\b(e-?mail|address)\b/i;
-const callBackIntents: Intent[] = [
+const callBackIntents: IntentId[] = [
   'calendar.book_call',
   'human.request',
   'other',
@@ -40,7 +40,7 @@ const callBackIntents: Intent[] = [
  * templates as written (`phrase` returns the draft unchanged, so every fact is one the state holds).
  */
 export function createLocalReasoner(
-  classifier: IntentClassifier,
+  classifier: IntentRanker,
   options: { embedder?: TextEmbedder } = {},
 ): Reasoner {
   const { embedder } = options;
@@ -72,7 +72,7 @@ export function createLocalReasoner(
       // An action the customer negated is never the request, unless a clause still asking names it too.
       // A clause that keeps something ("keep the call", "leave the plan as it is") rules out only the
       // removals, whatever else the classifier reads into it; "keep X but move it" still moves it.
-      const excluded = new Set<Intent>(
+      const excluded = new Set<IntentId>(
         rest.slice(parts.length).flatMap((ranking, index) =>
           reading.keeps.includes(reading.negated[index]!)
             ? removals(reading.negated[index]!)
@@ -85,7 +85,7 @@ export function createLocalReasoner(
       const allowed = (ranking: IntentScore[]) => ranking.filter((item) => !excluded.has(item.intent));
       let ranked = allowed(whole!);
       if (reading.kept.length === 0) ranked = [{ intent: 'other', confidence: 0.9 }, ...ranked];
-      const additionalIntents: Intent[] = [];
+      const additionalIntents: IntentId[] = [];
       const primary = ranked[0]!.intent;
       for (const ranking of partRankings.map(allowed)) {
         const best = ranking[0];
