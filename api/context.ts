@@ -8,6 +8,7 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { createSupportAgent } from '../agent/create-agent.ts';
+import type { DeclarativeProcedures } from '../agent/procedures/declarative/loader.ts';
 import type { IntentClassifier } from '../agent/reasoner/local/intent-classifier.ts';
 import type { IdentityProvisioner } from '../connectors/backends/directory.ts';
 import type { SelectableKind } from '../connectors/backends/kinds.ts';
@@ -18,6 +19,7 @@ import type { FaultInjector } from '../connectors/core/faults.ts';
 import type { CredentialVault } from '../connectors/core/vault.ts';
 import type { CustomConnectorSync } from '../connectors/custom/sync.ts';
 import type { EmailDispatcher } from '../connectors/email/dispatcher.ts';
+import type { CsatLinkKeys } from '../conversations/csat-link.ts';
 import type { DirectConversations } from '../conversations/direct.ts';
 import type { EventBus } from '../conversations/live-events.ts';
 import type { ConversationLock } from '../conversations/lock.ts';
@@ -25,6 +27,7 @@ import type { createConversationStore } from '../conversations/store.ts';
 import type { ConversationMailer } from '../conversations/turns.ts';
 import type { Database } from '../db/database.ts';
 import type { JobQueue } from '../jobs/catalog.ts';
+import type { OutboundWebhookSettings, OutboundWebhooks } from '../jobs/webhooks/index.ts';
 import type { CustomerIdentity } from './customer/identity.ts';
 
 /**
@@ -40,6 +43,8 @@ export interface Switchboard {
   conversations: DirectConversations;
   faults: FaultInjector;
   classifier: IntentClassifier | null;
+  /** The admin's declarative procedures (docs/procedures.md): validated, then loaded into the agent. */
+  procedures: DeclarativeProcedures;
   dispatcher: EmailDispatcher;
   registry: Registry;
   /**
@@ -86,6 +91,13 @@ export interface ApiSettings {
    * removes those copies too (api/admin/privacy-routes.ts); unset when mail goes out over SMTP.
    */
   outboxDataDir?: string;
+  /** Outbound webhook delivery (WEBHOOK_* settings; jobs/webhooks/settings.ts): unset fields take defaults. */
+  outboundWebhooks?: Partial<OutboundWebhookSettings>;
+  /**
+   * Hosts that custom HTTP connectors and OpenAPI imports may reach although they resolve to a
+   * private, loopback or link-local address (`CUSTOM_CONNECTOR_ALLOWED_HOSTS`); unset: none.
+   */
+  customConnectorAllowedHosts?: string[];
 }
 
 /**
@@ -121,6 +133,10 @@ export interface ApiContext {
   backends: BackendSelection;
   /** The admin's custom connectors as this process runs them (reloaded after each change). */
   customConnectors: CustomConnectorSync;
+  /** Signed outbound webhooks: subscriptions, redelivery and the delivery log (jobs/webhooks/). */
+  webhooks: OutboundWebhooks;
+  /** The keys of the email channel's signed rating links (conversations/csat-link.ts). */
+  csatLinks: CsatLinkKeys;
   /** The email outbox a human's reply in an email conversation is queued on (none: nothing is mailed). */
   mail?: ConversationMailer;
 }

@@ -13,6 +13,7 @@ import {
 import type { ApiApp, ApiContext } from './context.ts';
 import { conversationTokenRoutes, installConversationTokenGuard } from './customer/access-tokens.ts';
 import { installErrorHandling } from './errors.ts';
+import { mcpRoutes } from './mcp/http-route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { customerRoutes } from './routes/customer.ts';
@@ -127,6 +128,7 @@ export async function createServer(context: ApiContext, options: ServerOptions =
     consoleRoutes,
     adminRoutes,
     webhookRoutes,
+    mcpRoutes,
     uiRoutes,
   ]) {
     await app.register(async (scope) => group(scope as ApiApp, context));

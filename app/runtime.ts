@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type ApiContext, type ApiSettings, defaultApiSettings } from '../api/context.ts';
 import { type CustomerIdentityOptions, createCustomerIdentity } from '../api/customer/identity.ts';
 import type { BackendEnvironment } from '../config/backends.ts';
+import type { McpClientSettings } from '../config/mcp-client.ts';
 import { createContactDirectory } from '../connectors/backends/directory.ts';
 import { type SelectableKind, selectableKinds } from '../connectors/backends/kinds.ts';
 import {
@@ -20,6 +21,7 @@ import { defaultSender } from '../connectors/email/connector.ts';
 import type { InboundMailOptions } from '../connectors/email/inbound/receive.ts';
 import { replyTokenKeysFrom } from '../connectors/email/message-id.ts';
 import { createOutbox } from '../connectors/email/outbox.ts';
+import { csatLinkKeysFrom, csatLinkToken, csatLinkUrl } from '../conversations/csat-link.ts';
 import { storeInboundEmail } from '../conversations/email-intake.ts';
 import { controlChannel, type EventBus } from '../conversations/live-events.ts';
 import {
@@ -38,6 +40,7 @@ import { createInProcessJobs } from '../jobs/in-process-jobs.ts';
 import type { KnowledgeSourcesConfig } from '../jobs/knowledge-sync-job.ts';
 import { createRedisEventBus } from '../jobs/redis-event-bus.ts';
 import { turnSchedulerOf } from '../jobs/turn-scheduler.ts';
+import { createOutboundWebhooks } from '../jobs/webhooks/index.ts';
 import { recordGuideSettings } from '../knowledge/sources/zendesk-guide/index.ts';
 import { createSwitchboard, type Switchboard, type SwitchboardOptions } from './wiring.ts';
 
@@ -53,6 +56,11 @@ export interface ApiRuntimeOptions {
   concurrency?: number;
   /** Received mail: a stub DNS resolver (tests), the Authentication-Results name. */
   inboundMail?: Omit<InboundMailOptions, 'replyTokens' | 'store'>;
+  /**
+   * Where customers reach this deployment: emailed replies carry a signed rating link under it once a
+   * conversation is answered or resolved. Unset (tests): no rating link is mailed.
+   */
+  publicBaseUrl?: string;
   /** BullMQ worker tuning (stalled-job recovery): see `createBullWorkers`. */
   workerTuning?: { lockDurationMs?: number; stalledIntervalMs?: number; shutdownGraceMs?: number };
   identity?: Omit<CustomerIdentityOptions, 'pool'>;
@@ -64,6 +72,8 @@ export interface ApiRuntimeOptions {
   switchboard?: Partial<SwitchboardOptions>;
   /** External knowledge sources synced by the `knowledge.sync` job; when given, recorded for /admin. */
   knowledgeSources?: KnowledgeSourcesConfig;
+  /** The configured stdio MCP servers and private-host allow-list of MCP connectors (config/mcp-client.ts). */
+  mcpClient?: McpClientSettings;
 }
 
 export interface ApiRuntime {
@@ -95,6 +105,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
   // Every process signs and verifies the reply tokens of our Message-IDs with keys derived from the
   // shared master key, so a reply threads whichever process sent the mail or receives the answer.
   const replyTokens = replyTokenKeysFrom(masterKeys);
+  const csatLinks = csatLinkKeysFrom(masterKeys);
   const inboundMail: InboundMailOptions = {
     ...options.inboundMail,
     replyTokens,
@@ -157,13 +168,27 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     lock,
     scheduler: turnSchedulerOf(lateQueue),
     mail,
+    ...(options.publicBaseUrl
+      ? {
+          csatLink: (conversationId: string) =>
+            csatLinkUrl(options.publicBaseUrl!, csatLinkToken(csatLinks, conversationId)),
+        }
+      : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   if (options.knowledgeSources) {
     await recordGuideSettings(database.pool, options.knowledgeSources.zendeskGuide);
   }
+  const webhooks = createOutboundWebhooks({
+    pool: database.pool,
+    vault,
+    jobs: lateQueue,
+    ...(settings.outboundWebhooks ? { settings: settings.outboundWebhooks } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const handlers: JobHandlers = createJobHandlers({
     pool: database.pool,
+    webhooks,
     switchboard,
     bus,
     jobs: lateQueue,
@@ -237,7 +262,12 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     db: database.pool,
     gateway: switchboard.gateway,
     builders: customConnectorBuilders,
-    deps: { vault },
+    deps: {
+      vault,
+      ...(options.mcpClient ? { mcp: options.mcpClient } : {}),
+      directory: createContactDirectory(database.pool),
+      outbound: { allowedHosts: settings.customConnectorAllowedHosts ?? [] },
+    },
     ...(options.logger ? { logger: options.logger } : {}),
   });
   await customConnectors.reload();
@@ -248,6 +278,16 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
       .catch((error: unknown) =>
         options.logger?.error({ err: error }, 'custom connectors could not be reloaded'),
       );
+  });
+
+  // The admin's declarative procedures join this process's agent now (after the custom connectors
+  // they may use) and after every change any process announces.
+  await switchboard.procedures.reload();
+  const stopProcedureSync = await bus.subscribe(controlChannel, (event) => {
+    if (event.kind !== 'procedures' || event.origin === instanceId) return;
+    switchboard.procedures
+      .reload()
+      .catch((error: unknown) => options.logger?.error({ err: error }, 'procedures could not be reloaded'));
   });
 
   const identity = createCustomerIdentity({
@@ -267,7 +307,9 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     instanceId,
     backends,
     customConnectors,
+    webhooks,
     mail,
+    csatLinks,
   };
   return {
     context,
@@ -281,6 +323,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
       await stopFaultSync?.();
       await stopBackendSync();
       await stopCustomConnectorSync();
+      await stopProcedureSync();
       await workers?.close({ graceMs: options.workerTuning?.shutdownGraceMs ?? 30_000 });
       await queue?.close();
       await bus.close();

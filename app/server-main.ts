@@ -6,6 +6,8 @@ import { backendEnvironmentOf } from '../config/backends.ts';
 import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
 import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
 import { createLogger, logDestination } from '../config/logger.ts';
+import { mcpClientSettingsFrom } from '../config/mcp-client.ts';
+import { outboundWebhookSettingsOf } from '../config/webhooks.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { createInboundSmtpServer } from '../connectors/email/inbound/smtp-server.ts';
 import { seedDemoWorld } from '../db/world/seed-demo.ts';
@@ -46,6 +48,7 @@ await runEntryPoint(async () => {
   const knowledgeSources = { zendeskGuide: zendeskGuideSettingsOf(config) };
   const runtime = await createApiRuntime({
     database,
+    publicBaseUrl,
     ...(config.INBOUND_SMTP_AUTHSERV_ID ? { inboundMail: { mta: config.INBOUND_SMTP_AUTHSERV_ID } } : {}),
     dataDir: config.DATA_DIR,
     mode,
@@ -70,6 +73,8 @@ await runEntryPoint(async () => {
       conversationTokenTtlMs: config.CONVERSATION_TOKEN_TTL_DAYS * 24 * 60 * 60_000,
       ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
       secureCookies: config.COOKIE_SECURE ? config.COOKIE_SECURE === 'true' : mode === 'production',
+      customConnectorAllowedHosts: config.CUSTOM_CONNECTOR_ALLOWED_HOSTS,
+      outboundWebhooks: outboundWebhookSettingsOf(config),
       rateLimit: {
         perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE,
         messagesPerConversationPerMinute: config.RATE_LIMIT_MESSAGES_PER_CONVERSATION_PER_MINUTE,
@@ -81,6 +86,7 @@ await runEntryPoint(async () => {
       ...(reasoner ? { reasoner } : {}),
     },
     knowledgeSources,
+    mcpClient: mcpClientSettingsFrom(config),
   });
   const app = await createServer(runtime.context, {
     logLevel: config.LOG_LEVEL,
@@ -99,6 +105,9 @@ await runEntryPoint(async () => {
       );
     every(5_000, () =>
       runtime.context.jobs.enqueue('email.outbound', { reason: 'tick' }, { jobId: 'email-outbound-tick' }),
+    );
+    every(5_000, () =>
+      runtime.context.jobs.enqueue('webhook.sweep', { reason: 'tick' }, { jobId: 'webhook-sweep-tick' }),
     );
     every(15_000, () =>
       runtime.context.jobs.enqueue(

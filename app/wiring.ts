@@ -3,8 +3,14 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { SingleStatementPostgresSaver } from '../agent/checkpointer.ts';
 import { createSupportAgent } from '../agent/create-agent.ts';
+import { createDeclarativeProcedures } from '../agent/procedures/declarative/loader.ts';
+import { createProcedureRegistry } from '../agent/procedures/registry.ts';
 import { exemplars } from '../agent/reasoner/local/exemplars.ts';
-import { createIntentClassifier, type IntentClassifier } from '../agent/reasoner/local/intent-classifier.ts';
+import {
+  createIntentClassifier,
+  type IntentClassifier,
+  type IntentRanker,
+} from '../agent/reasoner/local/intent-classifier.ts';
 import { createLocalReasoner } from '../agent/reasoner/local/local-reasoner.ts';
 import type { Reasoner } from '../agent/reasoner/reasoner.ts';
 import type { Switchboard } from '../api/context.ts';
@@ -153,7 +159,29 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
   if (options.database.kind === 'pglite') await checkpointer.setup();
   else await withSessionLock(pool, 'switchboard:checkpointer-setup', () => checkpointer.setup());
   const classifier = options.reasoner ? null : localIntentClassifier();
-  const reasoner = options.reasoner ?? createLocalReasoner(classifier!, { embedder: sharedLocalEmbedder() });
+  // The built-in classifier is shared by the process; this Switchboard's declarative procedures
+  // extend it with their phrasings (rebuilt on every reload).
+  let ranker: IntentRanker | null = classifier;
+  const reasoner =
+    options.reasoner ??
+    createLocalReasoner(
+      { classify: (texts) => ranker!.classify(texts) },
+      { embedder: sharedLocalEmbedder() },
+    );
+  const procedureRegistry = createProcedureRegistry();
+  const procedures = createDeclarativeProcedures({
+    db: pool,
+    registry: procedureRegistry,
+    connectors: () => gateway.definitions(),
+    ...(classifier
+      ? {
+          closeness: (texts: string[]) => classifier.closeness(texts),
+          onPhrasings: (phrasings, boosts) => {
+            ranker = classifier.extend(phrasings, boosts);
+          },
+        }
+      : {}),
+  });
   const dispatcher = createEmailDispatcher({
     db: pool,
     transport,
@@ -179,6 +207,7 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
     policy: () => readPolicy(pool),
     kbOnly: options.kbOnly ?? false,
     outbox,
+    procedures: procedureRegistry,
   });
   return {
     gateway,
@@ -188,6 +217,7 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
     identities,
     faults,
     classifier,
+    procedures,
     dispatcher,
     registry,
     useBackend(kind, definition) {

@@ -3,6 +3,8 @@ import { backendEnvironmentOf } from '../config/backends.ts';
 import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
 import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
 import { createLogger } from '../config/logger.ts';
+import { mcpClientSettingsFrom } from '../config/mcp-client.ts';
+import { outboundWebhookSettingsOf } from '../config/webhooks.ts';
 import { loadWorkerConfig } from '../config/worker.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { scheduleKnowledgeSyncOnBull } from '../jobs/knowledge-sync-job.ts';
@@ -32,6 +34,7 @@ await runEntryPoint(async () => {
   const knowledgeSources = { zendeskGuide: zendeskGuideSettingsOf(config) };
   const runtime = await createApiRuntime({
     database,
+    publicBaseUrl,
     dataDir: config.DATA_DIR,
     mode,
     logger,
@@ -46,18 +49,24 @@ await runEntryPoint(async () => {
       shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
     },
     ...(config.MASTER_KEY ? { masterKeys: parseMasterKeys(config.MASTER_KEY, 'MASTER_KEY') } : {}),
-    settings: { faultInjection: mode === 'embedded' || config.ALLOW_FAULT_INJECTION },
+    settings: {
+      faultInjection: mode === 'embedded' || config.ALLOW_FAULT_INJECTION,
+      outboundWebhooks: outboundWebhookSettingsOf(config),
+      customConnectorAllowedHosts: config.CUSTOM_CONNECTOR_ALLOWED_HOSTS,
+    },
     switchboard: {
       paymentLinkBaseUrl: paymentLinkBaseUrlOf(publicBaseUrl),
       ...(config.SMTP_URL ? { smtpUrl: config.SMTP_URL } : {}),
       ...(reasoner ? { reasoner } : {}),
     },
     knowledgeSources,
+    mcpClient: mcpClientSettingsFrom(config),
   });
   await runtime.ready();
   // Job schedulers live in Redis: however many workers start, each job runs once per interval.
   await runtime.bullJobs!.repeat('email.outbound', { reason: 'tick' }, { everyMs: 5_000 });
   await runtime.bullJobs!.repeat('maintenance.recover-turns', { olderThanMs: 10_000 }, { everyMs: 15_000 });
+  await runtime.bullJobs!.repeat('webhook.sweep', { reason: 'tick' }, { everyMs: 5_000 });
   // The help center sync while the Zendesk Guide source is configured (its scheduler removed otherwise).
   await scheduleKnowledgeSyncOnBull(runtime.bullJobs!, knowledgeSources);
   // Transcript retention while TRANSCRIPT_RETENTION_DAYS is set (its scheduler removed otherwise).

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backendSettings } from './backends.ts';
+import { customConnectorSettings } from './custom-connectors.ts';
 import { knowledgeSourceSettings } from './knowledge-sources.ts';
 import {
   databaseSettings,
@@ -9,7 +10,9 @@ import {
   publicUrlSettings,
   reasonerSettings,
 } from './load.ts';
+import { mcpClientSettings } from './mcp-client.ts';
 import { retentionSettings } from './retention.ts';
+import { webhookSettings } from './webhooks.ts';
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -27,6 +30,9 @@ export const apiConfigSchema = z.object({
   ...backendSettings,
   ...knowledgeSourceSettings,
   ...retentionSettings,
+  ...webhookSettings,
+  ...mcpClientSettings,
+  ...customConnectorSettings,
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Seed the Lumen Cloud demo world on the first start of an empty embedded database. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backendSettings } from './backends.ts';
+import { customConnectorSettings } from './custom-connectors.ts';
 import { knowledgeSourceSettings } from './knowledge-sources.ts';
 import {
   databaseSettings,
@@ -9,7 +10,9 @@ import {
   publicUrlSettings,
   reasonerSettings,
 } from './load.ts';
+import { mcpClientSettings } from './mcp-client.ts';
 import { retentionSettings } from './retention.ts';
+import { webhookSettings } from './webhooks.ts';
 
 /**
  * Settings of the job workers (`npm run worker`). Workers share the API's PostgreSQL database and
@@ -24,6 +27,9 @@ export const workerConfigSchema = z.object({
   ...backendSettings,
   ...knowledgeSourceSettings,
   ...retentionSettings,
+  ...webhookSettings,
+  ...mcpClientSettings,
+  ...customConnectorSettings,
   DATABASE_URL: z.url({
     protocol: /^postgres(ql)?$/,
     error:

@@ -38,7 +38,9 @@ export type LiveEvent =
   /** An admin chose another backend for a connector kind: every process rebuilds that kind. */
   | { kind: 'backends'; connectorKind: SelectableKind; origin: string }
   /** An admin saved, switched or deleted a custom connector: every process reloads them. */
-  | { kind: 'custom_connectors'; connectorId: string; origin: string };
+  | { kind: 'custom_connectors'; connectorId: string; origin: string }
+  /** An admin saved, switched or deleted a declarative procedure: every process reloads them. */
+  | { kind: 'procedures'; procedureId: string; origin: string };
 
 /** A stored message as the console and the widget show it. */
 export function liveMessageOf(row: {

@@ -6,6 +6,7 @@ import type { AgentEvent, CustomerSession } from '../agent/events.ts';
 import { type TurnInput, turnInputSchema } from '../agent/turn-input.ts';
 import { isAlignedDmarcPass } from '../connectors/email/inbound/verdict.ts';
 import { withTransaction } from '../db/database.ts';
+import { csatState } from './csat.ts';
 import { consoleChannel, conversationChannel, type EventBus, liveMessageOf } from './live-events.ts';
 import type { ConversationLock } from './lock.ts';
 import {
@@ -52,6 +53,11 @@ export interface TurnProcessorOptions {
   scheduler?: TurnScheduler;
   /** Where the replies of an email conversation are queued for delivery (the email outbox). */
   mail?: ConversationMailer;
+  /**
+   * The signed "How did we do?" link of a conversation (conversations/csat-link.ts): added to an
+   * emailed reply once the conversation is answered or resolved and not yet rated.
+   */
+  csatLink?: (conversationId: string) => string;
   logger?: Logger;
   /** A stored message whose turn was started this many times without finishing is given up on. */
   maxAttempts?: number;
@@ -77,7 +83,7 @@ export interface ConversationMailer {
     verified: boolean;
     conversationId: string;
     template: 'conversation_reply';
-    variables: { paragraphs: string[]; author: string; subject?: string };
+    variables: { paragraphs: string[]; author: string; subject?: string; rateUrl?: string };
     idempotencyKey: string;
   }): Promise<unknown>;
 }
@@ -210,6 +216,10 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
         );
         return;
       }
+      const rateUrl =
+        options.csatLink && (await csatState(pool, conversationId)).kind === 'open'
+          ? options.csatLink(conversationId)
+          : undefined;
       await options.mail.enqueue({
         contactId: row.contact_id,
         verified: row.verified,
@@ -219,6 +229,7 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
           paragraphs: replies,
           author: 'Lumen Cloud Support',
           ...(row.subject ? { subject: row.subject } : {}),
+          ...(rateUrl ? { rateUrl } : {}),
         },
         // Once per turn, even when the turn is replayed after a crash.
         idempotencyKey: `${conversationId}:reply:${row.id}`,

@@ -21,6 +21,8 @@ import * as escalationDecisions from './migrations/0020-escalation-decisions.ts'
 import * as outboundWebhooks from './migrations/0021-outbound-webhooks.ts';
 import * as apiKeys from './migrations/0022-api-keys.ts';
 import * as customConnectors from './migrations/0023-custom-connectors.ts';
+import * as declarativeProcedures from './migrations/0024-declarative-procedures.ts';
+import * as csat from './migrations/0025-csat.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -45,6 +47,8 @@ export const migrations: Record<string, Migration> = {
   '0021-outbound-webhooks': outboundWebhooks,
   '0022-api-keys': apiKeys,
   '0023-custom-connectors': customConnectors,
+  '0024-declarative-procedures': declarativeProcedures,
+  '0025-csat': csat,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

@@ -256,6 +256,15 @@ export const escalationDetailSchema = z.object({
     verified: z.boolean(),
     subject: z.string().nullable(),
     createdAt: z.iso.datetime(),
+    /** The customer's rating of the conversation (docs/product.md, "CSAT"), once given. */
+    csat: z
+      .object({
+        rating: z.number().int().min(1).max(5),
+        comment: z.string().nullable(),
+        channel: z.enum(['chat', 'email']),
+        createdAt: z.iso.datetime(),
+      })
+      .nullable(),
   }),
   packet: escalationPacketSchema,
   transcript: z.array(liveMessageSchema),

@@ -72,8 +72,11 @@ describe('the API contract (api/contract)', () => {
   it('what the server publishes on the console stream fits the live event schemas', () => {
     expectTypeOf<StoredLiveMessage>().toEqualTypeOf<events.LiveMessage>();
     // The console channel carries these kinds; turn events go to a conversation's channel, faults,
-    // backend switches and custom-connector changes to control.
-    type ConsoleFacing = Exclude<LiveEvent, { kind: 'faults' | 'backends' | 'custom_connectors' | 'turn' }>;
+    // backend switches, custom-connector and procedure changes to control.
+    type ConsoleFacing = Exclude<
+      LiveEvent,
+      { kind: 'faults' | 'backends' | 'custom_connectors' | 'procedures' | 'turn' }
+    >;
     expectTypeOf<ConsoleFacing>().toExtend<events.ConsoleEvent>();
     expectTypeOf<ConsoleFacing['kind']>().toEqualTypeOf<events.ConsoleEventKind>();
     expect([...events.consoleEventKinds].sort()).toEqual(['escalation', 'message', 'status']);

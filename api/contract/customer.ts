@@ -18,6 +18,21 @@ export const customerMessageSchema = z.object({
   createdAt: z.string(),
 });
 
+/**
+ * The conversation's rating: `open` (the chat offers it), `rated` (with what was given) or `not_yet`
+ * (nothing answered or resolved yet, or a person still has it).
+ */
+export const csatViewSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('open') }),
+  z.object({ state: z.literal('not_yet') }),
+  z.object({
+    state: z.literal('rated'),
+    rating: z.number().int().min(1).max(5),
+    comment: z.string().nullable(),
+  }),
+]);
+export type CsatView = z.infer<typeof csatViewSchema>;
+
 /** `GET /api/conversations/:id`. */
 export const conversationViewSchema = z.object({
   id: z.string(),
@@ -36,6 +51,14 @@ export const conversationViewSchema = z.object({
     .nullable(),
   /** A person has taken part or the conversation was escalated. */
   humanInvolved: z.boolean(),
+  /** Whether the customer can rate the conversation now, or what they rated (docs/product.md, "CSAT"). */
+  csat: csatViewSchema,
+});
+
+/** `POST /api/conversations/:id/csat`: 1–5 and an optional comment, once per conversation. */
+export const csatBodySchema = z.strictObject({
+  rating: z.number().int().min(1).max(5),
+  comment: z.string().max(1000).optional(),
 });
 
 /** The customer the host page signed in with an identity token. */

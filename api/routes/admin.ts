@@ -5,10 +5,13 @@ import { registerConnectorRoutes } from '../admin/connector-routes.ts';
 import { registerCustomConnectorRoutes } from '../admin/custom-connector-routes.ts';
 import { registerEvalRoutes } from '../admin/eval-routes.ts';
 import { registerFaultRoutes } from '../admin/fault-routes.ts';
+import { registerHttpConnectorRoutes } from '../admin/http-connector-routes.ts';
 import { registerKnowledgeRoutes } from '../admin/knowledge-routes.ts';
 import { registerKnowledgeSourceRoutes } from '../admin/knowledge-source-routes.ts';
 import { registerOAuthRoutes } from '../admin/oauth-routes.ts';
+import { registerOutboundWebhookRoutes } from '../admin/outbound-webhook-routes.ts';
 import { registerPrivacyRoutes } from '../admin/privacy-routes.ts';
+import { registerProcedureRoutes } from '../admin/procedure-routes.ts';
 import { requireHuman } from '../auth/human-auth.ts';
 import type { RouteGroup } from '../context.ts';
 
@@ -24,6 +27,8 @@ export const adminRoutes: RouteGroup = async (app, context) => {
   await registerConnectorRoutes(app, context);
   await registerBackendRoutes(app, context);
   await registerCustomConnectorRoutes(app, context);
+  await registerProcedureRoutes(app, context);
+  await registerHttpConnectorRoutes(app, context);
   await registerOAuthRoutes(app, context);
   await registerFaultRoutes(app, context);
   await registerKnowledgeRoutes(app, context);
@@ -31,5 +36,6 @@ export const adminRoutes: RouteGroup = async (app, context) => {
   await registerAuditRoutes(app, context);
   await registerEvalRoutes(app, context);
   await registerPrivacyRoutes(app, context);
+  await registerOutboundWebhookRoutes(app, context);
   await registerApiKeyRoutes(app, context);
 };

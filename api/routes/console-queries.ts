@@ -178,9 +178,16 @@ export async function loadEscalationDetail(
     verified: boolean;
     subject: string | null;
     created_at: Date;
-  }>('SELECT id, channel, status, outcome, verified, subject, created_at FROM conversations WHERE id = $1', [
-    row.conversation_id,
-  ]);
+    rating: number | null;
+    comment: string | null;
+    rated_channel: 'chat' | 'email' | null;
+    rated_at: Date | null;
+  }>(
+    `SELECT c.id, c.channel, c.status, c.outcome, c.verified, c.subject, c.created_at,
+            r.rating, r.comment, r.channel AS rated_channel, r.created_at AS rated_at
+       FROM conversations c LEFT JOIN csat_ratings r ON r.conversation_id = c.id WHERE c.id = $1`,
+    [row.conversation_id],
+  );
   const conv = conversation.rows[0]!;
   return {
     escalation: toQueueItem(row),
@@ -192,6 +199,15 @@ export async function loadEscalationDetail(
       verified: conv.verified,
       subject: conv.subject,
       createdAt: iso(conv.created_at)!,
+      csat:
+        conv.rating === null
+          ? null
+          : {
+              rating: conv.rating,
+              comment: conv.comment,
+              channel: conv.rated_channel!,
+              createdAt: iso(conv.rated_at)!,
+            },
     },
     packet: row.packet as EscalationDetail['packet'],
     transcript: await loadTranscript(pool, row.conversation_id),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { CustomerSession } from '../../agent/events.ts';
+import { recordCsat } from '../../conversations/csat.ts';
 import { consoleChannel, conversationChannel, type LiveEvent } from '../../conversations/live-events.ts';
 import { loadWorld } from '../../db/world/load-world.ts';
 import type { WorldInput } from '../../db/world/world-schema.ts';
@@ -461,6 +462,18 @@ describe(`console routes on ${testDatabaseKind()}`, () => {
       expect(rows[0].resolved_at).not.toBeNull();
       const twice = await call(agent, 'POST', `/api/console/escalations/${escalationId}/resolve`);
       expect(twice.statusCode).toBe(409);
+
+      // Resolved by a person, the conversation can be rated; the console shows the rating.
+      const before = await call(agent, 'GET', `/api/console/escalations/${escalationId}`);
+      expect(before.json().conversation.csat).toBeNull();
+      await recordCsat(api.database.pool, conversationId, { rating: 2, comment: 'Slow to answer' }, 'chat');
+      const after = await call(agent, 'GET', `/api/console/escalations/${escalationId}`);
+      expect(after.json().conversation.csat).toEqual({
+        rating: 2,
+        comment: 'Slow to answer',
+        channel: 'chat',
+        createdAt: expect.any(String),
+      });
     });
 
     it('refuses while an action waits for approval', async () => {

@@ -9,11 +9,16 @@ import {
   type TurnInput,
 } from '../../agent/turn-input.ts';
 import { acceptCustomerMessage } from '../../conversations/chat-intake.ts';
+import { type CsatState, csatState, recordCsat } from '../../conversations/csat.ts';
+import { conversationOfCsatToken } from '../../conversations/csat-link.ts';
 import { conversationChannel, type LiveEvent } from '../../conversations/live-events.ts';
 import { demoCustomers } from '../../db/world/demo-world.ts';
 import type { ApiContext, RouteGroup } from '../context.ts';
 import {
+  type CsatView,
   conversationViewSchema,
+  csatBodySchema,
+  csatViewSchema,
   startConversationBodySchema,
   startConversationResponseSchema,
 } from '../contract/customer.ts';
@@ -79,6 +84,12 @@ async function verifiedCustomer(
     if (error instanceof IdentityError) throw new ApiError('unauthorized', error.message);
     throw error;
   }
+}
+
+function csatView(state: CsatState): CsatView {
+  return state.kind === 'rated'
+    ? { state: 'rated', rating: state.rating.rating, comment: state.rating.comment }
+    : { state: state.kind };
 }
 
 /** Customers: start, read and follow their own conversation; send messages; verify; confirm actions. */
@@ -160,6 +171,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
           : null,
         humanInvolved:
           messages.some((message) => message.role === 'human') || conversation.outcome === 'escalated',
+        csat: csatView(await csatState(pool, conversation.id)),
       };
     },
   );
@@ -273,6 +285,69 @@ export const customerRoutes: RouteGroup = async (app, context) => {
         { kind: 'verify_code', code: request.body.code },
         request.body.id ?? randomUUID(),
       );
+    },
+  );
+
+  app.post(
+    '/api/conversations/:id/csat',
+    {
+      config: perConversation,
+      schema: {
+        tags: ['customer'],
+        summary:
+          'Rate the conversation 1–5 with an optional comment: once, after an answer or a resolution (409 otherwise)',
+        security: [{ conversationToken: [] }],
+        params: conversationParams,
+        body: csatBodySchema,
+        response: { 201: csatViewSchema },
+      },
+    },
+    async (request, reply) => {
+      const conversation = authorizedConversation(request);
+      const rated = await recordCsat(pool, conversation.id, request.body, 'chat');
+      return reply.code(201).send({ state: 'rated', rating: rated.rating, comment: rated.comment });
+    },
+  );
+
+  // The email channel's "How did we do?" link: the signed token names one conversation and allows
+  // only its rating (conversations/csat-link.ts) — it reads no message of it.
+  const ratedByLink = (token: string) => {
+    const conversationId = conversationOfCsatToken(context.csatLinks, token);
+    if (!conversationId) throw new ApiError('not_found', 'This rating link is not valid');
+    return conversationId;
+  };
+  const csatTokenParams = z.object({ token: z.string().min(1).max(200) });
+
+  app.get(
+    '/api/csat/:token',
+    {
+      schema: {
+        tags: ['customer'],
+        summary: "A rating link's conversation: whether it can be rated now, or what was rated",
+        params: csatTokenParams,
+        response: { 200: csatViewSchema },
+      },
+    },
+    async (request) => csatView(await csatState(pool, ratedByLink(request.params.token))),
+  );
+
+  app.post(
+    '/api/csat/:token',
+    {
+      config: {
+        rateLimit: { max: 10, timeWindow: 60_000 },
+      },
+      schema: {
+        tags: ['customer'],
+        summary: 'Rate the conversation of an emailed rating link: once, 1–5 with an optional comment',
+        params: csatTokenParams,
+        body: csatBodySchema,
+        response: { 201: csatViewSchema },
+      },
+    },
+    async (request, reply) => {
+      const rated = await recordCsat(pool, ratedByLink(request.params.token), request.body, 'email');
+      return reply.code(201).send({ state: 'rated', rating: rated.rating, comment: rated.comment });
     },
   );
 

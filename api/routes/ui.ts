@@ -9,7 +9,7 @@ import type { RouteGroup } from '../context.ts';
 export const defaultUiDirectory = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
 
 /** Paths the single-page app answers (it routes on the client). */
-const pagePaths = ['/', '/console', '/console/*', '/admin', '/admin/*'];
+const pagePaths = ['/', '/console', '/console/*', '/admin', '/admin/*', '/rate/*'];
 
 const notBuiltPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Switchboard: UI not built</title></head>

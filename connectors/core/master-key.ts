@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -135,4 +135,24 @@ async function writeMasterKeyFile(dataDir: string, keys: MasterKeys): Promise<Ma
   await chmod(temporary, 0o600);
   await rename(temporary, file);
   return keys;
+}
+
+/**
+ * Keys derived from the master keys for one use (HKDF-SHA256 with `info` naming that use): `current`
+ * from the current master key signs, `all` (current first) verifies, so what was signed before a
+ * master-key rotation still verifies while the old key is configured. A derived key never equals or
+ * reveals the master key that encrypts the vault, nor a key derived for another use.
+ */
+export interface DerivedKeys {
+  readonly current: Buffer;
+  readonly all: readonly Buffer[];
+}
+
+export function deriveKeys(masterKeys: MasterKeys, info: string): DerivedKeys {
+  const derive = (key: Buffer) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, 32));
+  const current = derive(masterKeys.keys[masterKeys.currentKeyId]!);
+  const others = Object.entries(masterKeys.keys)
+    .filter(([keyId]) => keyId !== masterKeys.currentKeyId)
+    .map(([, key]) => derive(key));
+  return { current, all: [current, ...others] };
 }

@@ -1,5 +1,5 @@
-import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { MasterKeys } from '../core/master-key.ts';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type DerivedKeys, deriveKeys, type MasterKeys } from '../core/master-key.ts';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -8,24 +8,11 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
  * token signed by any key in `all` is accepted, so replies to mail sent before a master-key rotation
  * still verify while the old key is configured.
  */
-export interface ReplyTokenKeys {
-  readonly current: Buffer;
-  readonly all: readonly Buffer[];
-}
-
-// HKDF "info": binds the derived key to this one use, so it can never be confused with (or reveal)
-// the master key that encrypts credentials in the vault.
-const replyTokenInfo = 'switchboard/email/reply-token/v1';
+export type ReplyTokenKeys = DerivedKeys;
 
 /** Derives the reply-token keys from the master keys (connectors/core/master-key.ts), current key first. */
-export function replyTokenKeysFrom(masterKeys: MasterKeys): ReplyTokenKeys {
-  const derive = (key: Buffer) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), replyTokenInfo, 32));
-  const current = derive(masterKeys.keys[masterKeys.currentKeyId]!);
-  const others = Object.entries(masterKeys.keys)
-    .filter(([keyId]) => keyId !== masterKeys.currentKeyId)
-    .map(([, key]) => derive(key));
-  return { current, all: [current, ...others] };
-}
+export const replyTokenKeysFrom = (masterKeys: MasterKeys): ReplyTokenKeys =>
+  deriveKeys(masterKeys, 'switchboard/email/reply-token/v1');
 
 let processKeys: ReplyTokenKeys | undefined;
 

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { csatLinkToken } from '../../conversations/csat-link.ts';
 import { demoCustomers } from '../../db/world/demo-world.ts';
 import {
   type BrowserTestApi,
@@ -63,6 +64,13 @@ describe('customer chat in a browser', { timeout: 120_000 }, () => {
     await conversation(page).locator('.note-ok').getByText('Resolved', { exact: true }).waitFor();
     await screenshot(page, 'customer-refund', 'refunded', 'chat-refund');
 
+    // Once resolved, the chat asks how we did; the rating is stored once and shown back.
+    await page.getByRole('radio', { name: /^5 out of 5/ }).click();
+    await page.getByPlaceholder('Anything to add? (optional)').fill('Fast refund, thanks.');
+    await page.getByRole('button', { name: 'Send rating' }).click();
+    await page.getByText('Thanks for rating this conversation 5 out of 5.').waitFor();
+    await expect(page.getByRole('radio', { name: /^5 out of 5/ }).count()).resolves.toBe(0);
+
     const { rows: refunds } = await api.database.pool.query(
       `SELECT r.id, r.amount_cents FROM refunds r
          JOIN payments p ON p.id = r.payment_id JOIN invoices i ON i.id = p.invoice_id
@@ -81,6 +89,11 @@ describe('customer chat in a browser', { timeout: 120_000 }, () => {
       [maya.contact],
     );
     expect(conversations.map((row) => row.outcome)).toContain('resolved');
+    const { rows: ratings } = await api.database.pool.query(
+      'SELECT rating, comment, channel FROM csat_ratings WHERE conversation_id = ANY($1)',
+      [conversations.map((row) => row.id)],
+    );
+    expect(ratings).toEqual([{ rating: 5, comment: 'Fast refund, thanks.', channel: 'chat' }]);
     const { rows: pressed } = await api.database.pool.query(
       `SELECT body, metadata FROM messages WHERE conversation_id = ANY($1) AND role = 'customer' ORDER BY id`,
       [conversations.map((row) => row.id)],
@@ -93,6 +106,33 @@ describe('customer chat in a browser', { timeout: 120_000 }, () => {
       kind: 'confirm',
       actionId: expect.stringMatching(/^act_/),
     });
+  });
+
+  it('rates an email conversation from the link its reply carried, once', async () => {
+    const conversationId = 'conv_0000000000000000000000000000e3a1';
+    await api.database.pool.query(
+      `INSERT INTO conversations (id, channel, contact_id, account_id, verified, status, outcome)
+       VALUES ($1, 'email', $2, $3, false, 'open', 'answered')`,
+      [conversationId, maya.contact, maya.account],
+    );
+    const rating = await context.newPage();
+    await rating.goto(`/rate/${encodeURIComponent(csatLinkToken(api.context.csatLinks, conversationId))}`);
+    await rating.getByRole('radio', { name: /^3 out of 5/ }).click();
+    await rating.getByRole('button', { name: 'Send rating' }).click();
+    await rating.getByText('Thanks for rating this conversation 3 out of 5.').waitFor();
+    const { rows } = await api.database.pool.query(
+      'SELECT rating, comment, channel FROM csat_ratings WHERE conversation_id = $1',
+      [conversationId],
+    );
+    expect(rows).toEqual([{ rating: 3, comment: null, channel: 'email' }]);
+    // Opened again, the link shows the rating given instead of asking twice.
+    await rating.reload();
+    await rating.getByText('Thanks for rating this conversation 3 out of 5.').waitFor();
+    await expect(rating.getByRole('radio').count()).resolves.toBe(0);
+    // A link whose signature was altered rates nothing.
+    await rating.goto(`/rate/${conversationId}.${'A'.repeat(32)}`);
+    await rating.getByRole('alert').getByText('This rating link is not valid').waitFor();
+    await rating.close();
   });
 
   it('shows the same conversation on a phone-sized screen without horizontal scrolling', async () => {

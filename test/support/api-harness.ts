@@ -36,8 +36,12 @@ export interface TestApiOptions {
   database?: Database;
   /** How received mail is authenticated (a stub DNS resolver). */
   inboundMail?: Parameters<typeof createApiRuntime>[0]['inboundMail'];
+  /** Where customers reach the deployment: emailed replies then carry a rating link. */
+  publicBaseUrl?: string;
   /** External knowledge sources (the Zendesk Guide source pointed at a fake). */
   knowledgeSources?: Parameters<typeof createApiRuntime>[0]['knowledgeSources'];
+  /** Configured stdio MCP servers and private-host allow-list of MCP connectors. */
+  mcpClient?: Parameters<typeof createApiRuntime>[0]['mcpClient'];
 }
 
 const ingester = createIngester({ embedder: sharedLocalEmbedder(), cacheSize: 2000 });
@@ -64,7 +68,9 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     masterKeys: parseMasterKeys(testMasterKey, 'test key'),
     settings: { turnStreamTimeoutMs: 20_000, ...options.settings },
     ...(options.inboundMail ? { inboundMail: options.inboundMail } : {}),
+    ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
     ...(options.knowledgeSources ? { knowledgeSources: options.knowledgeSources } : {}),
+    ...(options.mcpClient ? { mcpClient: options.mcpClient } : {}),
     ...(options.redis ? { redis: options.redis, runWorkers: options.runWorkers ?? true } : {}),
     switchboard: {
       resilience: { retry: { retries: 1, initialDelayMs: 1, maxDelayMs: 5 } },

@@ -1,6 +1,7 @@
 import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { DemoPage } from './customer/demo-page.tsx';
+import { RatingPage } from './customer/rating-page.tsx';
 import { usePathname } from './shared/router.ts';
 import './shared/controls.css';
 import './shared/styles.css';
@@ -20,6 +21,8 @@ function App() {
   let page = <DemoPage />;
   if (isUnder(pathname, '/console')) page = <ConsoleApp />;
   else if (isUnder(pathname, '/admin')) page = <AdminApp />;
+  else if (pathname.startsWith('/rate/'))
+    page = <RatingPage token={decodeURIComponent(pathname.slice('/rate/'.length))} />;
   return <Suspense fallback={<p className="page-status">Loading…</p>}>{page}</Suspense>;
 }
 

@@ -2,15 +2,19 @@ import { usePathname } from '../shared/router.ts';
 import { StaffHeader } from '../shared/staff-header.tsx';
 import { StaffGate } from '../shared/staff-session.tsx';
 import { ConnectorsPage } from './connectors-page.tsx';
+import { CustomConnectorsPage } from './custom-connectors-page.tsx';
 import { EvalsPage } from './evals-page.tsx';
 import { KnowledgePage } from './knowledge-page.tsx';
 import { OutboxPage } from './outbox-page.tsx';
+import { WebhooksPage } from './webhooks-page.tsx';
 
 const links = [
   { href: '/admin', label: 'Connectors' },
+  { href: '/admin/custom-connectors', label: 'Custom connectors' },
   { href: '/admin/knowledge', label: 'Knowledge' },
   { href: '/admin/evals', label: 'Evals' },
   { href: '/admin/outbox', label: 'Outbox' },
+  { href: '/admin/webhooks', label: 'Webhooks' },
   { href: '/console', label: 'Console' },
 ];
 
@@ -20,7 +24,10 @@ export function AdminApp() {
   const evalRun = pathname.match(/^\/admin\/evals\/([^/]+)$/);
   let page = <ConnectorsPage />;
   let current = '/admin';
-  if (pathname.startsWith('/admin/knowledge')) {
+  if (pathname.startsWith('/admin/custom-connectors')) {
+    page = <CustomConnectorsPage />;
+    current = '/admin/custom-connectors';
+  } else if (pathname.startsWith('/admin/knowledge')) {
     page = <KnowledgePage />;
     current = '/admin/knowledge';
   } else if (pathname.startsWith('/admin/evals')) {
@@ -29,6 +36,9 @@ export function AdminApp() {
   } else if (pathname.startsWith('/admin/outbox')) {
     page = <OutboxPage />;
     current = '/admin/outbox';
+  } else if (pathname.startsWith('/admin/webhooks')) {
+    page = <WebhooksPage />;
+    current = '/admin/webhooks';
   }
   return (
     <StaffGate title="Switchboard admin" requireAdmin>

@@ -15,6 +15,7 @@ import { linkHandler } from '../shared/router.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
 import { lastDecisionFailure } from './decisions.ts';
 import { MailAuthBadge } from './mail-auth-badge.tsx';
+import { OriginalMailDetails } from './original-mail.tsx';
 import { PacketView, PendingActionCard } from './packet-view.tsx';
 
 const roleLabels: Record<string, string> = {
@@ -171,6 +172,12 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
           <strong>Internal note (team only):</strong> {item.internalNote}
         </p>
       )}
+      {detail.conversation.csat && (
+        <p className="muted">
+          Customer rating: <strong>{detail.conversation.csat.rating} out of 5</strong>
+          {detail.conversation.csat.comment ? ` — “${detail.conversation.csat.comment}”` : ''}
+        </p>
+      )}
       <p role="status" aria-live="polite" className={notice?.startsWith('Failed') ? 'error' : 'muted'}>
         {notice}
       </p>
@@ -187,6 +194,7 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
                     <MailAuthBadge role={entry.role} metadata={entry.metadata} />
                   </span>
                   {entry.text}
+                  <OriginalMailDetails role={entry.role} metadata={entry.metadata} shown={entry.text} />
                   {entry.role === 'system' && entry.metadata.kind === 'approval' && (
                     <DecisionDetails metadata={entry.metadata} />
                   )}

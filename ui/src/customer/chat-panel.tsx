@@ -10,6 +10,7 @@ import {
   rememberAccessToken,
   useConversationSession,
 } from './conversation-session.ts';
+import { CsatPrompt } from './csat-prompt.tsx';
 import {
   mergeStoredMessages,
   messageText,
@@ -110,6 +111,7 @@ function Conversation({
   const [status, setStatus] = useState(session.initial.status);
   const [verified, setVerified] = useState(session.initial.verified || session.customer !== null);
   const [pending, setPending] = useState(session.initial.pending);
+  const [csat, setCsat] = useState(session.initial.csat);
   const [askEmail, setAskEmail] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   const [input, setInput] = useState('');
@@ -198,6 +200,7 @@ function Conversation({
       );
       setStatus(state.status);
       setPending(state.pending);
+      setCsat(state.csat);
       if (state.verified) setVerified(true);
       if (busyRef.current) return;
       setMessages((current) => {
@@ -378,6 +381,9 @@ function Conversation({
             </button>
           )}
         </div>
+      )}
+      {!busy && !waitingForPerson[status] && (
+        <CsatPrompt url={`${base}/csat`} accessToken={accessToken} csat={csat} onRated={setCsat} />
       )}
       <form className="composer" onSubmit={send}>
         <label htmlFor={`composer-${session.conversationId}`} className="sr-only">

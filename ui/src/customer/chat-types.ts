@@ -5,6 +5,7 @@ export type {
   ChatCustomer,
   ChatDataParts,
   ConversationView,
+  CsatView,
   CustomerMessage,
 } from '../../../api/contract/customer.ts';
 

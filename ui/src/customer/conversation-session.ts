@@ -169,6 +169,7 @@ export function useConversationSession(apiBase: string, identityToken: string | 
           messages: [],
           pending: null,
           humanInvolved: false,
+          csat: { state: 'not_yet' },
         },
       };
     };

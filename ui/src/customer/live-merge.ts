@@ -33,7 +33,21 @@ export function readConversation(data: unknown): ConversationView {
       .filter((message): message is CustomerMessage => message !== null),
     pending: (record.pending ?? null) as ConversationView['pending'],
     humanInvolved: record.humanInvolved === true,
+    csat: readCsat(record.csat),
   };
+}
+
+/** The conversation's rating state; anything unexpected reads as "not offered". */
+function readCsat(data: unknown): ConversationView['csat'] {
+  const record = (data ?? {}) as Loose;
+  if (record.state === 'open') return { state: 'open' };
+  if (record.state === 'rated' && typeof record.rating === 'number')
+    return {
+      state: 'rated',
+      rating: record.rating,
+      comment: typeof record.comment === 'string' ? record.comment : null,
+    };
+  return { state: 'not_yet' };
 }
 
 /** A stored message as a chat message, its citations as `source-url` parts. */

@@ -1,0 +1,107 @@
+import { type FormEvent, useState } from 'react';
+import { ApiRequestError, requestJson } from '../shared/http.ts';
+import type { CsatView } from './chat-types.ts';
+
+const labels = ['Very poor', 'Poor', 'Okay', 'Good', 'Excellent'];
+
+/**
+ * "How did we do?" once the conversation was answered or resolved: 1–5 and an optional comment, sent
+ * once (the API refuses a second rating). A rating already given is shown back as thanks.
+ */
+export function CsatPrompt({
+  url,
+  accessToken,
+  csat,
+  onRated,
+}: {
+  /** `POST` target: the conversation's `/csat`. */
+  url: string;
+  /** The chat's conversation token; the email link's page has none (its URL is signed). */
+  accessToken?: string;
+  csat: CsatView;
+  onRated(csat: CsatView): void;
+}) {
+  const [rating, setRating] = useState<number | null>(null);
+  const [comment, setComment] = useState('');
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  if (csat.state === 'rated')
+    return (
+      <p className="csat csat-thanks" role="status">
+        Thanks for rating this conversation {csat.rating} out of 5.
+      </p>
+    );
+  if (csat.state !== 'open') return null;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (rating === null || sending) return;
+    setSending(true);
+    setError(null);
+    try {
+      const trimmed = comment.trim();
+      const rated = await requestJson<CsatView>(url, {
+        method: 'POST',
+        ...(accessToken ? { headers: { authorization: `Bearer ${accessToken}` } } : {}),
+        body: { rating, ...(trimmed ? { comment: trimmed } : {}) },
+        credentials: 'omit',
+      });
+      onRated(rated);
+    } catch (caught) {
+      setError(caught instanceof ApiRequestError ? caught.message : 'Your rating could not be sent.');
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <form className="csat" onSubmit={submit} aria-labelledby="csat-question">
+      <p id="csat-question" className="csat-question">
+        How did we do?
+      </p>
+      <div className="csat-scale" role="radiogroup" aria-labelledby="csat-question">
+        {labels.map((label, index) => {
+          const value = index + 1;
+          return (
+            // biome-ignore lint/a11y/useSemanticElements: a row of buttons reads better than radio inputs here; the ARIA roles say what they are.
+            <button
+              key={value}
+              type="button"
+              role="radio"
+              aria-checked={rating === value}
+              aria-label={`${value} out of 5: ${label}`}
+              className={rating === value ? 'csat-option selected' : 'csat-option'}
+              onClick={() => setRating(value)}
+            >
+              {value}
+            </button>
+          );
+        })}
+      </div>
+      {rating !== null && (
+        <>
+          <label className="sr-only" htmlFor="csat-comment">
+            Anything to add? (optional)
+          </label>
+          <textarea
+            id="csat-comment"
+            rows={2}
+            maxLength={1000}
+            placeholder="Anything to add? (optional)"
+            value={comment}
+            onChange={(event) => setComment(event.target.value)}
+          />
+          <button type="submit" className="primary" disabled={sending}>
+            {sending ? 'Sending…' : 'Send rating'}
+          </button>
+        </>
+      )}
+      {error && (
+        <p className="csat-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
