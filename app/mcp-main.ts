@@ -8,6 +8,7 @@ import { backendEnvironmentOf } from '../config/backends.ts';
 import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
 import { loadMcpConfig } from '../config/mcp.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
+import { parseCommandLine } from './cli/command-line.ts';
 import { openConfiguredDatabase } from './database-from-config.ts';
 
 /** How often the tool list is compared, to tell the client when connectors or policies changed. */
@@ -18,6 +19,20 @@ const toolWatchMs = 10_000;
  * the API key in SWITCHBOARD_MCP_API_KEY exactly as `POST /mcp` does for a bearer key. Stdout carries
  * only the protocol: every log line goes to stderr.
  */
+parseCommandLine({
+  command: 'npm run mcp',
+  summary:
+    "Serves Switchboard's connector operations as MCP tools over stdio, acting for the API key in\n" +
+    'SWITCHBOARD_MCP_API_KEY exactly as POST /mcp does for a bearer key (docs/mcp.md). Stdout carries\n' +
+    'only the protocol; logs go to stderr. Run it with --silent, or npm prints its banner on stdout.',
+  options: {},
+  examples: ['npm run --silent mcp'],
+  notes: [
+    'Environment: SWITCHBOARD_MCP_API_KEY (required: the API key it acts for), DATABASE_URL or DATA_DIR,',
+    'MASTER_KEY, LOG_LEVEL.',
+  ],
+});
+
 await runEntryPoint(async () => {
   const config = loadMcpConfig();
   const mode = resolvedMode(config);

@@ -118,7 +118,7 @@ describe('every npm script that takes arguments', () => {
     expect(outcome.code, outcome.stderr).toBe(2);
     expect(outcome.stdout).toBe('');
     expect(outcome.stderr).toMatch(
-      /^Unknown option '--no-such-option' \(see `npm run [a-z:]+ -- --help`\)\n$/,
+      /^Unknown option '--no-such-option' \(see `npm run [a-z:-]+ -- --help`\)\n$/,
     );
   });
 

@@ -7,6 +7,7 @@
  *
  *   npm run bench:http-connector
  */
+import { numberOption, parseCommandLine } from '../../app/cli/command-line.ts';
 import { createContactDirectory } from '../../connectors/backends/directory.ts';
 import type { CallerSession } from '../../connectors/core/index.ts';
 import { createConnectorGateway, createVault, parseMasterKeys } from '../../connectors/core/index.ts';
@@ -17,8 +18,20 @@ import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { startFakeOrders } from '../../test/fakes/orders/server.ts';
 
-const calls = 2_000;
-const warmup = 200;
+const command = {
+  command: 'npm run bench:http-connector',
+  summary:
+    "A declarative HTTP connector's pipeline overhead over a direct fetch to the same local order\n" +
+    'service, median of interleaved calls, embedded PGlite in memory (docs/custom-connectors.md).',
+  options: {
+    calls: { type: 'string', value: '<n>', default: '2000', description: 'measured calls of each kind' },
+    warmup: { type: 'string', value: '<n>', default: '200', description: 'untimed calls first' },
+  },
+  examples: ['npm run bench:http-connector', 'npm run bench:http-connector -- --calls=5000'],
+} as const;
+const { values } = parseCommandLine(command);
+const calls = numberOption(command, 'calls', String(values.calls), { min: 1, integer: true });
+const warmup = numberOption(command, 'warmup', String(values.warmup), { min: 0, integer: true });
 const email = 'bea@bench.example';
 
 const session: CallerSession = {

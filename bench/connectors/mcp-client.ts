@@ -1,6 +1,6 @@
 /**
  * MCP tool call round trip over stdio (docs/custom-connectors.md, "MCP servers as connectors").
- * `npm run bench:mcp-client [calls]`: the fake order server (test/fakes/mcp/stdio-server.ts) as a
+ * `npm run bench:mcp-client [-- --calls=1000]`: the fake order server (test/fakes/mcp/stdio-server.ts) as a
  * child process; a read tool called directly with the SDK client, then through the whole pipeline
  * (`gateway.callByName`, customer bound from the session, embedded PGlite in memory, buffered audit),
  * interleaved, after a warm-up. Prints p50/p95/p99 in ms.
@@ -8,14 +8,27 @@
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { numberOption, parseCommandLine } from '../../app/cli/command-line.ts';
 import { createConnectorGateway } from '../../connectors/core/index.ts';
 import { createVault } from '../../connectors/core/vault.ts';
 import { mcpConnectorBuilder } from '../../connectors/custom/mcp/builder.ts';
 import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 
-const calls = Number(process.argv[2] ?? 1_000);
-const warmUp = 100;
+const command = {
+  command: 'npm run bench:mcp-client',
+  summary:
+    'An external MCP server (the fake order server over stdio) called directly with the SDK client and\n' +
+    'through the connector pipeline, interleaved: p50/p95/p99 (docs/custom-connectors.md).',
+  options: {
+    calls: { type: 'string', value: '<n>', default: '1000', description: 'timed calls of each kind' },
+    warmup: { type: 'string', value: '<n>', default: '100', description: 'untimed calls first' },
+  },
+  examples: ['npm run bench:mcp-client', 'npm run bench:mcp-client -- --calls=5000'],
+} as const;
+const { values } = parseCommandLine(command);
+const calls = numberOption(command, 'calls', String(values.calls), { min: 1, integer: true });
+const warmUp = numberOption(command, 'warmup', String(values.warmup), { min: 0, integer: true });
 const script = path.resolve(import.meta.dirname, '../../test/fakes/mcp/stdio-server.ts');
 const server = { command: process.execPath, args: ['--import', 'tsx', script], env: {} };
 const session = {

@@ -78,6 +78,12 @@ export interface OperationDefinition<Input = unknown, Output = unknown> {
   ownership?: OwnershipCheck<Input>;
   /** True when an action limit of the policy can turn this call into `approval_required`. */
   mayNeedApproval?: boolean;
+  /**
+   * Every call needs a person's approval first (`approval_required` until it is re-run with
+   * `options.approval`), whatever the policy's limits: an admin declared it so for a custom
+   * connector's write. Segment rules still apply.
+   */
+  alwaysNeedsApproval?: boolean;
   /** Reads only: the last good result may be served (marked stale) when the system is down. */
   cacheable?: boolean;
   /** Customers who are not verified may call this operation (knowledge search, ticket creation). */

@@ -84,7 +84,11 @@ export async function runPipeline(
 
   // 2. Policy: allowed operations, segment rules, action limits.
   const world = await deps.worldPolicy();
-  const decision = decide(policy, operation.name, input, session, world, options.approval !== undefined);
+  const decided = decide(policy, operation.name, input, session, world, options.approval !== undefined);
+  const decision =
+    decided.action === 'allow' && operation.alwaysNeedsApproval && !options.approval
+      ? { action: 'approval_required' as const, reason: `${operation.name} always needs a person's approval` }
+      : decided;
   if (decision.action === 'forbidden') throw new ConnectorError('forbidden', decision.message);
   if (decision.action === 'human_required') {
     trace.detail.rule = decision.rule;

@@ -156,7 +156,7 @@ export function httpOperation(operation: HttpOperationSpec, deps: OperationDeps)
     ...(binding && binding.from !== 'contactEmail'
       ? { customerKey: { field: binding.parameter, from: binding.from } }
       : {}),
-    ...(operation.needsApproval ? { mayNeedApproval: true } : {}),
+    ...(operation.needsApproval ? { mayNeedApproval: true, alwaysNeedsApproval: true } : {}),
     async run(input: Input, context: OperationContext) {
       const bound = await bind(input, context.session);
       const answer = await send(bound, context);

@@ -90,7 +90,7 @@ const operationSchema = z.strictObject({
     .strictObject({ key: z.string().min(1).max(200), header: headerName.default('Idempotency-Key') })
     .optional(),
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-  /** A person approves each call (with the connector policy's action limits, docs/custom-connectors.md). */
+  /** A person approves each call first; a policy action limit can require it above an amount instead (docs/custom-connectors.md). */
   needsApproval: z.boolean().default(false),
 });
 export type HttpOperationSpec = z.infer<typeof operationSchema>;

@@ -34,7 +34,6 @@ const orderTools = {
   get_orders: { customer: { argument: 'customer_id', from: 'contactId' } },
   refund_order: {
     customer: { argument: 'customer_id', from: 'contactId' },
-    needsApproval: true,
     idempotencyKey: 'refund:{order_id}:{amount_cents}',
   },
   cancel_order: {},
@@ -176,6 +175,33 @@ describe(`MCP server over streamable HTTP as a connector (${testDatabaseKind()})
       pendingAction: { input: { customer_id: 'ct_1', amount_cents: 50_000 } },
     });
     expect(state.calls.refund_order).toBe(1);
+  });
+
+  it('asks for approval of every call of a tool declared needsApproval, below any limit, and runs it once approved', async () => {
+    const strict = harness();
+    expect(
+      await strict.save('orders_strict', {
+        transport: { url: server.url },
+        tools: { refund_order: { ...orderTools.refund_order, needsApproval: true } },
+      }),
+    ).toMatchObject({ error: null });
+    const before = state.calls.refund_order ?? 0;
+    const input = { order_id: 'ord_2', amount_cents: 100 };
+    const asked = await strict.gateway.callByName(sessions.maya, 'orders_strict', 'refund_order', input);
+    expect(asked).toMatchObject({
+      status: 'approval_required',
+      pendingAction: { reason: "refund_order always needs a person's approval" },
+    });
+    expect(state.calls.refund_order ?? 0).toBe(before);
+    if (asked.status !== 'approval_required') throw new Error('unreachable');
+    const approved = await strict.gateway.callByName(sessions.maya, 'orders_strict', 'refund_order', input, {
+      approval: { approvedBy: 'hum_1' },
+      idempotencyKey: asked.pendingAction.idempotencyKey,
+    });
+    expect(approved).toMatchObject({ status: 'ok', data: { text: 'refunded 100 cents on ord_2' } });
+    expect(state.calls.refund_order).toBe(before + 1);
+    await strict.sync.close();
+    await strict.gateway.close();
   });
 
   it('turns an isError answer into a permanent error, never a success', async () => {

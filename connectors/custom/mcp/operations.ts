@@ -47,7 +47,7 @@ export function toolOperation(
     scopes: [],
     timeoutMs: spec.timeoutMs,
     ...(spec.customer ? { customerKey: { field: spec.customer.argument, from: spec.customer.from } } : {}),
-    ...(spec.needsApproval ? { mayNeedApproval: true } : {}),
+    ...(spec.needsApproval ? { mayNeedApproval: true, alwaysNeedsApproval: true } : {}),
     ...(effect === 'write'
       ? {
           idempotencyKey: (args: Record<string, unknown>) =>

@@ -12,7 +12,7 @@ export const mcpToolSpecSchema = z.strictObject({
   effect: z.enum(['read', 'write']).optional(),
   /** The argument that carries the verified customer's id, filled from the session — never from the model. */
   customer: z.strictObject({ argument: argumentName, from: z.enum(['contactId', 'accountId']) }).optional(),
-  /** A policy action limit may turn a call into `approval_required`. */
+  /** Every call waits for a person's approval (a policy action limit can require it above an amount instead). */
   needsApproval: z.boolean().default(false),
   /**
    * Writes: the natural key of the effect, from argument names (`refund:{order_id}:{amount_cents}`);

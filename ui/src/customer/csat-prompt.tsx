@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiRequestError, requestJson } from '../shared/http.ts';
 import type { CsatView } from './chat-types.ts';
 
-const labels = ['Very poor', 'Poor', 'Okay', 'Good', 'Excellent'];
+const labels = ['very poor', 'poor', 'okay', 'good', 'excellent'];
 
 /**
  * "How did we do?" once the conversation was answered or resolved: 1–5 and an optional comment, sent
@@ -56,29 +56,29 @@ export function CsatPrompt({
   };
 
   return (
-    <form className="csat" onSubmit={submit} aria-labelledby="csat-question">
-      <p id="csat-question" className="csat-question">
-        How did we do?
-      </p>
-      <div className="csat-scale" role="radiogroup" aria-labelledby="csat-question">
+    <form className="csat" onSubmit={submit}>
+      {/* Native radios: one Tab stop for the scale, arrow keys move within it. */}
+      <fieldset className="csat-scale">
+        <legend className="csat-question">How did we do?</legend>
         {labels.map((label, index) => {
           const value = index + 1;
           return (
-            // biome-ignore lint/a11y/useSemanticElements: a row of buttons reads better than radio inputs here; the ARIA roles say what they are.
-            <button
-              key={value}
-              type="button"
-              role="radio"
-              aria-checked={rating === value}
-              aria-label={`${value} out of 5: ${label}`}
-              className={rating === value ? 'csat-option selected' : 'csat-option'}
-              onClick={() => setRating(value)}
-            >
-              {value}
-            </button>
+            <label key={value} className={rating === value ? 'csat-option selected' : 'csat-option'}>
+              <input
+                type="radio"
+                name="csat-rating"
+                value={value}
+                checked={rating === value}
+                onChange={() => setRating(value)}
+              />
+              <span aria-hidden="true">{value}</span>
+              <span className="sr-only">
+                {value} out of 5, {label}
+              </span>
+            </label>
           );
         })}
-      </div>
+      </fieldset>
       {rating !== null && (
         <>
           <label className="sr-only" htmlFor="csat-comment">
