@@ -1,9 +1,9 @@
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCustomers } from '../db/world/demo-world.ts';
-import { createTestApi, type TestApi, testIdentitySecret } from '../test/support/api-harness.ts';
+import { createTestApi, type TestApi } from '../test/support/api-harness.ts';
 import { testDatabaseKind } from '../test/support/database.ts';
 import { mailDomainOf, plainMail, receiveMail } from '../test/support/mail-channel.ts';
+import { identityTokenFor } from '../test/support/verified-chat.ts';
 
 /**
  * The email channel end to end, as the attack run tried it: raw mail through the `email.inbound` job,
@@ -41,11 +41,7 @@ const lastSent = async (conversationId: string, template: string) =>
 
 describe(`the email channel end to end (${testDatabaseKind()})`, () => {
   it('a forged mail naming a verified chat joins nothing and changes nothing', async () => {
-    const token = await new SignJWT({ email: maya.email })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime('10m')
-      .sign(new TextEncoder().encode(testIdentitySecret));
+    const token = await identityTokenFor(maya.email);
     const started = await api.app.inject({
       method: 'POST',
       url: '/api/conversations',

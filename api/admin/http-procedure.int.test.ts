@@ -1,11 +1,10 @@
 import type { InjectOptions } from 'fastify';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCustomers } from '../../db/world/demo-world.ts';
 import { type FakeOrder, type FakeOrders, startFakeOrders } from '../../test/fakes/orders/server.ts';
-import { createTestApi, type TestApi, testIdentitySecret } from '../../test/support/api-harness.ts';
+import { createTestApi, type TestApi } from '../../test/support/api-harness.ts';
 import { loginAs } from '../../test/support/console-login.ts';
-import { parseUiStream, streamedText } from '../../test/support/ui-stream.ts';
+import { verifiedChat } from '../../test/support/verified-chat.ts';
 
 /**
  * Issue #18 "done when", through the API alone: an admin connects an HTTP system from its OpenAPI
@@ -63,31 +62,6 @@ steps:
       (total {{ steps.order.total_cents | money }}, tracking {{ steps.order.tracking_number }}).
 `;
 
-async function verifiedChat(email: string) {
-  const token = await new SignJWT({ email })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(testIdentitySecret));
-  const started = await api.app.inject({
-    method: 'POST',
-    url: '/api/conversations',
-    payload: { identityToken: token },
-  });
-  expect(started.statusCode).toBe(201);
-  const conversation = started.json() as { conversationId: string; accessToken: string };
-  return async (text: string) => {
-    const response = await api.app.inject({
-      method: 'POST',
-      url: `/api/conversations/${conversation.conversationId}/messages`,
-      headers: { authorization: `Bearer ${conversation.accessToken}` },
-      payload: { text },
-    });
-    expect(response.statusCode).toBe(200);
-    return streamedText(parseUiStream(response.body));
-  };
-}
-
 beforeAll(async () => {
   orders = await startFakeOrders();
   orders.orders.set('ord_501', order('ord_501', maya.email, 'shipped'));
@@ -143,7 +117,8 @@ describe('an OpenAPI system and a procedure over it, from the admin API to a cus
 
     // Words that are none of the phrasings (a close paraphrase: the local classifier needs one; see
     // docs/procedures.md on phrasings); then the slot's answer.
-    const say = await verifiedChat(maya.email);
+    const chat = await verifiedChat(api, maya.email);
+    const say = async (text: string) => (await chat(text)).text;
     const asked = await say('Could you check where my order has got to?');
     expect(asked).toMatch(/Which order is it\?/);
     const answered = await say('ord_501');

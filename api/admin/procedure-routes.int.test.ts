@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InjectOptions } from 'fastify';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { saveProcedure } from '../../agent/procedures/declarative/store.ts';
@@ -9,9 +8,10 @@ import { defineOperation } from '../../connectors/core/definition.ts';
 import { ConnectorError } from '../../connectors/core/errors.ts';
 import { controlChannel } from '../../conversations/live-events.ts';
 import { demoCustomers } from '../../db/world/demo-world.ts';
-import { createTestApi, type TestApi, testIdentitySecret } from '../../test/support/api-harness.ts';
+import { createTestApi, type TestApi } from '../../test/support/api-harness.ts';
 import { loginAs } from '../../test/support/console-login.ts';
-import { dataParts, parseUiStream, streamedText } from '../../test/support/ui-stream.ts';
+import { dataParts } from '../../test/support/ui-stream.ts';
+import { verifiedChat } from '../../test/support/verified-chat.ts';
 
 /**
  * Issue #18 item 2, end to end: a team adds "order status" (and "cancel an order") over an order
@@ -186,32 +186,6 @@ function asAdmin(options: InjectOptions) {
 const save = (id: string, source: string) =>
   asAdmin({ method: 'PUT', url: `/api/admin/procedures/${id}`, payload: { source } });
 
-async function verifiedChat(email: string) {
-  const token = await new SignJWT({ email })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(testIdentitySecret));
-  const started = await api.app.inject({
-    method: 'POST',
-    url: '/api/conversations',
-    payload: { identityToken: token },
-  });
-  expect(started.statusCode).toBe(201);
-  const conversation = started.json() as { conversationId: string; accessToken: string };
-  return async (text: string) => {
-    const response = await api.app.inject({
-      method: 'POST',
-      url: `/api/conversations/${conversation.conversationId}/messages`,
-      headers: { authorization: `Bearer ${conversation.accessToken}` },
-      payload: { text },
-    });
-    expect(response.statusCode).toBe(200);
-    const chunks = parseUiStream(response.body);
-    return { text: streamedText(chunks), chunks };
-  };
-}
-
 beforeAll(async () => {
   orders = await startOrderService();
   ordersUrl = `http://127.0.0.1:${(orders.address() as AddressInfo).port}`;
@@ -285,7 +259,7 @@ describe('declarative procedures through the admin API', () => {
   });
 
   it('answers a verified customer from the read, asking for the order id first', async () => {
-    const say = await verifiedChat(maya.email);
+    const say = await verifiedChat(api, maya.email);
     // Words that are not among the procedure's phrasings.
     const first = await say('where is the stuff I ordered last week?');
     expect(dataParts(first.chunks, 'slot-request')[0]?.data).toMatchObject({ slot: 'custom.order_id' });
@@ -295,7 +269,7 @@ describe('declarative procedures through the admin API', () => {
   });
 
   it("does not show another customer's order", async () => {
-    const say = await verifiedChat(maya.email);
+    const say = await verifiedChat(api, maya.email);
     const reply = await say('what happened to order ORD-9001?');
     expect(reply.text).not.toContain('UPS');
     expect(reply.text).not.toContain('999');
@@ -303,7 +277,7 @@ describe('declarative procedures through the admin API', () => {
   });
 
   it('asks before a write, runs it once on yes, and replies from its output', async () => {
-    const say = await verifiedChat(maya.email);
+    const say = await verifiedChat(api, maya.email);
     const asked = await say('I would like to call off order ORD-5120, please');
     expect(asked.text).toBe('Shall I cancel order ORD-5120 ($42.00)?');
     expect(dataParts(asked.chunks, 'confirmation')).toHaveLength(1);
@@ -314,7 +288,7 @@ describe('declarative procedures through the admin API', () => {
   });
 
   it('hands over by its escalation rule', async () => {
-    const say = await verifiedChat(maya.email);
+    const say = await verifiedChat(api, maya.email);
     const reply = await say('I would like to call off order ORD-4417, please');
     expect(reply.text).toBe(
       'Order ORD-4417 has already shipped, so a colleague will help you with a return.',
