@@ -12,6 +12,7 @@ describe('webhookSettings', () => {
       maxAttempts: 8,
       backoffMs: 30_000,
       timeoutMs: 10_000,
+      eventRetentionDays: 30,
     });
     expect(schema.parse({}).WEBHOOK_ALLOWED_HOSTS).toEqual([]);
   });
@@ -21,5 +22,6 @@ describe('webhookSettings', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toContain('CIDR');
     expect(schema.safeParse({ WEBHOOK_MAX_ATTEMPTS: '0' }).success).toBe(false);
+    expect(schema.safeParse({ WEBHOOK_EVENT_RETENTION_DAYS: '0' }).success).toBe(false);
   });
 });

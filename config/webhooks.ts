@@ -17,6 +17,8 @@ export const webhookSettings = {
   WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Longest wait for an endpoint's answer, per attempt. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Days an event and its delivery log are kept once every delivery of it is settled. */
+  WEBHOOK_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 };
 
 /** The delivery settings of a loaded configuration. */
@@ -25,11 +27,13 @@ export function outboundWebhookSettingsOf(config: {
   WEBHOOK_MAX_ATTEMPTS: number;
   WEBHOOK_BACKOFF_MS: number;
   WEBHOOK_TIMEOUT_MS: number;
+  WEBHOOK_EVENT_RETENTION_DAYS: number;
 }) {
   return {
     allowList: config.WEBHOOK_ALLOWED_HOSTS,
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
     backoffMs: config.WEBHOOK_BACKOFF_MS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    eventRetentionDays: config.WEBHOOK_EVENT_RETENTION_DAYS,
   };
 }

@@ -65,6 +65,8 @@ export function createWebhookDispatcher(deps: {
   const now = deps.now ?? (() => new Date());
   // Long enough for the request and the bookkeeping after it; a dead worker's lease then runs out.
   const leaseMs = settings.timeoutMs + 30_000;
+  const pruneEveryMs = 60 * 60_000;
+  let lastPruneAt = Number.NEGATIVE_INFINITY;
 
   async function claim(deliveryId: string): Promise<ClaimedRow | null> {
     const { rows } = await pool.query<ClaimedRow>(
@@ -195,8 +197,32 @@ export function createWebhookDispatcher(deps: {
     return result;
   }
 
+  /**
+   * Deletes events older than the retention whose deliveries are all settled (delivered or failed),
+   * with their deliveries and attempt log (ON DELETE CASCADE); at most `limit` per call, so a sweep
+   * stays short. Pending, retrying and sending deliveries keep their event whatever its age.
+   */
+  async function prune(limit = 500): Promise<number> {
+    const { rowCount } = await pool.query(
+      `DELETE FROM webhook_events WHERE id IN (
+         SELECT e.id FROM webhook_events e
+         WHERE e.occurred_at < $1::timestamptz - make_interval(days => $2::int)
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                           WHERE d.event_id = e.id AND d.status NOT IN ('delivered','failed'))
+         ORDER BY e.occurred_at LIMIT $3)`,
+      [now(), settings.eventRetentionDays, limit],
+    );
+    return rowCount ?? 0;
+  }
+
   /** Enqueues every delivery that is due (or whose sender died); returns how many. */
   async function sweep(limit = 200): Promise<number> {
+    // Pruning rides on the sweep at most hourly per process: the delete is bounded and indexed.
+    if (now().getTime() - lastPruneAt >= pruneEveryMs) {
+      lastPruneAt = now().getTime();
+      const pruned = await prune();
+      if (pruned > 0) logger.info({ pruned }, 'settled webhook events past retention pruned');
+    }
     const { rows } = await pool.query<{ id: string; attempts: number }>(
       `SELECT id, attempts FROM webhook_deliveries
        WHERE (status IN ('pending','retrying') AND next_attempt_at <= now())
@@ -237,7 +263,7 @@ export function createWebhookDispatcher(deps: {
     return true;
   }
 
-  return { deliver, sweep, redeliver };
+  return { deliver, sweep, redeliver, prune };
 }
 
 export type WebhookDispatcher = ReturnType<typeof createWebhookDispatcher>;

@@ -13,6 +13,11 @@ export interface OutboundWebhookSettings {
   backoffMs: number;
   /** Longest wait for an endpoint's answer, per attempt. Default 10 s. */
   timeoutMs: number;
+  /**
+   * Days an event (with its deliveries and their attempt log) is kept once every delivery of it is
+   * delivered or failed; pending and retrying ones are never pruned. Default 30.
+   */
+  eventRetentionDays: number;
   /** Host name resolution (tests); default `dns.lookup` with every address. */
   resolver?: HostResolver;
 }
@@ -22,6 +27,7 @@ export const defaultOutboundWebhookSettings: OutboundWebhookSettings = {
   maxAttempts: 8,
   backoffMs: 30_000,
   timeoutMs: 10_000,
+  eventRetentionDays: 30,
 };
 
 /** The wait before the attempt after failed attempt `attempt` (1-based): exponential, as BullMQ computes it. */

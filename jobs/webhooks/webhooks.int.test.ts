@@ -309,3 +309,52 @@ describe('outbound webhook delivery', () => {
     await api.database.pool.query(`UPDATE webhook_subscriptions SET enabled = true`);
   });
 });
+
+describe('event retention', () => {
+  it('prunes settled events past the retention with their log, and keeps unsettled or recent ones', async () => {
+    // One delivery per event and subscription: two subscriptions for an event with two deliveries.
+    const subscriptions = [
+      (await subscribe((await receiver()).url, ['conversation.escalated'])).subscription,
+      (await subscribe((await receiver()).url, ['conversation.escalated'])).subscription,
+    ];
+    const pool = api.database.pool;
+    const event = async (id: string, ageDays: number, statuses: string[]) => {
+      await pool.query(
+        `INSERT INTO webhook_events (id, type, payload, occurred_at)
+         VALUES ($1, 'conversation.escalated', '{}', now() - make_interval(days => $2))`,
+        [id, ageDays],
+      );
+      for (const [index, status] of statuses.entries()) {
+        const deliveryId = `${id}_d${index}`;
+        await pool.query(
+          `INSERT INTO webhook_deliveries (id, event_id, subscription_id, status, attempts, next_attempt_at)
+           VALUES ($1, $2, $3, $4, 1, now() + interval '1 day')`,
+          [deliveryId, id, subscriptions[index]?.id, status],
+        );
+        await pool.query(
+          `INSERT INTO webhook_delivery_attempts (delivery_id, attempt, latency_ms) VALUES ($1, 1, 5)`,
+          [deliveryId],
+        );
+      }
+    };
+    const tag = randomBytes(4).toString('hex');
+    await event(`whe_old_settled_${tag}`, 40, ['delivered', 'failed']);
+    await event(`whe_old_none_${tag}`, 40, []);
+    await event(`whe_old_retrying_${tag}`, 40, ['delivered', 'retrying']);
+    await event(`whe_recent_${tag}`, 2, ['delivered']);
+
+    const pruned = await api.context.webhooks.dispatcher.prune();
+    expect(pruned).toBeGreaterThanOrEqual(2);
+    const { rows } = await pool.query<{ id: string }>(
+      `SELECT id FROM webhook_events WHERE id LIKE $1 ORDER BY id`,
+      [`%_${tag}`],
+    );
+    expect(rows.map((row) => row.id)).toEqual([`whe_old_retrying_${tag}`, `whe_recent_${tag}`]);
+    const attempts = await pool.query(
+      `SELECT count(*)::int AS n FROM webhook_delivery_attempts WHERE delivery_id LIKE $1`,
+      [`whe_old_settled_${tag}%`],
+    );
+    expect(attempts.rows[0].n).toBe(0);
+    expect(await api.context.webhooks.dispatcher.prune()).toBe(0);
+  });
+});
