@@ -65,7 +65,12 @@ export function createSupportAgent(
     if (settled && finalValues) {
       // Reading the checkpoint back instead cost a query and a deserialised state per turn
       // (docs/api-benchmark.md, "Where a turn's CPU went").
-      yield { type: 'turn-end', status: finalValues.status ?? 'open', outcome: finalValues.outcome ?? null };
+      yield {
+        type: 'turn-end',
+        status: finalValues.status ?? 'open',
+        outcome: finalValues.outcome ?? null,
+        intent: finalValues.intent ?? null,
+      };
       return;
     }
     // A pause for approval, or the fail-safe's update: where the thread stands is what was stored.
@@ -74,7 +79,7 @@ export function createSupportAgent(
     const status: ConversationStatus = snapshot.next.includes('approval')
       ? 'waiting_approval'
       : (values.status ?? 'open');
-    yield { type: 'turn-end', status, outcome: values.outcome ?? null };
+    yield { type: 'turn-end', status, outcome: values.outcome ?? null, intent: values.intent ?? null };
   }
 
   /** Anything unexpected: the customer is told the truth and a human gets the conversation — never silently stuck. */

@@ -49,6 +49,11 @@ export interface EscalationPacket {
   awaitingApprovalIn?: ApprovalRef;
   /** Other conversations that asked for this approval's action: its decision is carried out in each. */
   alsoAwaitedBy?: ApprovalRef[];
+  /**
+   * A low-confidence hand-off of a help-center question: the slugs of the articles the search found,
+   * best first (the admin's per-article usage counts the first).
+   */
+  knowledgeCandidates?: string[];
 }
 
 /** A conversation and its escalation, as approvals shared between conversations name each other. */

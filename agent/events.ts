@@ -76,10 +76,11 @@ export type AgentEvent =
     }
   | { type: 'resolution'; outcome: Exclude<Outcome, 'escalated'> }
   /**
-   * Last event of every turn: where the turn leaves the conversation (and the outcome it reached),
-   * which the conversation's owner stores.
+   * Last event of every turn: where the turn leaves the conversation (and the outcome it reached, and
+   * the intent it classified — the analytics page counts conversations by it), which the
+   * conversation's owner stores.
    */
-  | { type: 'turn-end'; status: ConversationStatus; outcome?: Outcome | null };
+  | { type: 'turn-end'; status: ConversationStatus; outcome?: Outcome | null; intent?: string | null };
 
 /** How, where and when a conversation's contact was verified (an identity token, or a one-time code). */
 export interface Verification {

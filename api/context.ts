@@ -19,6 +19,8 @@ import type { FaultInjector } from '../connectors/core/faults.ts';
 import type { CredentialVault } from '../connectors/core/vault.ts';
 import type { CustomConnectorSync } from '../connectors/custom/sync.ts';
 import type { EmailDispatcher } from '../connectors/email/dispatcher.ts';
+import type { GoogleWorkspace } from '../connectors/google/auth/google-connection.ts';
+import type { GmailPushVerifier } from '../connectors/google/gmail/push.ts';
 import type { CsatLinkKeys } from '../conversations/csat-link.ts';
 import type { DirectConversations } from '../conversations/direct.ts';
 import type { EventBus } from '../conversations/live-events.ts';
@@ -98,6 +100,11 @@ export interface ApiSettings {
    * private, loopback or link-local address (`CUSTOM_CONNECTOR_ALLOWED_HOSTS`); unset: none.
    */
   customConnectorAllowedHosts?: string[];
+  /**
+   * What the customer chat shows when a person takes over: the usual reply time and the team's hours
+   * (`SUPPORT_REPLY_WITHIN_MINUTES`, `SUPPORT_HOURS`; config/support-hours.ts). Unset: nothing promised.
+   */
+  supportHours?: { replyWithinMinutes?: number; hours?: string };
 }
 
 /**
@@ -139,6 +146,16 @@ export interface ApiContext {
   csatLinks: CsatLinkKeys;
   /** The email outbox a human's reply in an email conversation is queued on (none: nothing is mailed). */
   mail?: ConversationMailer;
+  /**
+   * The Google Workspace connection (connectors/google/auth/): Gmail, Calendar and Drive ask it for
+   * tokens; the admin page connects and disconnects it. Unset in contexts built without one.
+   */
+  google?: GoogleWorkspace;
+  /**
+   * Verifies Gmail's Pub/Sub pushes to `POST /api/webhooks/gmail` (connectors/google/gmail/push.ts);
+   * unset when push is not configured (the endpoint then refuses every push).
+   */
+  gmailPush?: GmailPushVerifier;
 }
 
 /** The Fastify instance routes are registered on: zod schemas type requests and replies. */

@@ -16,7 +16,9 @@ import { installErrorHandling } from './errors.ts';
 import { mcpRoutes } from './mcp/http-route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { consoleInboxRoutes } from './routes/console-inbox.ts';
 import { customerRoutes } from './routes/customer.ts';
+import { gmailPushRoutes } from './routes/gmail-push.ts';
 import { helpCenterRoutes } from './routes/help-center.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { uiRoutes } from './routes/ui.ts';
@@ -126,8 +128,10 @@ export async function createServer(context: ApiContext, options: ServerOptions =
     },
     helpCenterRoutes,
     consoleRoutes,
+    consoleInboxRoutes,
     adminRoutes,
     webhookRoutes,
+    gmailPushRoutes,
     mcpRoutes,
     uiRoutes,
   ]) {

@@ -21,6 +21,8 @@ import { defaultSender } from '../connectors/email/connector.ts';
 import type { InboundMailOptions } from '../connectors/email/inbound/receive.ts';
 import { replyTokenKeysFrom } from '../connectors/email/message-id.ts';
 import { createOutbox } from '../connectors/email/outbox.ts';
+import { googleWorkspaceFromEnvironment } from '../connectors/google/auth/index.ts';
+import { createGmailRuntime, type GmailSettings } from '../connectors/google/gmail/index.ts';
 import { csatLinkKeysFrom, csatLinkToken, csatLinkUrl } from '../conversations/csat-link.ts';
 import { storeInboundEmail } from '../conversations/email-intake.ts';
 import { controlChannel, type EventBus } from '../conversations/live-events.ts';
@@ -74,6 +76,8 @@ export interface ApiRuntimeOptions {
   knowledgeSources?: KnowledgeSourcesConfig;
   /** The configured stdio MCP servers and private-host allow-list of MCP connectors (config/mcp-client.ts). */
   mcpClient?: McpClientSettings;
+  /** Gmail as the email channel and/or sender (`EMAIL_CHANNEL` / `EMAIL_SENDER`; connectors/google/gmail/). */
+  gmail?: GmailSettings;
 }
 
 export interface ApiRuntime {
@@ -117,11 +121,21 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     },
   };
   const vault = createVault({ db: database.pool, masterKeys });
+  // The one Google Workspace connection (OAuth or service account) every Google feature uses.
+  const google = googleWorkspaceFromEnvironment(vault, options.backendEnvironment ?? {});
+  // Gmail as a way in (the channel) and out (the outbox's transport), on that same connection.
+  const gmail = options.gmail
+    ? createGmailRuntime(options.gmail, {
+        connection: options.gmail.connection ?? google,
+        pool: database.pool,
+        inboundMail,
+      })
+    : null;
   const backends = createBackendSelection({
     db: database.pool,
     vault,
     env: options.backendEnvironment ?? {},
-    deps: { db: database.pool, directory: createContactDirectory(database.pool) },
+    deps: { db: database.pool, directory: createContactDirectory(database.pool), google },
   });
   // With Redis, every process (API, workers) shares its circuit breakers: one that finds a system
   // down stops the others calling it too (docs/connectors-core.md, "Shared breaker state").
@@ -137,6 +151,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     faults: { enabled: settings.faultInjection, allowInProduction: settings.faultInjection },
     ...(options.logger ? { logger: options.logger } : {}),
     ...(sharedCircuits ? { sharedCircuits } : {}),
+    ...(gmail?.transport ? { emailTransport: gmail.transport } : {}),
     ...options.switchboard,
   });
   const bus: EventBus = options.redis
@@ -197,6 +212,16 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     dataDir: options.dataDir,
     vault,
     ...(options.knowledgeSources ? { knowledgeSources: options.knowledgeSources } : {}),
+    // The Google Drive knowledge source reads with the shared Google connection.
+    google,
+    ...(gmail?.channel
+      ? {
+          gmail: {
+            channel: gmail.channel,
+            ...(options.gmail?.topicName ? { topicName: options.gmail.topicName } : {}),
+          },
+        }
+      : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
 
@@ -226,6 +251,26 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
       concurrency: options.concurrency ?? 2,
       ...(options.logger ? { logger: options.logger } : {}),
     });
+  }
+  // Without Redis no scheduler is shared between processes: this one polls Gmail itself (and starts
+  // the push watch); with BullMQ the worker's repeatable jobs do (jobs/gmail-sync-job.ts).
+  let gmailPoll: NodeJS.Timeout | undefined;
+  if (gmail?.channel && !options.redis) {
+    const inProcess = queue;
+    const poll = () =>
+      inProcess
+        .enqueue('gmail.sync', { reason: 'poll' }, { jobId: 'gmail.sync' })
+        .catch((error: unknown) =>
+          options.logger?.error({ err: error }, 'the Gmail poll could not be queued'),
+        );
+    const everyMs = options.gmail?.pollIntervalMs ?? 60_000;
+    if (everyMs > 0) {
+      void poll();
+      gmailPoll = setInterval(poll, everyMs);
+      gmailPoll.unref();
+    }
+    if (options.gmail?.topicName)
+      void inProcess.enqueue('gmail.watch', { reason: 'startup' }).catch(() => {});
   }
 
   const instanceId = randomUUID();
@@ -310,6 +355,8 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
     webhooks,
     mail,
     csatLinks,
+    google,
+    ...(gmail?.push ? { gmailPush: gmail.push } : {}),
   };
   return {
     context,
@@ -324,6 +371,7 @@ export async function createApiRuntime(options: ApiRuntimeOptions): Promise<ApiR
       await stopBackendSync();
       await stopCustomConnectorSync();
       await stopProcedureSync();
+      if (gmailPoll) clearInterval(gmailPoll);
       await workers?.close({ graceMs: options.workerTuning?.shutdownGraceMs ?? 30_000 });
       await queue?.close();
       await bus.close();

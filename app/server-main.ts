@@ -3,16 +3,18 @@ import { seedDemoHumans } from '../api/auth/demo-humans.ts';
 import { createServer } from '../api/server.ts';
 import { loadApiConfig, resolvedMode } from '../config/api.ts';
 import { backendEnvironmentOf } from '../config/backends.ts';
+import { gmailSettingsOf } from '../config/gmail.ts';
 import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
 import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
 import { createLogger, logDestination } from '../config/logger.ts';
 import { mcpClientSettingsFrom } from '../config/mcp-client.ts';
+import { supportHoursOf } from '../config/support-hours.ts';
 import { outboundWebhookSettingsOf } from '../config/webhooks.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
 import { createInboundSmtpServer } from '../connectors/email/inbound/smtp-server.ts';
 import { seedDemoWorld } from '../db/world/seed-demo.ts';
 import { owedTurnOf } from '../jobs/inbound-email-job.ts';
-import { knowledgeSyncSchedule } from '../jobs/knowledge-sync-job.ts';
+import { googleDriveSyncTick, knowledgeSyncSchedule } from '../jobs/knowledge-sync-job.ts';
 import { purgeTranscriptsSchedule } from '../jobs/retention-job.ts';
 import { indexDemoArticles, writeDemoArticlesTextFirst } from '../knowledge/demo-articles.ts';
 import { closeSharedWorkerEmbedder, sharedWorkerEmbedder } from '../knowledge/worker-embedder.ts';
@@ -54,6 +56,7 @@ await runEntryPoint(async () => {
     mode,
     logger,
     backendEnvironment: backendEnvironmentOf(config),
+    ...(gmailSettingsOf(config) ? { gmail: gmailSettingsOf(config)! } : {}),
     ...(config.REDIS_URL
       ? { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX }, runWorkers: config.API_RUNS_WORKERS }
       : {}),
@@ -74,6 +77,7 @@ await runEntryPoint(async () => {
       ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
       secureCookies: config.COOKIE_SECURE ? config.COOKIE_SECURE === 'true' : mode === 'production',
       customConnectorAllowedHosts: config.CUSTOM_CONNECTOR_ALLOWED_HOSTS,
+      supportHours: supportHoursOf(config),
       outboundWebhooks: outboundWebhookSettingsOf(config),
       rateLimit: {
         perIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE,
@@ -124,6 +128,9 @@ await runEntryPoint(async () => {
       every(knowledgeSync.everyMs, () => knowledgeSync.enqueue(runtime.context.jobs));
       await knowledgeSync.enqueue(runtime.context.jobs);
     }
+    // The Google Drive source is set up on /admin: its tick runs always and syncs once it is due.
+    const driveTick = googleDriveSyncTick();
+    every(driveTick.everyMs, () => driveTick.enqueue(runtime.context.jobs));
     // Transcript retention, while TRANSCRIPT_RETENTION_DAYS is set: at start, then hourly.
     const purge = purgeTranscriptsSchedule(config.TRANSCRIPT_RETENTION_DAYS);
     if (purge) {

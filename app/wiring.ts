@@ -58,6 +58,11 @@ export interface SwitchboardOptions {
   kbOnly?: boolean;
   smtpUrl?: string;
   /**
+   * Where the outbox delivers instead of SMTP / the local folder: the Gmail sender when
+   * `EMAIL_SENDER=gmail` (connectors/google/gmail/transport.ts).
+   */
+  emailTransport?: EmailTransport;
+  /**
    * Signs our outgoing Message-IDs (connectors/email/message-id.ts); whatever receives the replies
    * must verify with the same keys. The API runtime derives them from the master key; without them a
    * key made up for this process is used (evals, the terminal chat).
@@ -104,10 +109,11 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
   });
   // The mail system is reached only by the dispatcher; an injected email fault makes delivery fail (rows stay queued).
   const transport = withDeliveryFaults(
-    createEmailTransport({
-      dataDir: options.dataDir,
-      ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}),
-    }),
+    options.emailTransport ??
+      createEmailTransport({
+        dataDir: options.dataDir,
+        ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}),
+      }),
     faults,
   );
   const replyTokens = options.replyTokens ? { replyTokens: options.replyTokens } : {};
@@ -235,10 +241,10 @@ export async function createSwitchboard(options: SwitchboardOptions): Promise<Sw
 function withDeliveryFaults(transport: EmailTransport, faults: FaultInjector): EmailTransport {
   return {
     ...transport,
-    async send(message) {
+    async send(message, context) {
       const fault = faults.take('email', 'deliver');
       if (fault) throw new Error(`injected ${fault.mode} fault: mail delivery unavailable`);
-      return transport.send(message);
+      return transport.send(message, context);
     },
   };
 }

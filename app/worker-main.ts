@@ -1,5 +1,6 @@
 import { resolvedMode } from '../config/api.ts';
 import { backendEnvironmentOf } from '../config/backends.ts';
+import { gmailSettingsOf } from '../config/gmail.ts';
 import { zendeskGuideSettingsOf } from '../config/knowledge-sources.ts';
 import { paymentLinkBaseUrlOf, runEntryPoint } from '../config/load.ts';
 import { createLogger } from '../config/logger.ts';
@@ -7,7 +8,8 @@ import { mcpClientSettingsFrom } from '../config/mcp-client.ts';
 import { outboundWebhookSettingsOf } from '../config/webhooks.ts';
 import { loadWorkerConfig } from '../config/worker.ts';
 import { parseMasterKeys } from '../connectors/core/master-key.ts';
-import { scheduleKnowledgeSyncOnBull } from '../jobs/knowledge-sync-job.ts';
+import { scheduleGmailOnBull } from '../jobs/gmail-sync-job.ts';
+import { scheduleDriveSyncOnBull, scheduleKnowledgeSyncOnBull } from '../jobs/knowledge-sync-job.ts';
 import { schedulePurgeTranscriptsOnBull } from '../jobs/retention-job.ts';
 import { closeSharedWorkerEmbedder } from '../knowledge/worker-embedder.ts';
 import { configuredReasoner } from './configured-reasoner.ts';
@@ -39,6 +41,7 @@ await runEntryPoint(async () => {
     mode,
     logger,
     backendEnvironment: backendEnvironmentOf(config),
+    ...(gmailSettingsOf(config) ? { gmail: gmailSettingsOf(config)! } : {}),
     redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX },
     ...(config.INBOUND_SMTP_AUTHSERV_ID ? { inboundMail: { mta: config.INBOUND_SMTP_AUTHSERV_ID } } : {}),
     runWorkers: true,
@@ -69,8 +72,16 @@ await runEntryPoint(async () => {
   await runtime.bullJobs!.repeat('webhook.sweep', { reason: 'tick' }, { everyMs: 5_000 });
   // The help center sync while the Zendesk Guide source is configured (its scheduler removed otherwise).
   await scheduleKnowledgeSyncOnBull(runtime.bullJobs!, knowledgeSources);
+  // The Google Drive source's tick (set up on /admin; each run checks whether it is due).
+  await scheduleDriveSyncOnBull(runtime.bullJobs!);
   // Transcript retention while TRANSCRIPT_RETENTION_DAYS is set (its scheduler removed otherwise).
   await schedulePurgeTranscriptsOnBull(runtime.bullJobs!, config.TRANSCRIPT_RETENTION_DAYS);
+  // The Gmail poll and the watch renewal while Gmail is the email channel (their schedulers removed otherwise).
+  await scheduleGmailOnBull(runtime.bullJobs!, {
+    channel: config.EMAIL_CHANNEL === 'gmail',
+    push: config.GMAIL_PUBSUB_TOPIC !== undefined,
+    pollIntervalMs: config.GMAIL_POLL_INTERVAL_SECONDS * 1000,
+  });
   // The intent model loads in the background, so the first turn does not wait ~15 s for it.
   void runtime.context.switchboard.classifier?.warm().catch((error: unknown) => {
     logger.error({ err: error }, 'warming the intent model failed');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backendSettings } from './backends.ts';
 import { customConnectorSettings } from './custom-connectors.ts';
+import { gmailConfigShape } from './gmail.ts';
 import { knowledgeSourceSettings } from './knowledge-sources.ts';
 import {
   databaseSettings,
@@ -12,6 +13,7 @@ import {
 } from './load.ts';
 import { mcpClientSettings } from './mcp-client.ts';
 import { retentionSettings } from './retention.ts';
+import { supportHoursSettings } from './support-hours.ts';
 import { webhookSettings } from './webhooks.ts';
 
 const flag = (fallback: 'true' | 'false') =>
@@ -33,6 +35,7 @@ export const apiConfigSchema = z.object({
   ...webhookSettings,
   ...mcpClientSettings,
   ...customConnectorSettings,
+  ...supportHoursSettings,
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Seed the Lumen Cloud demo world on the first start of an empty embedded database. */
@@ -81,6 +84,8 @@ export const apiConfigSchema = z.object({
   RATE_LIMIT_MESSAGES_PER_CONVERSATION_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** SMTP server for outgoing mail (`smtp://user:pass@host:port`); unset: .eml files under DATA_DIR/outbox. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Gmail as the email channel / sender (config/gmail.ts). */
+  ...gmailConfigShape,
   /** Receive support mail over SMTP on this port (loopback, behind your MTA); unset: no inbound mail. */
   INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),

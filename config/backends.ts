@@ -46,7 +46,22 @@ export const backendSettings = {
   GOOGLE_SERVICE_ACCOUNT_KEY: secret,
   GOOGLE_CALENDAR_SUBJECT: z.email().optional(),
   GOOGLE_CALENDAR_ACCESS_TOKEN: secret,
+  /** JSON {"engineer@domain": "calendar id"}: engineers whose calendar is not their own address. */
+  GOOGLE_CALENDAR_IDS: z.string().min(2).optional(),
   GOOGLE_API_ROOT: optionalUrl,
+  /**
+   * The Google Workspace connection's OAuth client (a "Web application" client of the Google Cloud
+   * project; docs/connectors.md, "Google Workspace"); unset: what the admin saved on /admin.
+   */
+  GOOGLE_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_OAUTH_CLIENT_SECRET: secret,
+  /** The client's authorised redirect URI: `https://<this server>/admin/google/callback`. */
+  GOOGLE_OAUTH_REDIRECT_URL: optionalUrl,
+  /** Google's OAuth endpoints, for a local fake (tests, demos); Google's by default. */
+  GOOGLE_OAUTH_AUTH_URL: optionalUrl,
+  GOOGLE_OAUTH_TOKEN_URL: optionalUrl,
+  GOOGLE_OAUTH_REVOKE_URL: optionalUrl,
+  GOOGLE_OAUTH_TOKENINFO_URL: optionalUrl,
 };
 
 const backendSchema = z.object(backendSettings);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backendSettings } from './backends.ts';
 import { customConnectorSettings } from './custom-connectors.ts';
+import { gmailConfigShape } from './gmail.ts';
 import { knowledgeSourceSettings } from './knowledge-sources.ts';
 import {
   databaseSettings,
@@ -54,6 +55,8 @@ export const workerConfigSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(5_000),
   /** SMTP server for outgoing mail (`smtp://user:pass@host:port`); unset: .eml files under DATA_DIR/outbox. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Gmail as the email channel / sender (config/gmail.ts). */
+  ...gmailConfigShape,
   /**
    * The name in the Authentication-Results of received mail: the same as the API's
    * INBOUND_SMTP_AUTHSERV_ID (workers authenticate the mail the inbound server queued).

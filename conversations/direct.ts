@@ -73,7 +73,7 @@ export function createDirectConversations(options: {
       else yield event;
     }
     if (!end) return;
-    await store.recordTurnEnd(conversationId, readStatus, end.status, end.outcome ?? null);
+    await store.recordTurnEnd(conversationId, readStatus, end);
     yield end;
   }
 

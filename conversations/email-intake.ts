@@ -4,6 +4,7 @@ import { type ParsedInboundEmail, subjectReferences } from '../connectors/email/
 import type {
   RefusedThread,
   StoredInboundEmail,
+  StoredMailHook,
   ThreadRefusal,
 } from '../connectors/email/inbound/receive.ts';
 import type { MailAuthVerdict } from '../connectors/email/inbound/verdict.ts';
@@ -21,6 +22,8 @@ export interface StoreInboundEmailContext {
   mailAuth: MailAuthVerdict;
   /** Verifies the reply tokens in In-Reply-To / References (the keys the outbox signs with). */
   replyTokens: ReplyTokenKeys;
+  /** Called before commit with what was stored (or found stored before): a channel's own records. */
+  inTransaction?: StoredMailHook;
 }
 
 interface ConversationRow {
@@ -115,7 +118,7 @@ export async function storeInboundEmail(
       [email.messageId],
     );
     if (known.rows[0]) {
-      return {
+      const found: StoredInboundEmail = {
         conversationId: known.rows[0].conversation_id,
         messageId: known.rows[0].id,
         emailMessageId: email.messageId,
@@ -126,6 +129,8 @@ export async function storeInboundEmail(
         threadedBy: 'duplicate',
         refusedThreads: [],
       };
+      await context.inTransaction?.(client, found);
+      return found;
     }
 
     const references = referencedIds(email);
@@ -263,7 +268,7 @@ export async function storeInboundEmail(
         await alertRefusedThread(client, thread, email, context.mailAuth, conversationId);
       }
     }
-    return {
+    const stored: StoredInboundEmail = {
       conversationId,
       messageId: inserted.rows[0]!.id,
       emailMessageId: email.messageId,
@@ -274,6 +279,8 @@ export async function storeInboundEmail(
       threadedBy,
       refusedThreads: joined === null ? refusedThreads : [],
     };
+    await context.inTransaction?.(client, stored);
+    return stored;
   });
 }
 

@@ -156,21 +156,22 @@ export function createConversationStore(pool: pg.Pool) {
      * The one write of the conversation row a turn makes: where the turn left it. `readStatus` is the
      * status the turn started from; a human's change made meanwhile (a claim, a resolve) wins over
      * the turn's. The outcome only ever gets stronger: a conversation a human took part in stays
-     * escalated.
+     * escalated. The first intent a turn classified stays the conversation's (migration 0029): the
+     * analytics page counts conversations by what the customer came for.
      */
     async recordTurnEnd(
       conversationId: string,
       readStatus: Status,
-      status: Status,
-      outcome: Outcome | null,
+      end: { status: Status; outcome?: Outcome | null | undefined; intent?: string | null | undefined },
       db: Queryable = pool,
     ): Promise<void> {
       await db.query(
         `UPDATE conversations SET updated_at = now(),
            status = CASE WHEN status = $4 THEN $2 ELSE status END,
-           outcome = CASE WHEN ${outcomeRank.replace('%s', '$3::text')} > ${outcomeRank.replace('%s', 'outcome')} THEN $3 ELSE outcome END
+           outcome = CASE WHEN ${outcomeRank.replace('%s', '$3::text')} > ${outcomeRank.replace('%s', 'outcome')} THEN $3 ELSE outcome END,
+           intent = COALESCE(intent, $5)
          WHERE id = $1`,
-        [conversationId, status, outcome, readStatus],
+        [conversationId, end.status, end.outcome ?? null, readStatus, end.intent?.slice(0, 200) ?? null],
       );
     },
 

@@ -323,14 +323,7 @@ export function createTurnProcessor(options: TurnProcessorOptions) {
                            ORDER BY n.id LIMIT 1) AS next_id`,
               [row.id, conversationId],
             );
-            if (end)
-              await options.store.recordTurnEnd(
-                conversationId,
-                row.status,
-                end.status,
-                end.outcome ?? null,
-                client,
-              );
+            if (end) await options.store.recordTurnEnd(conversationId, row.status, end, client);
             return rows[0]?.next_id ?? null;
           });
           // After the row says done: whoever sees the turn end (a stream, a resend) finds it done.

@@ -23,6 +23,12 @@ import * as apiKeys from './migrations/0022-api-keys.ts';
 import * as customConnectors from './migrations/0023-custom-connectors.ts';
 import * as declarativeProcedures from './migrations/0024-declarative-procedures.ts';
 import * as csat from './migrations/0025-csat.ts';
+import * as gmailChannel from './migrations/0027-gmail-channel.ts';
+import * as googleDriveSource from './migrations/0028-google-drive-source.ts';
+import * as conversationAnalytics from './migrations/0029-conversation-analytics.ts';
+import * as consoleInbox from './migrations/0030-console-inbox.ts';
+import * as knowledgeAdmin from './migrations/0031-knowledge-admin.ts';
+import * as capturedScenarios from './migrations/0032-captured-scenarios.ts';
 
 /** Every migration, in order. Listed statically so bundling or a changed cwd cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -49,6 +55,12 @@ export const migrations: Record<string, Migration> = {
   '0023-custom-connectors': customConnectors,
   '0024-declarative-procedures': declarativeProcedures,
   '0025-csat': csat,
+  '0027-gmail-channel': gmailChannel,
+  '0028-google-drive-source': googleDriveSource,
+  '0029-conversation-analytics': conversationAnalytics,
+  '0030-console-inbox': consoleInbox,
+  '0031-knowledge-admin': knowledgeAdmin,
+  '0032-captured-scenarios': capturedScenarios,
 };
 
 function createMigrator(pool: pg.Pool): { migrator: Migrator; db: Kysely<unknown> } {

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.ts';
 import type { EvalRunReport } from './report.ts';
+import type { RunProgress } from './run-progress.ts';
 
 /** Records that a run started (so the UI can show it running). */
 export async function recordRunStarted(
@@ -43,4 +44,12 @@ export async function recordRunFinished(db: Queryable, report: EvalRunReport): P
       ],
     );
   }
+}
+
+/** Records how far a running suite is (the admin page polls it); a finished run is left alone. */
+export async function recordRunProgress(db: Queryable, id: string, progress: RunProgress): Promise<void> {
+  await db.query('UPDATE eval_runs SET progress = $2 WHERE id = $1 AND finished_at IS NULL', [
+    id,
+    JSON.stringify(progress),
+  ]);
 }

@@ -10,6 +10,7 @@ import { recordRunFinished, recordRunStarted } from './eval-runs-store.ts';
 import { createLlmCustomer } from './llm-customer.ts';
 import { loadSuite, SuiteLoadError } from './load-suite.ts';
 import { buildReport, type EvalRunOptions, writeReportFiles } from './report.ts';
+import { advanceProgress, startProgress, writeProgressFile } from './run-progress.ts';
 import type { CustomerFactory } from './run-scenario.ts';
 import { runSuite, selectScenarios } from './runner.ts';
 import { createScriptedCustomer } from './simulated-customer.ts';
@@ -102,6 +103,7 @@ export async function runEvalCli(argv: readonly string[], dependencies: CliDepen
       `Running ${selected.length} scenario(s) × ${options.runs} run(s)${baselines.length > 1 ? ' + kb-only baseline' : ''} from ${suite.folder}${options.systems === 'vendor-fakes' ? ' on the vendor fakes (Stripe, HubSpot, Zendesk, Google Calendar)' : ''}\n`,
     );
     const progress = createProgressBar(stderr);
+    let fileProgress = startProgress(selected.length * options.runs * baselines.length);
     const results = await runSuite({
       suite,
       runs: options.runs,
@@ -116,7 +118,14 @@ export async function runEvalCli(argv: readonly string[], dependencies: CliDepen
           config,
         }),
       createCustomer: customerFactory(options.customer, config),
-      onResult: (result, done) => progress.update(result, done),
+      onResult: (result, done) => {
+        progress.update(result, done);
+        // For the `eval.run` job, which runs this in a child process: the admin page's progress.
+        if (options.out) {
+          fileProgress = advanceProgress(fileProgress, result, done);
+          void writeProgressFile(options.out, fileProgress).catch(() => {});
+        }
+      },
       ...(dependencies.turnTimeoutMs !== undefined ? { turnTimeoutMs: dependencies.turnTimeoutMs } : {}),
     });
     const report = buildReport({

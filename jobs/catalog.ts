@@ -38,11 +38,41 @@ export const jobCatalog = {
     backoffMs: 1_000,
     timeoutMs: 30_000,
   },
+  /**
+   * Read new mail of the Gmail support mailbox from its history (connectors/google/gmail/channel.ts):
+   * scheduled as the poll, and enqueued by each verified Pub/Sub push. Both run the same pass, and a
+   * message seen by both is handled once (the `gmail_messages` ledger). Retried with backoff on
+   * 429/5xx: the history id only moves once a pass succeeded, so nothing is lost.
+   */
+  'gmail.sync': {
+    payload: z.object({
+      reason: z.enum(['poll', 'push', 'admin']).default('poll'),
+      /** The history id a push announced (informational: the pass reads from the stored one). */
+      historyId: z.string().regex(/^\d+$/).max(20).optional(),
+    }),
+    attempts: 6,
+    backoffMs: 2_000,
+    timeoutMs: 120_000,
+  },
+  /** Start or renew the Gmail push watch (it ends after 7 days); daily while push is configured. */
+  'gmail.watch': {
+    payload: z.object({ reason: z.enum(['schedule', 'startup', 'admin']).default('schedule') }),
+    attempts: 3,
+    backoffMs: 30_000,
+    timeoutMs: 30_000,
+  },
   /** Ingest (or re-ingest) help-center articles. */
   'knowledge.ingest': {
     payload: z.object({
       articles: z
-        .array(z.object({ path: z.string().min(1).max(300), content: z.string().min(1).max(1_000_000) }))
+        .array(
+          z.object({
+            path: z.string().min(1).max(300),
+            content: z.string().min(1).max(1_000_000),
+            /** The admin's choice when the content does not say it (api/admin/knowledge-routes.ts). */
+            visibility: z.enum(['public', 'internal']).optional(),
+          }),
+        )
         .min(1)
         .max(500),
       requestedBy: z.string().nullable().default(null),
@@ -57,7 +87,7 @@ export const jobCatalog = {
    */
   'knowledge.sync': {
     payload: z.object({
-      source: z.enum(['zendesk-guide']),
+      source: z.enum(['zendesk-guide', 'google-drive']),
       reason: z.enum(['schedule', 'admin']).default('schedule'),
       requestedBy: z.string().nullable().default(null),
     }),

@@ -6,10 +6,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { type EvalConfig, evalConfigSchema } from '../config/eval.ts';
+import { capturedSuiteName, loadCapturedSuite, writeSuiteFolder } from '../evals/capture/store.ts';
 import type { EnvironmentFactory } from '../evals/environment.ts';
-import { recordRunFinished } from '../evals/eval-runs-store.ts';
+import { recordRunFinished, recordRunProgress } from '../evals/eval-runs-store.ts';
 import { loadSuite, SuiteLoadError } from '../evals/load-suite.ts';
 import { buildReport, type EvalRunOptions, type EvalRunReport } from '../evals/report.ts';
+import { advanceProgress, type RunProgress, readProgressFile, startProgress } from '../evals/run-progress.ts';
 import { runSuite, selectScenarios } from '../evals/runner.ts';
 import { createScriptedCustomer } from '../evals/simulated-customer.ts';
 import type { ParsedJobPayload } from './catalog.ts';
@@ -47,7 +49,12 @@ export async function runEvalJob(
   }
   let suite: Awaited<ReturnType<typeof loadSuite>>;
   try {
-    suite = await loadSuite(path.join(suitesDir, payload.suite));
+    // The captured suite is read from the database (scenarios saved from the console), through the
+    // same parser and schema as a suite file; the others are folders.
+    suite =
+      payload.suite === capturedSuiteName
+        ? await loadCapturedSuite(deps.pool)
+        : await loadSuite(path.join(suitesDir, payload.suite));
   } catch (error) {
     if (error instanceof SuiteLoadError) throw new PermanentJobError(error.message);
     throw error;
@@ -56,10 +63,33 @@ export async function runEvalJob(
   if (selectScenarios(suite, payload.filter ?? undefined).length === 0) {
     throw new PermanentJobError(`filter "${payload.filter}" matches no scenario of suite ${payload.suite}`);
   }
+  // The admin page's progress (eval_runs.progress): nothing done yet, then after every scenario run.
+  const total =
+    selectScenarios(suite, payload.filter ?? undefined).length * (payload.baseline === 'kb-only' ? 2 : 1);
+  const reportProgress = (progress: RunProgress) =>
+    recordRunProgress(deps.pool, payload.runId, progress).catch(() => {});
+  await reportProgress(startProgress(total));
   const createEnvironment = deps.createEnvironment;
   if (!createEnvironment) {
-    const report = await runInChildProcess(suite.folder, payload, signal);
-    await recordRunFinished(deps.pool, { ...report, id: payload.runId });
+    if (payload.suite !== capturedSuiteName) {
+      const report = await runInChildProcess(suite.folder, payload, signal, reportProgress);
+      await recordRunFinished(deps.pool, { ...report, id: payload.runId });
+      return;
+    }
+    // The child's CLI reads a folder: the captured suite is written out as YAML files for the run.
+    const folder = await mkdtemp(path.join(tmpdir(), 'switchboard-captured-'));
+    try {
+      await writeSuiteFolder(suite, path.join(folder, capturedSuiteName));
+      const report = await runInChildProcess(
+        path.join(folder, capturedSuiteName),
+        payload,
+        signal,
+        reportProgress,
+      );
+      await recordRunFinished(deps.pool, { ...report, id: payload.runId, suite: capturedSuiteName });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
     return;
   }
   const options: EvalRunOptions = {
@@ -71,6 +101,8 @@ export async function runEvalJob(
     filter: payload.filter ?? undefined,
   };
   const startedAt = new Date();
+  let progress = startProgress(total);
+  let written: Promise<void> = Promise.resolve();
   const results = await runSuite({
     suite,
     runs: options.runs,
@@ -79,8 +111,15 @@ export async function runEvalJob(
     ...(payload.filter ? { filter: payload.filter } : {}),
     createEnvironment: (index) => createEnvironment({ reasoner: 'local', index, config }),
     createCustomer: createScriptedCustomer,
+    onResult: (result, counts) => {
+      progress = advanceProgress(progress, result, counts);
+      const current = progress;
+      // In order, and all written before the run is recorded finished (which freezes the progress).
+      written = written.then(() => reportProgress(current));
+    },
   });
   signal?.throwIfAborted();
+  await written;
   const report = buildReport({
     id: payload.runId,
     suite: suite.name,
@@ -101,6 +140,7 @@ async function runInChildProcess(
   suiteFolder: string,
   payload: ParsedJobPayload<'eval.run'>,
   signal?: AbortSignal,
+  onProgress?: (progress: RunProgress) => Promise<void>,
 ): Promise<EvalRunReport> {
   const out = await mkdtemp(path.join(tmpdir(), 'switchboard-eval-'));
   try {
@@ -123,7 +163,17 @@ async function runInChildProcess(
     });
     const abort = () => child.kill('SIGTERM');
     signal?.addEventListener('abort', abort, { once: true });
+    // The child writes progress.json after every scenario run; copied to the row once a second.
+    let copied = '';
+    const poll = setInterval(async () => {
+      const progress = await readProgressFile(out);
+      if (progress && progress.updatedAt !== copied) {
+        copied = progress.updatedAt;
+        await onProgress?.(progress);
+      }
+    }, 1000);
     const [code] = (await once(child, 'exit')) as [number | null];
+    clearInterval(poll);
     signal?.removeEventListener('abort', abort);
     signal?.throwIfAborted();
     // Exit 1 means thresholds were missed (none are set here) — or a crash, which leaves no results.

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { CredentialVault } from '../connectors/core/vault.ts';
 import type { EmailDispatcher } from '../connectors/email/dispatcher.ts';
 import type { InboundMailOptions } from '../connectors/email/inbound/receive.ts';
+import type { GoogleConnection } from '../connectors/google/connection.ts';
 import { handleEscalationSla } from '../conversations/escalation-sla.ts';
 import type { EventBus } from '../conversations/live-events.ts';
 import type { Embedder } from '../knowledge/embedder.ts';
@@ -12,6 +13,7 @@ import { sharedWorkerEmbedder } from '../knowledge/worker-embedder.ts';
 import type { JobHandlers, JobQueue } from './catalog.ts';
 import { PermanentJobError } from './errors.ts';
 import { type EvalRunJobDependencies, runEvalJob } from './eval-run-job.ts';
+import { type GmailJobDependencies, runGmailSyncJob, runGmailWatchJob } from './gmail-sync-job.ts';
 import { handleInboundEmail } from './inbound-email-job.ts';
 import { type KnowledgeSourcesConfig, runKnowledgeSyncJob } from './knowledge-sync-job.ts';
 import { runPurgeTranscriptsJob } from './retention-job.ts';
@@ -45,6 +47,10 @@ export interface JobHandlerDependencies {
   knowledgeSources?: KnowledgeSourcesConfig;
   /** Where the sources' stored credentials are (connector `knowledge`). */
   vault?: Pick<CredentialVault, 'get'>;
+  /** The shared Google connection (the Drive knowledge source reads with it). */
+  google?: GoogleConnection;
+  /** The Gmail channel (the `gmail.*` jobs); absent, those jobs fail without retry. */
+  gmail?: GmailJobDependencies['gmail'];
   /** Sends outbound webhooks (the `webhook.*` jobs); absent, those jobs fail without retry. */
   webhooks?: { dispatcher: Pick<WebhookDispatcher, 'deliver' | 'sweep'> };
 }
@@ -79,12 +85,39 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
       );
     },
 
+    'gmail.sync': async (payload) => {
+      await runGmailSyncJob(
+        {
+          pool: deps.pool,
+          jobs: deps.jobs,
+          bus: deps.bus,
+          logger,
+          ...(deps.gmail ? { gmail: deps.gmail } : {}),
+        },
+        payload,
+      );
+    },
+
+    'gmail.watch': async () => {
+      await runGmailWatchJob({
+        pool: deps.pool,
+        jobs: deps.jobs,
+        bus: deps.bus,
+        logger,
+        ...(deps.gmail ? { gmail: deps.gmail } : {}),
+      });
+    },
+
     'knowledge.ingest': async ({ articles, requestedBy }) => {
       const ingester = createIngester({ embedder: deps.embedder ?? sharedWorkerEmbedder() });
       try {
         const report = await ingester.ingest(
           deps.pool,
-          articles.map((article) => ({ source: article.path, content: article.content })),
+          articles.map((article) => ({
+            source: article.path,
+            content: article.content,
+            ...(article.visibility ? { metadata: { visibility: article.visibility } } : {}),
+          })),
         );
         logger.info(
           {
@@ -111,6 +144,7 @@ export function createJobHandlers(deps: JobHandlerDependencies): JobHandlers {
           ...(deps.knowledgeSources ? { knowledgeSources: deps.knowledgeSources } : {}),
           ...(deps.vault ? { vault: deps.vault } : {}),
           ...(deps.embedder ? { embedder: deps.embedder } : {}),
+          ...(deps.google ? { google: deps.google } : {}),
           logger,
         },
         payload,

@@ -2,8 +2,18 @@ import type pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { ConnectorError } from '../connectors/core/errors.ts';
 import type { CredentialVault } from '../connectors/core/vault.ts';
+import type { GoogleConnection } from '../connectors/google/connection.ts';
 import type { Embedder } from '../knowledge/embedder.ts';
 import { createIngester } from '../knowledge/ingest.ts';
+import {
+  createDriveClient,
+  DriveSyncBusyError,
+  type DriveSyncReport,
+  isDriveSyncDue,
+  readDriveSettings,
+  recordDriveFailure,
+  syncGoogleDrive,
+} from '../knowledge/sources/google-drive/index.ts';
 import {
   createGuideTransport,
   GuideNotConfiguredError,
@@ -23,6 +33,16 @@ import { PermanentJobError } from './errors.ts';
 /** The de-duplication id of Zendesk Guide syncs (scheduled and on demand), and its scheduler's id. */
 export const zendeskGuideSyncJobId = 'knowledge-sync-zendesk-guide';
 
+/** The de-duplication id of Google Drive syncs (the scheduled tick and on demand). */
+export const googleDriveSyncJobId = 'knowledge-sync-google-drive';
+
+/**
+ * How often the Drive tick is enqueued. The Drive source is set up on /admin (settings in the
+ * database, not the environment), so the tick always runs; the job does nothing until the source is
+ * set up and its own interval (`intervalMinutes`) has passed since the last run.
+ */
+export const googleDriveTickMs = 5 * 60_000;
+
 /** The knowledge sources as this process is configured (config/knowledge-sources.ts). */
 export interface KnowledgeSourcesConfig {
   zendeskGuide?: ZendeskGuideSettings | null;
@@ -35,6 +55,8 @@ export interface KnowledgeSyncJobDependencies {
   vault?: Pick<CredentialVault, 'get'>;
   embedder?: Embedder;
   logger?: Logger;
+  /** The shared Google connection the Drive source reads with (absent: the Drive source cannot run). */
+  google?: GoogleConnection;
 }
 
 /**
@@ -47,7 +69,8 @@ export async function runKnowledgeSyncJob(
   deps: KnowledgeSyncJobDependencies,
   payload: ParsedJobPayload<'knowledge.sync'>,
   signal?: AbortSignal,
-): Promise<GuideSyncReport | null> {
+): Promise<GuideSyncReport | DriveSyncReport | null> {
+  if (payload.source === 'google-drive') return runDriveSyncJob(deps, payload, signal);
   const logger = deps.logger ?? pino({ enabled: false });
   const settings = deps.knowledgeSources?.zendeskGuide;
   if (!isGuideConfigured(settings)) {
@@ -102,6 +125,90 @@ export async function runKnowledgeSyncJob(
     if (error instanceof ConnectorError && !error.retryable) throw new PermanentJobError(error.message);
     throw error;
   }
+}
+
+/**
+ * One run of the Google Drive source. Not set up on /admin, or (scheduled) not due yet: nothing to
+ * do; requested from /admin without settings or without a Google connection: fails without retry
+ * and says so on /admin. Drive failures retrying cannot fix fail at once; 429/5xx that outlast the
+ * sync's own retries fail the attempt (index and page token untouched) and the job's retry reruns it.
+ */
+async function runDriveSyncJob(
+  deps: KnowledgeSyncJobDependencies,
+  payload: ParsedJobPayload<'knowledge.sync'>,
+  signal?: AbortSignal,
+): Promise<DriveSyncReport | null> {
+  const logger = deps.logger ?? pino({ enabled: false });
+  const settings = await readDriveSettings(deps.pool);
+  const scheduled = payload.reason === 'schedule';
+  if (!settings) {
+    if (scheduled) return null;
+    const message = 'the Google Drive source is not set up: choose its folder on /admin';
+    await recordDriveFailure(deps.pool, message);
+    throw new PermanentJobError(message);
+  }
+  if (scheduled && !(await isDriveSyncDue(deps.pool, settings))) return null;
+  if (!deps.google || !(await deps.google.features()).includes('drive')) {
+    const message =
+      'Google is not connected with Drive access: connect Google Workspace on /admin and grant Drive (read-only)';
+    await recordDriveFailure(deps.pool, message);
+    throw new PermanentJobError(message);
+  }
+  try {
+    const report = await syncGoogleDrive({
+      pool: deps.pool,
+      ingester: createIngester({ embedder: deps.embedder ?? sharedWorkerEmbedder() }),
+      client: createDriveClient({ connection: deps.google }),
+      settings,
+      logger,
+      ...(signal ? { signal } : {}),
+    });
+    logger.info(
+      {
+        source: payload.source,
+        reason: payload.reason,
+        requestedBy: payload.requestedBy,
+        mode: report.mode,
+        created: report.created.length,
+        updated: report.updated.length,
+        deleted: report.deleted.length,
+        unchanged: report.unchanged,
+        skipped: report.skipped.length,
+        errors: report.errors.length,
+      },
+      'knowledge source synced',
+    );
+    return report;
+  } catch (error) {
+    if (error instanceof DriveSyncBusyError) {
+      logger.info({ source: payload.source }, error.message);
+      return null;
+    }
+    if (error instanceof ConnectorError && !error.retryable) throw new PermanentJobError(error.message);
+    throw error;
+  }
+}
+
+/** The Drive tick in a process that runs jobs in process: enqueued every `googleDriveTickMs`. */
+export function googleDriveSyncTick(): { everyMs: number; enqueue(jobs: JobQueue): Promise<void> } {
+  return {
+    everyMs: googleDriveTickMs,
+    enqueue: (jobs) =>
+      jobs.enqueue(
+        'knowledge.sync',
+        { source: 'google-drive', reason: 'schedule' },
+        { jobId: googleDriveSyncJobId },
+      ),
+  };
+}
+
+/** With BullMQ: the Drive tick as a job scheduler in Redis (one per deployment). */
+export async function scheduleDriveSyncOnBull(bullJobs: Pick<BullJobs, 'repeat'>): Promise<void> {
+  await bullJobs.repeat(
+    'knowledge.sync',
+    { source: 'google-drive', reason: 'schedule' },
+    { everyMs: googleDriveTickMs, id: googleDriveSyncJobId },
+  );
 }
 
 /** The sync's schedule in a process that runs jobs in process, or null when no source is configured. */

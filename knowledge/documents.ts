@@ -50,6 +50,12 @@ export interface ParseOptions {
   maxBytes?: number;
   /** Visibility of a document that does not say (default `internal`: fail closed, never leak). */
   defaultVisibility?: Visibility;
+  /**
+   * Refuse a document that does not say its visibility (front matter, `<meta name="visibility">` or
+   * the caller's metadata) instead of defaulting it: what the admin routes use, so an article pasted
+   * without one is a clear error rather than a silently internal article nobody finds.
+   */
+  requireVisibility?: boolean;
   /** URL of an article that has none in its metadata (default `/help/<slug>`). */
   urlFor?: (slug: string) => string;
 }
@@ -179,6 +185,13 @@ export function parseDocument(raw: RawDocument, options: ParseOptions = {}): Art
   const sameTitle = derivedTitle.title?.trim().toLowerCase() === title.toLowerCase();
   const content = sameTitle ? derivedTitle.rest : body;
   if (!/[\p{L}\p{N}]/u.test(content)) throw new DocumentError('empty', raw.source, 'has no text to index');
+  if (options.requireVisibility && metadata.visibility === undefined) {
+    throw new DocumentError(
+      'missing_visibility',
+      raw.source,
+      'has no visibility: choose public (customers and the agent) or internal (staff only)',
+    );
+  }
   const updatedAt = metadata.updated_at ? new Date(metadata.updated_at) : null;
   if (updatedAt && Number.isNaN(updatedAt.getTime()))
     throw new DocumentError('invalid_metadata', raw.source, 'updated_at must be a date');

@@ -6,6 +6,8 @@ export type DocumentErrorCode =
   | 'invalid_encoding'
   | 'duplicate_slug'
   | 'invalid_metadata'
+  | 'missing_visibility'
+  | 'unreadable_pdf'
   | 'unsupported_format';
 
 /** One document could not be ingested; `source` names it (file path or slug) so the admin can fix it. */

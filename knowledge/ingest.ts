@@ -278,12 +278,13 @@ async function writeArticle(
   model: string,
 ): Promise<void> {
   const { document } = article;
-  await client.query(
+  const { rows } = await client.query<{ published: boolean }>(
     `INSERT INTO kb_articles (slug, title, url, category, tags, visibility, format, body, content_hash, updated_at, ingested_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10::timestamptz, now()), now())
      ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, url = EXCLUDED.url, category = EXCLUDED.category,
        tags = EXCLUDED.tags, visibility = EXCLUDED.visibility, format = EXCLUDED.format, body = EXCLUDED.body,
-       content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at, ingested_at = now()`,
+       content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at, ingested_at = now()
+     RETURNING published`,
     [
       document.slug,
       document.title,
@@ -298,6 +299,9 @@ async function writeArticle(
     ],
   );
   await client.query('DELETE FROM kb_chunks WHERE article_slug = $1', [document.slug]);
+  // An unpublished article (migration 0031) keeps its new text for editing but stays out of search,
+  // whoever re-ingests it: publishing it again writes its chunks.
+  if (rows[0]?.published === false) return;
   await insertChunks(client, document.slug, article.chunks, vectors, model);
 }
 

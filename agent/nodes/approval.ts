@@ -26,7 +26,9 @@ export async function approval(
   config: LangGraphRunnableConfig,
 ): Promise<SupportStateUpdate> {
   const pending = state.pendingApproval!;
-  const text = `This needs approval from our billing team because it is above what I can do on my own (${pending.reason}). I've sent it to them with all the details; you'll get an answer here, usually within one business day.`;
+  // The customer's words only: the policy's reason (field names, cents, limits) is for the team, in
+  // the packet below. How soon the team answers is the chat's configured hand-off note, not said here.
+  const text = `This needs approval from our billing team because it is above what I can do on my own. I've sent it to them with all the details; you'll get an answer here.`;
   const packet = buildEscalationPacket(
     state,
     'approval_required',

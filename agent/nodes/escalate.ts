@@ -43,7 +43,7 @@ export async function escalate(
       ? state.pendingApproval
       : null;
   const customerEntry: TranscriptEntry = { role: 'agent', text: plan.text, at: deps.now().toISOString() };
-  const packet = buildEscalationPacket(
+  const built = buildEscalationPacket(
     state,
     plan.reason,
     [plan.summary, ...notes].join(' '),
@@ -59,6 +59,9 @@ export async function escalate(
         }
       : null,
   );
+  const packet = plan.knowledgeCandidates?.length
+    ? { ...built, knowledgeCandidates: plan.knowledgeCandidates }
+    : built;
   // The packet raises the step's priority (an angry customer, a failure touching payments).
   const priority = escalationPriority(packet, plan.priority, await deps.policy());
   const escalation = await deps.store.openEscalation(state.conversationId, plan.reason, priority, packet);

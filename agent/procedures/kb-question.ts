@@ -42,6 +42,10 @@ export async function planFromKnowledge(
         priority: 'low',
         text: "I couldn't find a reliable answer to that in our help center, and I'd rather not guess. I've passed your question to a colleague, who will reply here.",
         summary: `Knowledge question without a good answer (confidence ${answer.confidence.toFixed(2)}): "${context.message.slice(0, 300)}"`,
+        // Which articles were on the topic but not good enough: the admin's usage counts (docs/knowledge.md).
+        ...(answer.passages.length > 0
+          ? { knowledgeCandidates: [...new Set(answer.passages.map((passage) => passage.slug))].slice(0, 3) }
+          : {}),
       },
     };
   }

@@ -63,6 +63,8 @@ export type Plan =
       summary: string;
       /** Writes done before handing over (e.g. the privacy ticket). */
       actions?: WriteAction[];
+      /** A help-center question answered too weakly: the articles found, best first. */
+      knowledgeCandidates?: string[];
     };
 
 /** A read through the connector pipeline, as a procedure sees it. */

@@ -2,8 +2,16 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import {
+  capturedSuiteName,
+  deleteCapturedScenario,
+  listCapturedScenarios,
+  loadCapturedSuite,
+  scenarioYaml,
+} from '../../evals/capture/store.ts';
 import { recordRunStarted } from '../../evals/eval-runs-store.ts';
 import { loadSuite, SuiteLoadError } from '../../evals/load-suite.ts';
+import { runProgressSchema } from '../../evals/run-progress.ts';
 import { selectScenarios } from '../../evals/runner.ts';
 import type { ApiApp, ApiContext } from '../context.ts';
 import {
@@ -17,6 +25,7 @@ import {
   startEvalBodySchema,
   startEvalResponseSchema,
 } from '../contract/admin.ts';
+import { capturedScenarioListSchema, capturedScenarioParamsSchema } from '../contract/captured-scenarios.ts';
 import { ApiError } from '../errors.ts';
 import { adminSchema, iso } from './shared.ts';
 
@@ -44,6 +53,7 @@ interface RunRow {
   suite: string;
   options: Record<string, unknown>;
   summary: { agent?: unknown; baseline?: unknown; thresholdFailures?: string[] } | null;
+  progress: unknown;
   started_at: Date;
   finished_at: Date | null;
 }
@@ -83,13 +93,14 @@ function summarizeRun(row: RunRow): EvalRunSummary {
     agent: metricsOf(row.summary?.agent),
     baseline: metricsOf(row.summary?.baseline),
     thresholdFailures: row.summary?.thresholdFailures ?? [],
+    progress: runProgressSchema.safeParse(row.progress).data ?? null,
   };
 }
 
 /** Eval runs: start one (a queued job), list them with their metrics, and one run's results per scenario. */
 export async function registerEvalRoutes(app: ApiApp, context: ApiContext): Promise<void> {
   const { pool } = context.database;
-  const columns = 'id, suite, options, summary, started_at, finished_at';
+  const columns = 'id, suite, options, summary, progress, started_at, finished_at';
 
   app.post(
     '/api/admin/evals',
@@ -105,7 +116,11 @@ export async function registerEvalRoutes(app: ApiApp, context: ApiContext): Prom
       const { suite: name, baseline = null, filter = null } = request.body;
       let scenarios: number;
       try {
-        const suite = await loadSuite(path.join(suitesDir, name));
+        // The captured suite lives in the database (saved from the console), the others in folders.
+        const suite =
+          name === capturedSuiteName
+            ? await loadCapturedSuite(pool)
+            : await loadSuite(path.join(suitesDir, name));
         scenarios = selectScenarios(suite, filter ?? undefined).length;
       } catch (error) {
         if (!(error instanceof SuiteLoadError)) throw error;
@@ -133,6 +148,54 @@ export async function registerEvalRoutes(app: ApiApp, context: ApiContext): Prom
       });
       await context.jobs.enqueue('eval.run', { runId, suite: name, baseline, filter });
       return reply.code(202).send({ runId, scenarios: scenarios * (baseline ? 2 : 1) });
+    },
+  );
+
+  app.get(
+    '/api/admin/captured-scenarios',
+    {
+      schema: {
+        ...adminSchema,
+        summary: 'Scenarios saved from the console ("Save as test"): the captured suite',
+        response: { 200: capturedScenarioListSchema },
+      },
+    },
+    async () => {
+      let saved: Awaited<ReturnType<typeof listCapturedScenarios>>;
+      try {
+        saved = await listCapturedScenarios(pool);
+      } catch (error) {
+        if (error instanceof SuiteLoadError) throw new ApiError('internal', error.message);
+        throw error;
+      }
+      return {
+        scenarios: saved.map((row) => ({
+          id: row.id,
+          name: row.name,
+          conversationId: row.conversationId,
+          expectedOutcome: row.expectedOutcome,
+          createdBy: row.createdBy,
+          createdAt: iso(row.createdAt)!,
+          yaml: scenarioYaml(row.scenario),
+        })),
+      };
+    },
+  );
+
+  app.delete(
+    '/api/admin/captured-scenarios/:id',
+    {
+      schema: {
+        ...adminSchema,
+        summary: 'Delete a saved scenario from the captured suite',
+        params: capturedScenarioParamsSchema,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      if (!(await deleteCapturedScenario(pool, request.params.id)))
+        throw new ApiError('not_found', `No saved scenario ${request.params.id}`);
+      return reply.code(204).send(null);
     },
   );
 

@@ -36,11 +36,12 @@ export async function registerKnowledgeRoutes(app: ApiApp, context: ApiContext):
         category: string | null;
         tags: string[];
         visibility: 'public' | 'internal';
+        published: boolean;
         chunks: number;
         updated_at: Date;
         ingested_at: Date;
       }>(
-        `SELECT a.slug, a.title, a.url, a.category, a.tags, a.visibility, a.updated_at, a.ingested_at,
+        `SELECT a.slug, a.title, a.url, a.category, a.tags, a.visibility, a.published, a.updated_at, a.ingested_at,
            (SELECT count(*)::int FROM kb_chunks c WHERE c.article_slug = a.slug) AS chunks
          FROM kb_articles a ORDER BY a.slug LIMIT 5000`,
       );
@@ -54,6 +55,7 @@ export async function registerKnowledgeRoutes(app: ApiApp, context: ApiContext):
           category: row.category,
           tags: row.tags,
           visibility: row.visibility,
+          published: row.published,
           chunks: row.chunks,
           updatedAt: iso(row.updated_at)!,
           ingestedAt: iso(row.ingested_at)!,
@@ -80,18 +82,27 @@ export async function registerKnowledgeRoutes(app: ApiApp, context: ApiContext):
         path: article.path ?? `${article.slug}.md`,
         content: article.content,
         slug: article.slug,
+        visibility: article.visibility,
       }));
       let slugs: string[];
       try {
         // Bad front matter or duplicate slugs are the admin's to fix now, not a failed job later.
+        // Visibility is required (the field or the content): an article pasted without one used to
+        // become internal silently, found by neither the chat nor a customer's search.
         slugs = parseBatch(
-          articles.map((article) => ({ source: article.path, content: article.content })),
+          articles.map((article) => ({
+            source: article.path,
+            content: article.content,
+            ...(article.visibility ? { metadata: { visibility: article.visibility } } : {}),
+          })),
+          { requireVisibility: true },
         ).map((document) => document.slug);
       } catch (error) {
         if (error instanceof DocumentBatchError) {
+          const missing = error.errors.some((item) => item.code === 'missing_visibility');
           throw new ApiError(
             'validation_failed',
-            error.message,
+            missing ? `Invalid body: /visibility is required — ${error.message}` : error.message,
             error.errors.map((item) => ({ source: item.source, code: item.code, message: item.message })),
           );
         }
@@ -107,7 +118,11 @@ export async function registerKnowledgeRoutes(app: ApiApp, context: ApiContext):
         }
       });
       await context.jobs.enqueue('knowledge.ingest', {
-        articles: articles.map(({ path, content }) => ({ path, content })),
+        articles: articles.map(({ path, content, visibility }) => ({
+          path,
+          content,
+          ...(visibility ? { visibility } : {}),
+        })),
         requestedBy: request.human?.id ?? null,
       });
       request.log.info({ slugs, adminId: request.human?.id }, 'knowledge ingest queued');

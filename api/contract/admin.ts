@@ -164,6 +164,8 @@ export const articleInputSchema = z
     path: articlePath.optional(),
     slug: z.string().max(200).regex(slugPattern, 'must be kebab-case (a-z, 0-9, -)').optional(),
     content: z.string().min(1).max(1_000_000),
+    /** Required unless the content says it (front matter, `<meta name="visibility">`): never a silent default. */
+    visibility: z.enum(['public', 'internal']).optional(),
   })
   .refine((article) => article.path !== undefined || article.slug !== undefined, 'give a path or a slug');
 
@@ -181,6 +183,8 @@ export const articleSummarySchema = z.object({
   category: z.string().nullable(),
   tags: z.array(z.string()),
   visibility: z.enum(['public', 'internal']),
+  /** False: taken out of search by an admin (no chunks), kept for editing. */
+  published: z.boolean(),
   chunks: z.number(),
   updatedAt: z.string(),
   ingestedAt: z.string(),
@@ -324,6 +328,18 @@ export const evalRunSummarySchema = z.object({
   agent: evalMetricsSchema.nullable(),
   baseline: evalMetricsSchema.nullable(),
   thresholdFailures: z.array(z.string()),
+  /** How far the run is: runs done / total, passed / failed so far (null: not started or an old row). */
+  progress: z
+    .object({
+      done: z.number(),
+      total: z.number(),
+      passed: z.number(),
+      failed: z.number(),
+      errors: z.number(),
+      last: z.object({ id: z.string(), passed: z.boolean() }).nullable(),
+      updatedAt: z.string(),
+    })
+    .nullable(),
 });
 
 export const evalListResponseSchema = z.object({ runs: z.array(evalRunSummarySchema) });

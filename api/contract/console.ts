@@ -141,6 +141,8 @@ export const escalationPacketSchema = z.object({
   awaitingApprovalIn: approvalRefSchema.optional(),
   /** Other conversations waiting on this approval: the decision is carried out in each. */
   alsoAwaitedBy: z.array(approvalRefSchema).optional(),
+  /** A low-confidence hand-off of a help-center question: the articles the search found, best first. */
+  knowledgeCandidates: z.array(z.string()).optional(),
 });
 
 /**

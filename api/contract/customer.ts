@@ -16,6 +16,8 @@ export const customerMessageSchema = z.object({
   text: z.string(),
   citations: z.array(citationSchema),
   createdAt: z.string(),
+  /** A person's reply: the name they work under, shown with it ("Dana (support team)"). */
+  authorName: z.string().optional(),
 });
 
 /**
@@ -53,6 +55,13 @@ export const conversationViewSchema = z.object({
   humanInvolved: z.boolean(),
   /** Whether the customer can rate the conversation now, or what they rated (docs/product.md, "CSAT"). */
   csat: csatViewSchema,
+  /**
+   * What the chat tells a customer waiting for a person: the usual reply time (minutes) and the team's
+   * hours as text (SUPPORT_REPLY_WITHIN_MINUTES, SUPPORT_HOURS); either absent when not configured.
+   */
+  support: z
+    .object({ replyWithinMinutes: z.number().int().positive().optional(), hours: z.string().optional() })
+    .optional(),
 });
 
 /** `POST /api/conversations/:id/csat`: 1–5 and an optional comment, once per conversation. */

@@ -156,7 +156,7 @@ export async function customerMessages(
     id: string;
     role: CustomerMessage['role'];
     body: string;
-    metadata: { citations?: CustomerMessage['citations'] };
+    metadata: { citations?: CustomerMessage['citations']; humanName?: unknown };
     created_at: Date;
   }>(
     // messages.id, not the text alias `id`: '10' would sort before '9'.
@@ -170,5 +170,8 @@ export async function customerMessages(
     text: row.body,
     citations: row.metadata.citations ?? [],
     createdAt: new Date(row.created_at).toISOString(),
+    ...(row.role === 'human' && typeof row.metadata.humanName === 'string'
+      ? { authorName: row.metadata.humanName }
+      : {}),
   }));
 }

@@ -247,7 +247,7 @@ const panelDeadlineMs = 8_000;
  * conversation's contact before it read through connectors too, and the console shows the
  * conversation's own verification beside it. The panel only reads.
  */
-function staffSession(
+export function staffSession(
   reader: PanelReader,
   subject: PanelSubject & { contactId: string; accountId: string },
 ): CallerSession {
@@ -274,7 +274,7 @@ interface Section<T> {
  * the panel cannot show) leaves the section `empty` and says `unavailable` — never our own tables in
  * its place, which a vendor backend does not keep up to date. `not_found` is an answer: nothing to show.
  */
-async function readSection<Output, Value>(
+export async function readSection<Output, Value>(
   connector: string,
   call: () => Promise<CallResult<Output>>,
   /** Our shape of the answer; checked by `schema`, since the policy may have hidden any field. */

@@ -35,7 +35,9 @@ import {
 import { errorBodySchema } from '../contract/errors.ts';
 import { ApiError } from '../errors.ts';
 import { openConsoleEventStream } from './console-events.ts';
+import { trackPresence } from './console-presence.ts';
 import { listEscalations, loadEscalationDetail } from './console-queries.ts';
+import { registerConsoleScenarioRoutes } from './console-scenarios.ts';
 
 const errorSchema = errorBodySchema;
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
@@ -269,6 +271,9 @@ export const consoleRoutes: RouteGroup = async (app, context) => {
     },
   );
 
+  // "Save as test": a conversation as a regression scenario (docs/evals.md, "Captured scenarios").
+  await registerConsoleScenarioRoutes(app, context);
+
   const streams = new Set<() => void>();
   app.addHook('onClose', async () => {
     // Open event streams would otherwise keep the server from closing.
@@ -288,6 +293,9 @@ export const consoleRoutes: RouteGroup = async (app, context) => {
       },
     },
     async (request, reply) => {
+      // An open stream is an online staff member (the inbox's presence, api/routes/console-presence.ts).
+      const endPresence = await trackPresence(pool, human(request).id, request.log);
+      reply.raw.once('close', endPresence);
       await openConsoleEventStream(context.bus, request, reply, streams);
     },
   );

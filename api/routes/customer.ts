@@ -172,6 +172,7 @@ export const customerRoutes: RouteGroup = async (app, context) => {
         humanInvolved:
           messages.some((message) => message.role === 'human') || conversation.outcome === 'escalated',
         csat: csatView(await csatState(pool, conversation.id)),
+        support: context.settings.supportHours ?? {},
       };
     },
   );
@@ -378,7 +379,14 @@ export const customerRoutes: RouteGroup = async (app, context) => {
           lastSent = Number(live.message.id);
           events.send(
             'message',
-            { ...live.message, citations: live.message.metadata.citations ?? [] },
+            {
+              ...live.message,
+              citations: live.message.metadata.citations ?? [],
+              // A person's reply names them (the chat shows it with their message).
+              ...(live.message.role === 'human' && typeof live.message.metadata.humanName === 'string'
+                ? { authorName: live.message.metadata.humanName }
+                : {}),
+            },
             live.message.id,
           );
         } else if (live.kind === 'status') {

@@ -26,7 +26,7 @@ export const helpCenterRoutes: RouteGroup = async (app, context) => {
         format: string;
         updated_at: Date;
       }>(
-        `SELECT title, body, format, updated_at FROM kb_articles WHERE slug = $1 AND visibility = 'public'`,
+        `SELECT title, body, format, updated_at FROM kb_articles WHERE slug = $1 AND visibility = 'public' AND published`,
         [request.params.slug],
       );
       const article = rows[0];

@@ -22,7 +22,8 @@ const notBuiltPage = `<!doctype html>
 /**
  * Serves the built web UI from `directory`: the app's pages (index.html, never cached so a deploy
  * shows at once), `/widget.js` (cached briefly: its name has no hash) and `/assets/*` (hashed names,
- * cached for a year). Without a build every page is a 503 that says how to build it.
+ * cached for a year), each precompressed (brotli or gzip, as the client accepts). Without a build
+ * every page is a 503 that says how to build it.
  */
 export function createUiRoutes(directory: string = defaultUiDirectory): RouteGroup {
   return async (app) => {
@@ -56,6 +57,16 @@ export function createUiRoutes(directory: string = defaultUiDirectory): RouteGro
       cacheControl: true,
       maxAge: '365d',
       immutable: true,
+      // The build writes `.br` and `.gz` beside each text file (ui/vite.config.ts): a client that
+      // accepts one gets it with `Content-Encoding`, and every answer says `Vary: Accept-Encoding`.
+      // The same applies to `sendFile` below (index.html, widget.js).
+      preCompressed: true,
+      // The widget's loader imports its ES module chunks from a host page's origin: module scripts
+      // are fetched with CORS. These files are public and hold no credentials.
+      // (`setHeaders` runs for `sendFile` too: the pages and widget.js carry it as well, harmlessly.)
+      setHeaders: (reply: FastifyReply) => {
+        reply.header('access-control-allow-origin', '*');
+      },
     });
 
     const sendUiFile = (reply: FastifyReply, file: string, cacheControl: string) =>

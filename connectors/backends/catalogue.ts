@@ -13,6 +13,7 @@ import {
   defaultHubSpotScopes,
   type HubSpotOAuthApp,
 } from '../crm/hubspot/oauth.ts';
+import type { GoogleConnection } from '../google/connection.ts';
 import { createZendeskTicketingConnector } from '../ticketing/zendesk/index.ts';
 import type { ContactDirectory } from './directory.ts';
 import type { SelectableKind } from './kinds.ts';
@@ -38,6 +39,8 @@ export interface BackendBuildDeps {
   directory: ContactDirectory;
   /** The credentials vault: where an OAuth connection's tokens live (refreshed single-flight). */
   vault: CredentialVault;
+  /** The Google Workspace connection, when the runtime has one (the Calendar backend can run on it). */
+  google?: GoogleConnection;
 }
 
 /** A vendor backend an admin can choose for a kind; the built-in backend is the absence of one. */
@@ -309,10 +312,22 @@ const googleCalendar: VendorBackend = {
       help: 'instead of a key: a token you refresh yourself (tests, short trials)',
     },
     urlField('GOOGLE_API_ROOT', 'https://www.googleapis.com/ by default; a local fake'),
+    {
+      name: 'calendar_ids',
+      label: 'Engineers’ calendars',
+      secret: false,
+      required: false,
+      env: 'GOOGLE_CALENDAR_IDS',
+      help: 'JSON {"engineer@your.domain": "calendar id"} for engineers whose calendar is not their own address; the others use their email',
+    },
   ],
   validate(values) {
-    if (!values.service_account_key && !values.access_token)
-      return 'give a service-account key (or a static access token)';
+    // Neither a key nor a token: the calendar runs on the Google Workspace connection (feature
+    // `calendar`), connected on /admin → Google Workspace.
+    if (values.calendar_ids) {
+      const problem = calendarIdsProblem(values.calendar_ids);
+      if (problem) return problem;
+    }
     if (values.service_account_key) {
       let parsed: unknown;
       try {
@@ -325,19 +340,88 @@ const googleCalendar: VendorBackend = {
     }
     return null;
   },
-  build(values, { db }) {
+  build(values, { db, google }) {
+    const connection = !values.service_account_key && !values.access_token ? google : undefined;
+    if (!values.service_account_key && !values.access_token && !google)
+      throw new Error('Google Calendar needs a service-account key, a static token or the Google connection');
     const auth = values.service_account_key
       ? serviceAccountAuth(values.service_account_key, values.subject)
-      : { getAccessToken: async () => values.access_token!, onUnauthorized: () => {} };
+      : connection
+        ? connectionAuth(connection)
+        : { getAccessToken: async () => values.access_token!, onUnauthorized: () => {} };
+    const calendarIds = values.calendar_ids
+      ? parseCalendarIds(values.calendar_ids)
+      : new Map<string, string>();
+    const rootUrl = values.api_base ?? connection?.rootUrl;
     return createGoogleCalendarConnector({
       db,
       ...auth,
-      ...(values.api_base ? { rootUrl: values.api_base } : {}),
-      // Engineers' calendars are their Google calendars, named by their email address.
-      calendarIdForEngineer: (engineer) => engineer.email,
+      ...(rootUrl ? { rootUrl } : {}),
+      // Engineers' calendars are their Google calendars, named by their email address, unless the
+      // admin mapped an engineer to another calendar.
+      calendarIdForEngineer: (engineer) => calendarIds.get(engineer.email.toLowerCase()) ?? engineer.email,
     });
   },
 };
+
+/**
+ * The Calendar backend on the Google Workspace connection: a token for the `calendar` feature
+ * (refreshed single-flight by the connection), and a refused token reported so the pipeline's retry
+ * gets a fresh one. Not connected, revoked, or connected without Calendar → the connection's
+ * `auth_expired` / `forbidden`, which the pipeline reports like any credential failure.
+ *
+ * The token is taken before a booking transaction opens (`prepareAccessToken`) and reused inside it
+ * for a short while: the connection reads the vault, which on the embedded database (one connection)
+ * would wait for the transaction holding it. The connection hands out tokens valid for at least a
+ * minute, so reuse for 30 s never sends an expired one; a 401 drops it at once.
+ */
+function connectionAuth(connection: GoogleConnection, clock: () => number = Date.now) {
+  const reuseMs = 30_000;
+  let held: { token: string; at: number } | null = null;
+  const fresh = async () => {
+    held = { token: await connection.accessToken('calendar'), at: clock() };
+    return held.token;
+  };
+  return {
+    async getAccessToken() {
+      return held && clock() - held.at < reuseMs ? held.token : fresh();
+    },
+    async prepareAccessToken() {
+      // Always asked anew here, outside the transaction: a reconnect's new grant is used at once.
+      await fresh();
+    },
+    onUnauthorized: () => {
+      if (held) connection.invalidate(held.token);
+      held = null;
+    },
+  };
+}
+
+const calendarIdsSchema = z.record(
+  z.email().transform((email) => email.toLowerCase()),
+  z
+    .string()
+    .trim()
+    .regex(/^[^\s@]+@[^\s@]+$|^primary$/, 'a calendar id looks like an address'),
+);
+
+/** What is wrong with an engineer → calendar mapping, or null. */
+function calendarIdsProblem(raw: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return 'the engineers’ calendars must be JSON: {"engineer@your.domain": "calendar id"}';
+  }
+  const checked = calendarIdsSchema.safeParse(parsed);
+  return checked.success
+    ? null
+    : `the engineers’ calendars: ${checked.error.issues[0]?.message ?? 'invalid'} (keys are engineers’ emails)`;
+}
+
+function parseCalendarIds(raw: string): Map<string, string> {
+  return new Map(Object.entries(calendarIdsSchema.parse(JSON.parse(raw))));
+}
 
 /**
  * A service account's access tokens (google-auth-library signs the JWT grant and caches the token

@@ -42,6 +42,12 @@ export interface CalendarBackend {
   ): Promise<void>;
   /** Deletes the event; an event that is already gone counts as deleted. */
   deleteEvent(engineer: Engineer, eventId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Acquires, before the booking transaction opens, what the calls inside it need (an access token).
+   * With the embedded database — one connection — a credential read from the vault inside the
+   * transaction would wait for that same connection forever.
+   */
+  prepare?(signal: AbortSignal): Promise<void>;
   /** Health / who-am-I. */
   check(signal: AbortSignal): Promise<{ ok: true; detail: string } | { ok: false; detail: string }>;
 }

@@ -33,7 +33,12 @@ export const defaultSender = {
 export function createEmailConnector(options: EmailConnectorOptions): ConnectorDefinition {
   return {
     id: 'email',
-    title: options.transport.kind === 'smtp' ? 'Email (SMTP)' : 'Email (local outbox)',
+    title:
+      options.transport.kind === 'smtp'
+        ? 'Email (SMTP)'
+        : options.transport.kind === 'gmail'
+          ? 'Email (Gmail)'
+          : 'Email (local outbox)',
     grantedScopes: ['email.send'],
     check: () => options.transport.verify(),
     operations: operationsOf(

@@ -76,15 +76,18 @@ export function createEmailDispatcher(options: EmailDispatcherOptions) {
       if (!row) return null;
       const thread = row.conversation_id ? await threadHeaders(client, row.conversation_id) : {};
       try {
-        await options.transport.send({
-          from: row.from_address,
-          to: row.to_address,
-          subject: row.subject,
-          text: row.text_body,
-          ...(row.html_body ? { html: row.html_body } : {}),
-          messageId: row.message_id,
-          ...thread,
-        });
+        await options.transport.send(
+          {
+            from: row.from_address,
+            to: row.to_address,
+            subject: row.subject,
+            text: row.text_body,
+            ...(row.html_body ? { html: row.html_body } : {}),
+            messageId: row.message_id,
+            ...thread,
+          },
+          { db: client },
+        );
       } catch (error) {
         const attempts = row.attempts + 1;
         const status = attempts >= maxAttempts ? 'failed' : 'queued';

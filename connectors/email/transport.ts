@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import type pg from 'pg';
 
 /** One email ready to go out; the Message-ID is the outbox ledger's. */
 export interface OutgoingEmail {
@@ -15,11 +16,24 @@ export interface OutgoingEmail {
   references?: string[];
 }
 
-/** Where queued emails are delivered: an SMTP server, or `.eml` files in a local outbox folder. */
+/**
+ * What the dispatcher hands a transport beside the email: the transaction that holds the outbox
+ * row while it is sent. A transport that keeps its own records (Gmail's thread and sent-mail ledger)
+ * reads and writes them there, so they commit with the row's `sent` status (and PGlite's single
+ * connection, held by that transaction, is not asked for twice).
+ */
+export interface SendContext {
+  db: pg.ClientBase;
+}
+
+/**
+ * Where queued emails are delivered: an SMTP server, `.eml` files in a local outbox folder, or the
+ * support mailbox's Gmail account (connectors/google/gmail/transport.ts).
+ */
 export interface EmailTransport {
-  readonly kind: 'smtp' | 'file';
+  readonly kind: 'smtp' | 'file' | 'gmail';
   /** Delivers one email; throws when the transport did not take it. */
-  send(email: OutgoingEmail): Promise<void>;
+  send(email: OutgoingEmail, context?: SendContext): Promise<void>;
   /** SMTP: connect and greet (`verify()`); file: the outbox folder is writable. */
   verify(): Promise<{ ok: true; detail: string } | { ok: false; detail: string }>;
   close(): void;

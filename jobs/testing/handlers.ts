@@ -8,6 +8,8 @@ export function testHandlers(overrides: Partial<JobHandlers> = {}): JobHandlers 
     'agent.turn': noop,
     'email.outbound': noop,
     'email.inbound': noop,
+    'gmail.sync': noop,
+    'gmail.watch': noop,
     'knowledge.ingest': noop,
     'knowledge.sync': noop,
     'eval.run': noop,

@@ -53,7 +53,10 @@ describe('syncing the Zendesk Guide help center from the admin page', { timeout:
     const admin = await (await newContext(browser, api.baseUrl)).newPage();
     await admin.goto('/admin/knowledge');
     await signInAsStaff(admin, demoAdmin);
-    const sources = admin.getByRole('region', { name: 'Sources' });
+    // The help center's own section: the Google Drive source is listed beside it.
+    const sources = admin
+      .getByRole('region', { name: 'Sources' })
+      .getByRole('region', { name: 'Zendesk Guide (help center)' });
     await sources.getByText('Zendesk Guide (help center)').waitFor();
     await sources.getByText('Never synced.').waitFor();
 

@@ -42,6 +42,10 @@ export interface TestApiOptions {
   knowledgeSources?: Parameters<typeof createApiRuntime>[0]['knowledgeSources'];
   /** Configured stdio MCP servers and private-host allow-list of MCP connectors. */
   mcpClient?: Parameters<typeof createApiRuntime>[0]['mcpClient'];
+  /** `*_BACKEND` choices and vendor settings as the environment would give them (Google's fakes). */
+  backendEnvironment?: Parameters<typeof createApiRuntime>[0]['backendEnvironment'];
+  /** Gmail as the email channel and sender (a fake Gmail's connection). */
+  gmail?: Parameters<typeof createApiRuntime>[0]['gmail'];
 }
 
 const ingester = createIngester({ embedder: sharedLocalEmbedder(), cacheSize: 2000 });
@@ -71,6 +75,8 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
     ...(options.knowledgeSources ? { knowledgeSources: options.knowledgeSources } : {}),
     ...(options.mcpClient ? { mcpClient: options.mcpClient } : {}),
+    ...(options.backendEnvironment ? { backendEnvironment: options.backendEnvironment } : {}),
+    ...(options.gmail ? { gmail: options.gmail } : {}),
     ...(options.redis ? { redis: options.redis, runWorkers: options.runWorkers ?? true } : {}),
     switchboard: {
       resilience: { retry: { retries: 1, initialDelayMs: 1, maxDelayMs: 5 } },

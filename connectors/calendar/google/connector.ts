@@ -25,6 +25,8 @@ export interface GoogleCalendarConnectorOptions {
   getAccessToken: () => Promise<string>;
   /** Called when Google rejects the token, so the token manager refreshes it (once, single-flight). */
   onUnauthorized: () => void;
+  /** Makes sure a token is at hand before a booking transaction opens (see `CalendarBackend.prepare`). */
+  prepareAccessToken?: () => Promise<void>;
   /** Which Google calendar holds an engineer's events (usually their email address). */
   calendarIdForEngineer: (engineer: Engineer) => string;
   grantedScopes?: string[];
@@ -34,6 +36,7 @@ export interface GoogleCalendarConnectorOptions {
 function createGoogleBackend(
   client: GoogleCalendarClient,
   calendarIdFor: (engineer: Engineer) => string,
+  prepareAccessToken?: () => Promise<void>,
 ): CalendarBackend {
   async function busyOf(engineer: Engineer, window: Interval, signal: AbortSignal): Promise<Interval[]> {
     const calendarId = calendarIdFor(engineer);
@@ -49,6 +52,7 @@ function createGoogleBackend(
 
   return {
     scopes: googleCalendarScopes,
+    ...(prepareAccessToken ? { prepare: () => prepareAccessToken() } : {}),
 
     async externalBusy(engineers, window, signal) {
       const calendarIds = new Map(engineers.map((engineer) => [engineer.id, calendarIdFor(engineer)]));
@@ -151,7 +155,7 @@ export function createGoogleCalendarConnector(options: GoogleCalendarConnectorOp
   });
   return createCalendarConnector({
     db: options.db,
-    backend: createGoogleBackend(client, options.calendarIdForEngineer),
+    backend: createGoogleBackend(client, options.calendarIdForEngineer, options.prepareAccessToken),
     title: 'Google Calendar',
     ...(options.grantedScopes ? { grantedScopes: options.grantedScopes } : {}),
   });

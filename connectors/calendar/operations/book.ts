@@ -36,6 +36,7 @@ export function bookOperation({ db, backend }: CalendarDependencies) {
       }
       const end = new Date(start.getTime() + args.duration_minutes * 60_000);
 
+      await backend.prepare?.(context.signal);
       const record = await withTransaction(db, async (client) => {
         const earlier = await findBooking(client, bookingId);
         if (earlier) {

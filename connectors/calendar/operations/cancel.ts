@@ -23,6 +23,7 @@ export function cancelOperation({ db, backend }: CalendarDependencies) {
       if (!existing) throw notFound(args.booking_id);
       assertOwnBooking(context.session, existing);
 
+      await backend.prepare?.(context.signal);
       const record = await withTransaction(db, async (client) => {
         const engineer = await lockEngineer(client, existing.engineerId);
         const booking = await findBooking(client, args.booking_id, true);

@@ -25,6 +25,7 @@ export function rescheduleOperation({ db, backend }: CalendarDependencies) {
       if (!existing) throw notFound(args.booking_id);
       assertOwnBooking(context.session, existing);
 
+      await backend.prepare?.(context.signal);
       const record = await withTransaction(db, async (client) => {
         // Engineer first, then the booking: the same lock order as `book`, so the two never deadlock.
         const engineer = await lockEngineer(client, existing.engineerId);

@@ -44,8 +44,14 @@ export interface StoredInboundEmail {
 export type InboundEmailStore = (
   db: pg.Pool,
   email: ParsedInboundEmail,
-  context: { mailAuth: MailAuthVerdict; replyTokens: ReplyTokenKeys },
+  context: { mailAuth: MailAuthVerdict; replyTokens: ReplyTokenKeys; inTransaction?: StoredMailHook },
 ) => Promise<StoredInboundEmail>;
+
+/**
+ * Runs in the transaction that stores the mail (or finds it stored before), so what a channel
+ * records about it (the Gmail channel's ledger of message ids) commits with the message or not at all.
+ */
+export type StoredMailHook = (client: pg.PoolClient, stored: StoredInboundEmail) => Promise<void>;
 
 /** What receiving mail needs, wherever it arrives (the SMTP server, the `email.inbound` job). */
 export interface InboundMailOptions extends MailAuthOptions {
@@ -79,6 +85,7 @@ export async function receiveInboundEmail(
   raw: Buffer,
   envelope: SmtpEnvelope,
   options: InboundMailOptions,
+  inTransaction?: StoredMailHook,
 ): Promise<ReceivedInboundEmail> {
   const parsed = await parseInboundEmail(raw);
   if (!parsed.ok) return parsed;
@@ -88,7 +95,11 @@ export async function receiveInboundEmail(
   if (!parsed.email.loop && envelope.mailFrom === '') parsed.email.loop = 'bounce';
   const mailAuth = await authenticateInboundEmail(raw, parsed.email.from.address, envelope, options);
   try {
-    const stored = await options.store(db, parsed.email, { mailAuth, replyTokens: options.replyTokens });
+    const stored = await options.store(db, parsed.email, {
+      mailAuth,
+      replyTokens: options.replyTokens,
+      ...(inTransaction ? { inTransaction } : {}),
+    });
     return { ok: true, email: parsed.email, mailAuth, stored };
   } catch (error) {
     if (isPermanentStorageError(error))

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { GoogleTokenBook } from '../google-oauth/token-book.ts';
 import { type BodyProblem, eventTimeInstant, validateEventBody, validateFreeBusyBody } from './validate.ts';
+
+/** Scopes any one of which lets a token call the methods the fake implements. */
+const calendarScopes = [
+  'https://www.googleapis.com/auth/calendar',
+  'https://www.googleapis.com/auth/calendar.events',
+  'https://www.googleapis.com/auth/calendar.freebusy',
+];
 
 /**
  * A local fake of the Google Calendar v3 endpoints Switchboard uses, on 127.0.0.1. It checks paths,
@@ -151,7 +159,15 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 /** Starts the fake on an ephemeral port. `tokens` are the valid access tokens. */
 export async function startFakeGoogleCalendar(
-  options: { tokens?: string[]; calendars?: string[] } = {},
+  options: {
+    tokens?: string[];
+    calendars?: string[];
+    /**
+     * The shared token book of the Google fakes: its tokens are accepted too, when they carry a
+     * Calendar scope (a token the OAuth fake issued for the Google connection).
+     */
+    book?: GoogleTokenBook;
+  } = {},
 ): Promise<FakeGoogleCalendar> {
   const state: FakeGoogleCalendarState = {
     validTokens: new Set(options.tokens ?? ['test-access-token']),
@@ -336,7 +352,13 @@ export async function startFakeGoogleCalendar(
 
       const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
       if (!token) throw new HttpProblem(401, 'required', 'Login Required.');
-      if (!state.validTokens.has(token)) throw new HttpProblem(401, 'authError', 'Invalid Credentials');
+      if (!state.validTokens.has(token)) {
+        const issued = options.book?.check(request.headers.authorization, calendarScopes);
+        if (!issued?.ok)
+          throw issued && issued.status === 403
+            ? new HttpProblem(403, 'insufficientPermissions', issued.message)
+            : new HttpProblem(401, 'authError', 'Invalid Credentials');
+      }
 
       let body: unknown;
       if (method === 'POST' || method === 'PATCH') {

@@ -20,6 +20,8 @@ export function evalRow(run: EvalRunSummary) {
     latencyP95Ms: run.agent?.latencyP95Ms ?? null,
     baselineResolutionRate: run.baseline?.resolutionRate ?? null,
     thresholdFailures: run.thresholdFailures,
+    /** While running: runs done / total and the pass / fail counts so far. */
+    progress: run.progress ?? null,
   };
 }
 

@@ -4,7 +4,9 @@ import { formatDateTime, formatMs, humanize } from '../shared/format.ts';
 import { errorMessage } from '../shared/http.ts';
 import { linkHandler } from '../shared/router.ts';
 import { useStaffSession } from '../shared/staff-session.tsx';
+import { CapturedScenarios } from './captured-scenarios.tsx';
 import { RateChart } from './charts.tsx';
+import { EvalCompare } from './eval-compare.tsx';
 import { EvalRunView } from './eval-run-view.tsx';
 import { type EvalRow, evalRow, rateText } from './eval-runs.ts';
 
@@ -26,12 +28,14 @@ export function EvalsPage({ runId }: { runId: string | null }) {
       setError(errorMessage(failure));
     }
   }, [request]);
+  // A started run finishes on a worker: keep the list current while the page is open, every 2 s while
+  // a run is going (its progress), else every 15 s.
+  const running = runs.some((run) => run.status === 'running');
   useEffect(() => {
     void load();
-    // A started run finishes on a worker: keep the list current while the page is open.
-    const timer = window.setInterval(() => void load(), 15_000);
+    const timer = window.setInterval(() => void load(), running ? 2_000 : 15_000);
     return () => window.clearInterval(timer);
-  }, [load]);
+  }, [load, running]);
 
   if (runId) return <EvalRunView runId={runId} />;
 
@@ -56,6 +60,7 @@ export function EvalsPage({ runId }: { runId: string | null }) {
           <select value={suite} onChange={(event) => setSuite(event.target.value)}>
             <option value="smoke">smoke</option>
             <option value="core">core</option>
+            <option value="captured">captured (saved from the console)</option>
           </select>
         </label>
         <button type="submit" className="primary">
@@ -72,11 +77,12 @@ export function EvalsPage({ runId }: { runId: string | null }) {
           {error}
         </p>
       )}
+      <CapturedScenarios version={runs.length} />
       {finished.length > 0 && (
         <section className="card section" aria-labelledby="trend-heading">
           <h2 id="trend-heading">Over runs</h2>
           <RateChart
-            title={`Resolution rate and correct handling over ${finished.length} runs`}
+            title={`Correct handling, resolution rate and harmful rate over ${finished.length} runs`}
             labels={finished.map((run) => run.startedAt ?? run.id)}
             series={[
               {
@@ -88,6 +94,11 @@ export function EvalsPage({ runId }: { runId: string | null }) {
                 name: 'Resolution rate',
                 colour: '#166534',
                 values: finished.map((run) => run.resolutionRate),
+              },
+              {
+                name: 'Harmful',
+                colour: '#b91c1c',
+                values: finished.map((run) => run.harmfulRate),
               },
               ...(finished.some((run) => run.baselineResolutionRate !== null)
                 ? [
@@ -102,6 +113,7 @@ export function EvalsPage({ runId }: { runId: string | null }) {
           />
         </section>
       )}
+      <EvalCompare runs={runs} />
       <div className="table-wrap">
         <table>
           <thead>
@@ -124,6 +136,19 @@ export function EvalsPage({ runId }: { runId: string | null }) {
                       {formatDateTime(run.startedAt)}
                     </a>
                     {run.status !== 'finished' && <span className="badge"> {run.status}</span>}
+                    {run.status === 'running' && run.progress && (
+                      <div className="eval-progress">
+                        <progress
+                          max={Math.max(run.progress.total, 1)}
+                          value={run.progress.done}
+                          aria-label={`Progress of the ${run.suite} run`}
+                        />
+                        <span role="status" className="muted">
+                          {run.progress.done} of {run.progress.total} done: {run.progress.passed} passed,{' '}
+                          {run.progress.failed} failed
+                        </span>
+                      </div>
+                    )}
                     {run.thresholdFailures.length > 0 && (
                       <span className="badge badge-error"> below threshold</span>
                     )}

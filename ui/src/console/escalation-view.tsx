@@ -17,6 +17,7 @@ import { lastDecisionFailure } from './decisions.ts';
 import { MailAuthBadge } from './mail-auth-badge.tsx';
 import { OriginalMailDetails } from './original-mail.tsx';
 import { PacketView, PendingActionCard } from './packet-view.tsx';
+import { SaveScenarioDialog } from './save-scenario-dialog.tsx';
 
 const roleLabels: Record<string, string> = {
   customer: 'Customer',
@@ -160,6 +161,7 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
             </button>
           </>
         )}
+        <SaveScenarioDialog conversationId={item.conversationId} reason={item.reason} />
       </div>
       {item.decidedAt && !closed && (
         <p className="banner banner-ok">
@@ -283,7 +285,7 @@ function DecisionDetails({ metadata }: { metadata: Record<string, unknown> }) {
  * says "Unavailable" (never "None", which would claim the customer has nothing), and one served from
  * the last good answer while the system is down says how old it is.
  */
-function CustomerDetails({ panel }: { panel: CustomerPanel }) {
+export function CustomerDetails({ panel }: { panel: CustomerPanel }) {
   const { invoices, tickets, billingEvents, sections = {} } = panel;
   const records = (['contact', 'account', 'subscription'] as const).map((key) => [key, panel[key]] as const);
   const readable = (status: PanelSectionStatus | undefined) => status?.state !== 'unavailable';

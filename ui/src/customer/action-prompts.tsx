@@ -1,8 +1,12 @@
 import { type FormEvent, useState } from 'react';
-import { humanize } from '../shared/format.ts';
+import { describeAction } from './action-summary.ts';
 import type { ChatDataParts } from './chat-types.ts';
+import { customerTimeZone, useCustomerText } from './i18n.ts';
 
-/** "Shall I go ahead?" with the exact actions, and Confirm / Decline buttons. */
+/**
+ * "Please confirm" with what will be done, in the customer's words (amounts as money, times in their
+ * time zone, no ids or field names), and Confirm / Decline buttons.
+ */
 export function ConfirmationPrompt({
   confirmation,
   answered,
@@ -15,24 +19,22 @@ export function ConfirmationPrompt({
   /** The answer to this confirmation (its `actionId`): a button press, never text. */
   onAnswer(decision: 'confirm' | 'decline', actionId: string): void;
 }) {
+  const { t, locale } = useCustomerText();
+  const format = { t, locale, timeZone: customerTimeZone() };
+  // Two actions that read the same (e.g. two refunds without their amounts) are listed once.
+  const lines = [...new Set(confirmation.actions.map((action) => describeAction(action, format)))];
   return (
     <fieldset className="confirmation">
-      <legend>{confirmation.prompt || 'Shall I go ahead?'}</legend>
-      {confirmation.actions.length > 0 && (
+      <legend>{confirmation.prompt || t('confirm.question')}</legend>
+      {lines.length > 0 && (
         <ul>
-          {confirmation.actions.map((action, index) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: the action list is fixed
-            <li key={index}>
-              {humanize(action.operation)} ({humanize(action.connector)})
-              {action.input && Object.keys(action.input).length > 0 && (
-                <span className="muted"> — {describeInput(action.input)}</span>
-              )}
-            </li>
+          {lines.map((line) => (
+            <li key={line}>{line}</li>
           ))}
         </ul>
       )}
       {answered ? (
-        <p className="muted">Answered.</p>
+        <p className="muted">{t('confirm.answered')}</p>
       ) : (
         <div className="button-row">
           <button
@@ -41,26 +43,19 @@ export function ConfirmationPrompt({
             disabled={disabled}
             onClick={() => onAnswer('confirm', confirmation.actionId)}
           >
-            Confirm
+            {t('confirm.confirm')}
           </button>
           <button
             type="button"
             disabled={disabled}
             onClick={() => onAnswer('decline', confirmation.actionId)}
           >
-            Decline
+            {t('confirm.decline')}
           </button>
         </div>
       )}
     </fieldset>
   );
-}
-
-function describeInput(input: Record<string, unknown>): string {
-  return Object.entries(input)
-    .filter(([, value]) => value !== null && value !== undefined && typeof value !== 'object')
-    .map(([key, value]) => `${humanize(key).toLowerCase()}: ${String(value)}`)
-    .join(', ');
 }
 
 /** The email-verification step: enter the emailed 6-digit code (or have it sent again). */
@@ -78,9 +73,10 @@ export function VerificationStep({
   onCode(code: string): void;
   onResend: ((email: string) => void) | null;
 }) {
+  const { t } = useCustomerText();
   const [code, setCode] = useState('');
   const valid = /^\d{6}$/.test(code.trim());
-  if (verified) return <p className="note note-ok">Your email address is verified.</p>;
+  if (verified) return <p className="note note-ok">{t('verification.verified')}</p>;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -89,12 +85,9 @@ export function VerificationStep({
 
   return (
     <form className="verification" onSubmit={submit}>
-      <p>
-        We emailed a one-time code to {email ? <strong>{email}</strong> : 'the address on your account'}. It
-        is valid for a few minutes.
-      </p>
+      <p>{email ? t('verification.sent', { email }) : t('verification.sentToAccount')}</p>
       <label>
-        6-digit code
+        {t('verification.code')}
         <input
           inputMode="numeric"
           autoComplete="one-time-code"
@@ -107,11 +100,11 @@ export function VerificationStep({
       </label>
       <div className="button-row">
         <button type="submit" className="primary" disabled={disabled || !valid}>
-          Verify
+          {t('verification.verify')}
         </button>
         {email && onResend && (
           <button type="button" disabled={disabled} onClick={() => onResend(email)}>
-            Send a new code
+            {t('verification.resend')}
           </button>
         )}
       </div>
@@ -129,6 +122,7 @@ export function VerifyEmailForm({
   onSubmit(email: string): void;
   onCancel(): void;
 }) {
+  const { t } = useCustomerText();
   const [email, setEmail] = useState('');
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -137,7 +131,7 @@ export function VerifyEmailForm({
   return (
     <form className="verification" onSubmit={submit}>
       <label>
-        Your account email
+        {t('verification.accountEmail')}
         <input
           type="email"
           autoComplete="email"
@@ -148,10 +142,10 @@ export function VerifyEmailForm({
       </label>
       <div className="button-row">
         <button type="submit" className="primary" disabled={disabled}>
-          Email me a code
+          {t('verification.emailMeCode')}
         </button>
         <button type="button" onClick={onCancel}>
-          Cancel
+          {t('verification.cancel')}
         </button>
       </div>
     </form>

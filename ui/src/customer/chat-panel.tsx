@@ -4,13 +4,16 @@ import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useMemo, us
 import { useEventStream } from '../shared/event-stream.ts';
 import { requestJson } from '../shared/http.ts';
 import { ConfirmationPrompt, VerificationStep, VerifyEmailForm } from './action-prompts.tsx';
-import type { ChatAction, ChatMessage, CustomerMessage } from './chat-types.ts';
+import type { ProposedAction } from './action-summary.ts';
+import type { ChatAction, ChatMessage, ConversationView, CustomerMessage } from './chat-types.ts';
 import {
   type ConversationSession,
   rememberAccessToken,
   useConversationSession,
 } from './conversation-session.ts';
 import { CsatPrompt } from './csat-prompt.tsx';
+import { formatDuration } from './customer-format.ts';
+import { useCustomerText } from './i18n.ts';
 import {
   mergeStoredMessages,
   messageText,
@@ -26,45 +29,42 @@ interface ChatPanelProps {
   apiBase: string;
   /** The host page's signed identity token for its logged-in user, if any. */
   identityToken: string | null;
+  /** The chat's title (default: the catalog's "Lumen Cloud support"). */
   heading?: string;
-  /** The widget's close button. */
+  /** The launcher's close button. */
   onClose?(): void;
-  /** Focus the message box once the chat is ready (the widget, right after it opens). */
+  /** Focus the message box once the chat is ready (right after the launcher opened it). */
   autoFocus?: boolean;
 }
 
 /** The customer chat: starts or resumes the conversation, then shows it. */
-export function ChatPanel({
-  apiBase,
-  identityToken,
-  heading = 'Lumen Cloud support',
-  onClose,
-  autoFocus = false,
-}: ChatPanelProps) {
+export function ChatPanel({ apiBase, identityToken, heading, onClose, autoFocus = false }: ChatPanelProps) {
+  const { t } = useCustomerText();
   const { state, retry, startOver } = useConversationSession(apiBase, identityToken);
+  const title = heading ?? t('chat.heading');
   return (
-    <section className="chat" aria-label={heading}>
+    <section className="chat" aria-label={title}>
       <header className="chat-header">
-        <h2>{heading}</h2>
+        <h2>{title}</h2>
         <div className="button-row">
           {state.kind === 'ready' && (
             <button type="button" className="link-button" onClick={startOver}>
-              New chat
+              {t('chat.newChat')}
             </button>
           )}
           {onClose && (
-            <button type="button" className="icon-button" onClick={onClose} aria-label="Close chat">
+            <button type="button" className="icon-button" onClick={onClose} aria-label={t('chat.closeChat')}>
               ×
             </button>
           )}
         </div>
       </header>
-      {state.kind === 'loading' && <p className="chat-status">Connecting…</p>}
+      {state.kind === 'loading' && <p className="chat-status">{t('chat.connecting')}</p>}
       {state.kind === 'failed' && (
         <div className="chat-status" role="alert">
-          <p>We could not start the chat: {state.message}</p>
+          <p>{t('chat.startFailed', { message: state.message })}</p>
           <button type="button" onClick={retry}>
-            Try again
+            {t('chat.tryAgain')}
           </button>
         </div>
       )}
@@ -81,21 +81,48 @@ export function ChatPanel({
 }
 
 // While the agent waits for a person (a hand-off, or an action above its limit) it stays silent.
-const waitingForPerson: Record<string, string> = {
-  escalated: 'A person will reply here.',
-  claimed: 'A person from our team is on it.',
-  waiting_approval: 'A person from our team is reviewing your request.',
-};
+const waitingForPerson: Record<string, 'handoff.escalated' | 'handoff.claimed' | 'handoff.waitingApproval'> =
+  {
+    escalated: 'handoff.escalated',
+    claimed: 'handoff.claimed',
+    waiting_approval: 'handoff.waitingApproval',
+  };
 
 /**
  * What the customer pressed, in their own words: the transcript shows it so, as the API stores it
- * (agent/turn-input.ts `customerWords`), so the stored message and this one de-duplicate.
+ * (agent/turn-input.ts `customerWords`), so the stored message and this one de-duplicate. These stay
+ * English whatever the chat's language: they are what the API stores and matches.
  */
 function actionText(action: ChatAction): string {
   if (action.kind === 'confirmation')
     return action.decision === 'confirm' ? 'Yes, please go ahead.' : "No, please don't do that.";
   if (action.kind === 'verification-email') return `Please verify me. My account email is ${action.email}`;
   return action.code;
+}
+
+/**
+ * For each message, the actions of the last confirmation shown before it: the card a completed write
+ * leaves is built from what the customer confirmed (the amount, the time), never from ids.
+ */
+function confirmedBefore(messages: ChatMessage[]): Array<ProposedAction[]> {
+  let latest: ProposedAction[] = [];
+  return messages.map((message) => {
+    const current = latest;
+    for (const part of message.parts) if (part.type === 'data-confirmation') latest = part.data.actions;
+    return current;
+  });
+}
+
+/** "We usually reply within 2 hours. Our team works Mon–Fri 9:00–17:00 CET." — only what is configured. */
+function HandoffDetails({ support }: { support: ConversationView['support'] }) {
+  const { t, locale } = useCustomerText();
+  const parts = [
+    support?.replyWithinMinutes
+      ? t('handoff.replyWithin', { duration: formatDuration(support.replyWithinMinutes, locale) })
+      : null,
+    support?.hours ? t('handoff.hours', { hours: support.hours }) : null,
+  ].filter(Boolean);
+  return parts.length > 0 ? <span className="chat-handoff-details">{parts.join(' ')}</span> : null;
 }
 
 function Conversation({
@@ -107,7 +134,9 @@ function Conversation({
   session: ConversationSession;
   autoFocus: boolean;
 }) {
+  const { t } = useCustomerText();
   const base = `${apiBase}/api/conversations/${encodeURIComponent(session.conversationId)}`;
+  const [support, setSupport] = useState(session.initial.support);
   const [status, setStatus] = useState(session.initial.status);
   const [verified, setVerified] = useState(session.initial.verified || session.customer !== null);
   const [pending, setPending] = useState(session.initial.pending);
@@ -166,7 +195,7 @@ function Conversation({
     },
     onFinish: ({ message }) => {
       const text = messageText(message);
-      if (text) setAnnouncement(`Assistant: ${text}`);
+      if (text) setAnnouncement(t('chat.announceAssistant', { text }));
       // The turn may have verified the customer or changed what the agent waits for.
       void refetchRef.current();
     },
@@ -201,6 +230,7 @@ function Conversation({
       setStatus(state.status);
       setPending(state.pending);
       setCsat(state.csat);
+      setSupport(state.support);
       if (state.verified) setVerified(true);
       if (busyRef.current) return;
       setMessages((current) => {
@@ -225,7 +255,13 @@ function Conversation({
         const stored = readStoredMessage(event);
         if (!stored) return;
         mergeLive([stored]);
-        if (stored.role === 'human') setAnnouncement(`Support team: ${stored.text}`);
+        if (stored.role === 'human')
+          setAnnouncement(
+            t('chat.announceHuman', {
+              name: stored.authorName ?? t('author.supportTeam'),
+              text: stored.text,
+            }),
+          );
       } else if (type === 'status' && typeof event.status === 'string') {
         setStatus(event.status);
       } else if (type === 'escalation') {
@@ -261,6 +297,7 @@ function Conversation({
   const lastUserIndex = messages.findLastIndex((message) => message.role === 'user');
   const last = messages.at(-1);
   const lastHas = (type: string) => Boolean(last?.parts.some((part) => part.type === type));
+  const confirmed = confirmedBefore(messages);
   const context = {
     linkBase: apiBase,
     busy,
@@ -284,14 +321,14 @@ function Conversation({
       <div className="chat-identity">
         <span>
           {session.customer
-            ? `Signed in as ${session.customer.name || session.customer.email}`
+            ? t('chat.signedInAs', { name: session.customer.name || session.customer.email })
             : verified
-              ? 'Email verified'
-              : 'Chatting as a guest'}
+              ? t('chat.emailVerified')
+              : t('chat.guest')}
         </span>
         {!verified && !askEmail && (
           <button type="button" className="link-button" onClick={() => setAskEmail(true)}>
-            Verify my email
+            {t('chat.verifyMyEmail')}
           </button>
         )}
       </div>
@@ -306,39 +343,35 @@ function Conversation({
       )}
       {waitingForPerson[status] && (
         <div className="banner banner-person" role="status">
-          <strong>{waitingForPerson[status]}</strong> Their replies appear in this chat as soon as they are
-          sent — keep this page open.
+          <strong>{t(waitingForPerson[status])}</strong> {t('handoff.keepOpen')}
+          <HandoffDetails support={support} />
         </div>
       )}
-      {status === 'resolved' && (
-        <div className="banner banner-ok">This conversation is resolved. You can still write to us.</div>
-      )}
+      {status === 'resolved' && <div className="banner banner-ok">{t('chat.resolved')}</div>}
       {streamState === 'reconnecting' && (
         <p className="banner banner-warn" role="status">
-          Connection lost — reconnecting. Nothing you sent is lost.
+          {t('chat.reconnecting')}
         </p>
       )}
-      <ol className="messages" ref={listRef} aria-label="Conversation">
+      <ol className="messages" ref={listRef} aria-label={t('chat.conversation')}>
         {messages.length === 0 && (
           <li className="message message-agent">
-            <span className="message-author">Lumen assistant</span>
-            <p className="message-text">
-              Hi! Ask me about your account, billing, bookings or anything in our help center.
-            </p>
+            <span className="message-author">{t('author.assistant')}</span>
+            <p className="message-text">{t('chat.greeting')}</p>
           </li>
         )}
         {messages.map((message, index) => (
           <MessageView
             key={message.id}
             message={message}
-            context={{ ...context, answered: index < lastUserIndex }}
+            context={{ ...context, answered: index < lastUserIndex, confirmed: confirmed[index] ?? [] }}
           />
         ))}
         {!busy && pending?.kind === 'confirmation' && pending.actionId && !lastHas('data-confirmation') && (
           <li className="message message-agent">
             <ConfirmationPrompt
               confirmation={{
-                prompt: 'Shall I go ahead?',
+                prompt: t('confirm.question'),
                 actionId: pending.actionId,
                 actions: pending.actions,
               }}
@@ -361,7 +394,7 @@ function Conversation({
         )}
         {chat.status === 'submitted' && (
           <li className="message message-agent typing">
-            <span className="sr-only">The assistant is typing</span>
+            <span className="sr-only">{t('chat.typing')}</span>
             <span aria-hidden="true">…</span>
           </li>
         )}
@@ -371,13 +404,10 @@ function Conversation({
       </div>
       {chat.error && (
         <div className="banner banner-warn" role="alert">
-          <p>
-            The connection dropped. If your message reached us, the reply will appear here when we are back
-            online.
-          </p>
+          <p>{t('chat.dropped')}</p>
           {last?.role === 'user' && unconfirmed(last) && (
             <button type="button" onClick={() => void chat.regenerate()}>
-              Send again
+              {t('chat.sendAgain')}
             </button>
           )}
         </div>
@@ -387,13 +417,13 @@ function Conversation({
       )}
       <form className="composer" onSubmit={send}>
         <label htmlFor={`composer-${session.conversationId}`} className="sr-only">
-          Your message
+          {t('chat.yourMessage')}
         </label>
         <textarea
           id={`composer-${session.conversationId}`}
           rows={2}
           value={input}
-          placeholder="Write a message…"
+          placeholder={t('chat.placeholder')}
           onChange={(event) => setInput(event.target.value)}
           onKeyDown={onKeyDown}
           maxLength={4000}
@@ -401,7 +431,7 @@ function Conversation({
           autoFocus={autoFocus}
         />
         <button type="submit" className="primary" disabled={busy || input.trim() === ''}>
-          Send
+          {t('chat.send')}
         </button>
       </form>
     </>

@@ -25,8 +25,10 @@ export interface ChatMetadata {
    * refetched messages). One streamed reply can cover several stored agent messages.
    */
   serverIds?: string[];
-  /** Who wrote it: a human agent's replies show as "Support team". */
+  /** Who wrote it: a human agent's replies show with their name, or as "Support team". */
   author?: 'customer' | 'agent' | 'human' | 'system';
+  /** The person who wrote a human reply, when the server names them. */
+  authorName?: string;
   createdAt?: string;
   action?: ChatAction;
 }

@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { ApiRequestError, requestJson } from '../shared/http.ts';
 import type { CsatView } from './chat-types.ts';
+import { useCustomerText } from './i18n.ts';
 
-const labels = ['very poor', 'poor', 'okay', 'good', 'excellent'];
+const values = [1, 2, 3, 4, 5] as const;
 
 /**
  * "How did we do?" once the conversation was answered or resolved: 1–5 and an optional comment, sent
@@ -21,6 +22,7 @@ export function CsatPrompt({
   csat: CsatView;
   onRated(csat: CsatView): void;
 }) {
+  const { t } = useCustomerText();
   const [rating, setRating] = useState<number | null>(null);
   const [comment, setComment] = useState('');
   const [sending, setSending] = useState(false);
@@ -29,7 +31,7 @@ export function CsatPrompt({
   if (csat.state === 'rated')
     return (
       <p className="csat csat-thanks" role="status">
-        Thanks for rating this conversation {csat.rating} out of 5.
+        {t('csat.thanks', { rating: csat.rating })}
       </p>
     );
   if (csat.state !== 'open') return null;
@@ -49,7 +51,7 @@ export function CsatPrompt({
       });
       onRated(rated);
     } catch (caught) {
-      setError(caught instanceof ApiRequestError ? caught.message : 'Your rating could not be sent.');
+      setError(caught instanceof ApiRequestError ? caught.message : t('csat.failed'));
     } finally {
       setSending(false);
     }
@@ -59,9 +61,9 @@ export function CsatPrompt({
     <form className="csat" onSubmit={submit}>
       {/* Native radios: one Tab stop for the scale, arrow keys move within it. */}
       <fieldset className="csat-scale">
-        <legend className="csat-question">How did we do?</legend>
-        {labels.map((label, index) => {
-          const value = index + 1;
+        <legend className="csat-question">{t('csat.question')}</legend>
+        {values.map((value) => {
+          const label = t(`csat.labels.${value}`);
           return (
             <label key={value} className={rating === value ? 'csat-option selected' : 'csat-option'}>
               <input
@@ -72,9 +74,7 @@ export function CsatPrompt({
                 onChange={() => setRating(value)}
               />
               <span aria-hidden="true">{value}</span>
-              <span className="sr-only">
-                {value} out of 5, {label}
-              </span>
+              <span className="sr-only">{t('csat.option', { value, label })}</span>
             </label>
           );
         })}
@@ -82,18 +82,18 @@ export function CsatPrompt({
       {rating !== null && (
         <>
           <label className="sr-only" htmlFor="csat-comment">
-            Anything to add? (optional)
+            {t('csat.comment')}
           </label>
           <textarea
             id="csat-comment"
             rows={2}
             maxLength={1000}
-            placeholder="Anything to add? (optional)"
+            placeholder={t('csat.comment')}
             value={comment}
             onChange={(event) => setComment(event.target.value)}
           />
           <button type="submit" className="primary" disabled={sending}>
-            {sending ? 'Sending…' : 'Send rating'}
+            {sending ? t('csat.sending') : t('csat.send')}
           </button>
         </>
       )}

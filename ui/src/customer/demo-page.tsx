@@ -1,6 +1,6 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage, requestJson } from '../shared/http.ts';
-import { ChatPanel } from './chat-panel.tsx';
+import { ChatLauncher, useLauncherOpen } from './chat-launcher.tsx';
 import { forgetConversation } from './conversation-session.ts';
 
 /** Demo customers of the seeded Lumen Cloud world (db/world/demo-world.ts), each an edge case. */
@@ -14,15 +14,43 @@ const demoCustomers = [
 ];
 
 /**
- * `/`: a Lumen Cloud page with the support chat. "Sign in as a demo customer" fetches an identity
- * token the way a real host page's backend would sign one (embedded mode only).
+ * `/`: a Lumen Cloud page with the support chat behind a launcher button, as a customer's site would
+ * have it. "Sign in as a demo customer" fetches an identity token the way a real host page's backend
+ * would sign one (embedded mode only) and opens the chat as that customer.
  */
 export function DemoPage() {
   const [restored] = useState(readDemoSignIn);
   const [identityToken, setIdentityToken] = useState<string | null>(restored?.identityToken ?? null);
   const [signedInAs, setSignedInAs] = useState<string | null>(restored?.email ?? null);
-  const [email, setEmail] = useState(demoCustomers[0]!.email);
+  const [email, setEmail] = useState(restored?.email ?? demoCustomers[0]!.email);
   const [error, setError] = useState<string | null>(null);
+  // `/#chat` (the skip link's target, or a shared link) opens the chat.
+  const [chatOpen, setChatOpen] = useLauncherOpen(
+    'switchboard.demo-chat-open',
+    window.location.hash === '#chat',
+  );
+
+  // Another tab signing in or out changes this one too: the page and its chat show the same person.
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      if (event.key !== demoSignInKey) return;
+      const current = readDemoSignIn();
+      setIdentityToken(current?.identityToken ?? null);
+      setSignedInAs(current?.email ?? null);
+      if (current) setEmail(current.email);
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, []);
+
+  // The skip link (`#chat`) opens the chat: the launcher's focus handling then moves into it.
+  useEffect(() => {
+    const onHash = () => {
+      if (window.location.hash === '#chat') setChatOpen(true);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [setChatOpen]);
 
   const signIn = async (event: FormEvent) => {
     event.preventDefault();
@@ -36,13 +64,15 @@ export function DemoPage() {
       setIdentityToken(token);
       setSignedInAs(email);
       writeDemoSignIn({ email, identityToken: token, expiresAt: Date.now() + demoSignInTtlMs });
+      // Signing in is to try the chat as that customer: open it (it restarts as them).
+      setChatOpen(true);
     } catch (failure) {
       setError(errorMessage(failure));
     }
   };
 
   return (
-    <div className="demo">
+    <div className="demo" data-chat-open={chatOpen ? 'true' : 'false'}>
       <a className="skip-link" href="#chat">
         Skip to the support chat
       </a>
@@ -107,10 +137,14 @@ export function DemoPage() {
             )}
           </form>
         </section>
-        <div id="chat" className="demo-chat">
-          <ChatPanel apiBase="" identityToken={identityToken} />
-        </div>
       </main>
+      <ChatLauncher
+        id="chat"
+        apiBase=""
+        identityToken={identityToken}
+        open={chatOpen}
+        onOpenChange={setChatOpen}
+      />
     </div>
   );
 }

@@ -16,6 +16,9 @@ export function readStoredMessage(value: unknown): CustomerMessage | null {
     text: String(record.text ?? record.body ?? ''),
     citations: Array.isArray(citations) ? (citations as CustomerMessage['citations']) : [],
     createdAt: typeof record.createdAt === 'string' ? record.createdAt : '',
+    ...(role === 'human' && typeof record.authorName === 'string' && record.authorName.trim()
+      ? { authorName: record.authorName.trim() }
+      : {}),
   };
 }
 
@@ -34,6 +37,19 @@ export function readConversation(data: unknown): ConversationView {
     pending: (record.pending ?? null) as ConversationView['pending'],
     humanInvolved: record.humanInvolved === true,
     csat: readCsat(record.csat),
+    support: readSupport(record.support),
+  };
+}
+
+/** The team's reply time and hours, when the server has them; anything malformed is left out. */
+function readSupport(data: unknown): NonNullable<ConversationView['support']> {
+  const record = (data ?? {}) as Loose;
+  const minutes = record.replyWithinMinutes;
+  return {
+    ...(typeof minutes === 'number' && Number.isInteger(minutes) && minutes > 0
+      ? { replyWithinMinutes: minutes }
+      : {}),
+    ...(typeof record.hours === 'string' && record.hours.trim() ? { hours: record.hours.trim() } : {}),
   };
 }
 
@@ -60,7 +76,12 @@ export function toChatMessage(stored: CustomerMessage): ChatMessage {
   return {
     id: `stored-${stored.id}`,
     role: stored.role === 'customer' ? 'user' : 'assistant',
-    metadata: { serverIds: [stored.id], author: stored.role, createdAt: stored.createdAt },
+    metadata: {
+      serverIds: [stored.id],
+      author: stored.role,
+      createdAt: stored.createdAt,
+      ...(stored.authorName ? { authorName: stored.authorName } : {}),
+    },
     parts: [{ type: 'text', text: stored.text }, ...sources],
   };
 }

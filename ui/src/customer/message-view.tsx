@@ -1,7 +1,9 @@
-import { humanize } from '../shared/format.ts';
 import { ConfirmationPrompt, VerificationStep } from './action-prompts.tsx';
+import type { ProposedAction } from './action-summary.ts';
 import type { ChatDataParts, ChatMessage } from './chat-types.ts';
+import { useCustomerText } from './i18n.ts';
 import { messageText } from './live-merge.ts';
+import { MarkdownText } from './markdown-text.tsx';
 import { ResultCards, ToolCallChip } from './tool-cards.tsx';
 
 export interface MessageContext {
@@ -11,37 +13,49 @@ export interface MessageContext {
   answered: boolean;
   busy: boolean;
   verified: boolean;
+  /** The actions of the last confirmation before this message: what a completed write's card shows. */
+  confirmed: ProposedAction[];
   onAnswer(decision: 'confirm' | 'decline', actionId: string): void;
   onCode(code: string): void;
   onResend(email: string): void;
 }
 
-function authorLabel(message: ChatMessage): string {
-  if (message.role === 'user') return 'You';
-  if (message.metadata?.author === 'human') return 'Support team';
-  if (message.metadata?.author === 'system') return 'Note';
-  return 'Lumen assistant';
-}
-
 /** One chat message: its text, sources, connector chips, result cards and any prompt it carries. */
 export function MessageView({ message, context }: { message: ChatMessage; context: MessageContext }) {
+  const { t } = useCustomerText();
   const text = messageText(message);
   const calls: Array<ChatDataParts['tool-call']> = [];
   const sources: Array<{ url: string; title?: string }> = [];
   for (const part of message.parts) {
     if (part.type === 'data-tool-call') calls.push(part.data);
-    if (part.type === 'source-url' && !sources.some((source) => source.url === part.url)) sources.push(part);
+    // A source cited twice in one reply (or by two of its parts) is listed once.
+    if (part.type === 'source-url' && !sources.some((source) => sameSource(source.url, part.url)))
+      sources.push(part);
   }
   const author = message.metadata?.author ?? (message.role === 'user' ? 'customer' : 'agent');
   if (author === 'system') {
     return text ? <li className="message message-system">{text}</li> : null;
   }
+  // A reply with nothing to show (no text, card, source or prompt) is not an empty bubble.
+  const shown = message.parts.some((part) =>
+    ['data-confirmation', 'data-verification', 'data-escalation', 'data-resolution'].includes(part.type),
+  );
+  if (!text && calls.length === 0 && sources.length === 0 && !shown) return null;
+
+  const authorLabel =
+    author === 'customer'
+      ? t('author.you')
+      : author === 'human'
+        ? message.metadata?.authorName
+          ? t('author.human', { name: message.metadata.authorName })
+          : t('author.supportTeam')
+        : t('author.assistant');
 
   return (
     <li className={`message message-${message.role === 'user' ? 'customer' : author}`}>
-      <span className="message-author">{authorLabel(message)}</span>
+      <span className="message-author">{authorLabel}</span>
       {calls.length > 0 && (
-        <ul className="chips" aria-label="What the assistant checked">
+        <ul className="chips" aria-label={t('message.checked')}>
           {calls.map((call, index) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: parts of one message keep their order
             <li key={index}>
@@ -50,11 +64,17 @@ export function MessageView({ message, context }: { message: ChatMessage; contex
           ))}
         </ul>
       )}
-      {text && <p className="message-text">{text}</p>}
-      <ResultCards calls={calls} text={text} />
+      {text &&
+        (author === 'customer' ? (
+          // The customer's own words are shown as typed.
+          <p className="message-text">{text}</p>
+        ) : (
+          <MarkdownText text={text} linkBase={context.linkBase} />
+        ))}
+      <ResultCards calls={calls} text={text} confirmed={context.confirmed} />
       {sources.length > 0 && (
         <div className="sources">
-          <span>Sources:</span>
+          <span>{t('message.sources')}</span>
           <ul>
             {sources.map((source) => (
               <li key={source.url}>
@@ -73,11 +93,8 @@ export function MessageView({ message, context }: { message: ChatMessage; contex
               <ConfirmationPrompt
                 // biome-ignore lint/suspicious/noArrayIndexKey: parts of one message keep their order
                 key={index}
-                // The reply text usually is the prompt already: don't say it twice.
-                confirmation={{
-                  ...part.data,
-                  prompt: part.data.prompt.trim() === text ? 'Please confirm' : part.data.prompt,
-                }}
+                // The reply text is the question already: the box only asks to confirm.
+                confirmation={{ ...part.data, prompt: t('confirm.pleaseConfirm') }}
                 answered={context.answered}
                 disabled={context.busy}
                 onAnswer={context.onAnswer}
@@ -99,14 +116,14 @@ export function MessageView({ message, context }: { message: ChatMessage; contex
             return (
               // biome-ignore lint/suspicious/noArrayIndexKey: parts of one message keep their order
               <p key={index} className="note">
-                Handed to our support team ({humanize(part.data.reason).toLowerCase()}).
+                {t('message.handedOver')}
               </p>
             );
           case 'data-resolution':
             return (
               // biome-ignore lint/suspicious/noArrayIndexKey: parts of one message keep their order
               <p key={index} className="note note-ok">
-                {part.data.outcome === 'resolved' ? 'Resolved' : 'Answered'}
+                {part.data.outcome === 'resolved' ? t('message.resolved') : t('message.answered')}
               </p>
             );
           default:
@@ -115,6 +132,12 @@ export function MessageView({ message, context }: { message: ChatMessage; contex
       })}
     </li>
   );
+}
+
+/** Two links to the same article (one with a `#section` or a trailing slash) are one source. */
+function sameSource(a: string, b: string): boolean {
+  const key = (url: string) => url.replace(/#.*$/, '').replace(/\/+$/, '');
+  return key(a) === key(b);
 }
 
 function resolveLink(url: string, base: string): string {

@@ -1,63 +1,31 @@
-import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import chatStyles from '../customer/chat.css?inline';
-import { ChatPanel } from '../customer/chat-panel.tsx';
+import { ChatLauncher, useLauncherOpen } from '../customer/chat-launcher.tsx';
 import controlStyles from '../shared/controls.css?inline';
 import baseStyles from './widget-base.css?inline';
 
 /**
  * The embeddable widget: `<script src="https://support.example.com/widget.js" data-identity-token="…">`.
- * It adds a chat button and panel in a shadow root (the host page's CSS cannot reach in, ours
- * cannot leak out) and talks to the API at the script's own origin.
+ * It adds the chat launcher (a panel on a desktop, the full screen on a phone) in a shadow root (the
+ * host page's CSS cannot reach in, ours cannot leak out) and talks to the API at the script's own origin.
+ * `widget.js` is a small classic-script loader (ui/vite.config.ts) that imports this module and hands
+ * it the script's origin and identity token: a module has no `document.currentScript`.
  */
-const script = document.currentScript as HTMLScriptElement | null;
-const apiBase = script ? new URL(script.src, window.location.href).origin : window.location.origin;
-const identityToken = script?.dataset.identityToken || null;
+declare global {
+  interface Window {
+    __switchboardWidget?: { apiBase?: unknown; identityToken?: unknown };
+  }
+}
+const handed = window.__switchboardWidget ?? {};
+const apiBase = typeof handed.apiBase === 'string' ? handed.apiBase : window.location.origin;
+const identityToken =
+  typeof handed.identityToken === 'string' && handed.identityToken ? handed.identityToken : null;
 
 function Widget() {
-  const [open, setOpen] = useState(false);
-  const launcher = useRef<HTMLButtonElement>(null);
-  const panel = useRef<HTMLDivElement>(null);
-  const close = () => {
-    setOpen(false);
-    // Keyboard users land where they were before the panel opened.
-    launcher.current?.focus();
-  };
-  // Opening moves focus into the panel (the composer takes it once the chat is ready).
-  useEffect(() => {
-    if (open) panel.current?.focus();
-  }, [open]);
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.key === 'Escape') {
-      event.stopPropagation();
-      close();
-    }
-  };
+  const [open, setOpen] = useLauncherOpen(`switchboard.widget-open:${apiBase}`);
   return (
     <div className="widget">
-      {open && (
-        <div
-          id="switchboard-chat-panel"
-          className="widget-panel"
-          role="dialog"
-          aria-label="Support chat"
-          tabIndex={-1}
-          ref={panel}
-          onKeyDown={onKeyDown}
-        >
-          <ChatPanel apiBase={apiBase} identityToken={identityToken} onClose={close} autoFocus />
-        </div>
-      )}
-      <button
-        type="button"
-        className="widget-launcher"
-        aria-expanded={open}
-        aria-controls={open ? 'switchboard-chat-panel' : undefined}
-        ref={launcher}
-        onClick={() => (open ? close() : setOpen(true))}
-      >
-        {open ? 'Close support chat' : 'Chat with support'}
-      </button>
+      <ChatLauncher apiBase={apiBase} identityToken={identityToken} open={open} onOpenChange={setOpen} />
     </div>
   );
 }
@@ -75,5 +43,8 @@ function mount() {
   createRoot(container).render(<Widget />);
 }
 
-if (document.body) mount();
-else document.addEventListener('DOMContentLoaded', mount);
+// Mounted once, however often the loader runs (a page that includes the script twice).
+if (!document.getElementById('switchboard-widget')) {
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+}
