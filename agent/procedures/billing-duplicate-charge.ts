@@ -34,7 +34,7 @@ export const duplicateChargeProcedure: Procedure = {
         return {
           kind: 'reply',
           outcome: 'answered',
-          text: `Invoice ${refunded.invoice_id} was indeed charged twice on ${day(refunded.created_at)}, and the second charge (${money(refunded.amount_cents)}, payment ${refunded.id}) has already been refunded to your card${refunded.card_last4 ? ` ending ${refunded.card_last4}` : ''}. Nothing more is owed to you; a refund usually shows up on your statement within 5–10 business days.`,
+          text: `Invoice ${refunded.invoice_id} was indeed charged twice on ${day(refunded.created_at)}, and the second charge of ${money(refunded.amount_cents)} has already been refunded to your card${refunded.card_last4 ? ` ending ${refunded.card_last4}` : ''}. Nothing more is owed to you; a refund usually shows up on your statement within 5–10 business days.`,
         };
       const scope = context.slots.invoice_id
         ? ` on invoice ${context.slots.invoice_id}`
@@ -60,7 +60,9 @@ export const duplicateChargeProcedure: Procedure = {
     const first = inWindow[0]!;
     return {
       kind: 'confirm',
-      prompt: `I found a duplicate charge of ${money(first.amount_cents)} on invoice ${first.invoice_id} (payment ${inWindow.map((item) => item.payment_id).join(', ')}, charged seconds after the original). Shall I refund ${money(total)} to your card?`,
+      // Speaks to the customer: money, the invoice number they see on their bill and the day — never
+      // internal payment ids (those stay in the action's summary for the console).
+      prompt: `I found a duplicate charge of ${money(first.amount_cents)} on invoice ${first.invoice_id}, made on ${day(first.created_at)} right after the original${inWindow.length > 1 ? ` (${inWindow.length} extra charges)` : ''}. Shall I refund ${money(total)} to your card?`,
       actions: inWindow.map((item) =>
         writeAction(
           billing.refundPayment,

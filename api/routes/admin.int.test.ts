@@ -395,8 +395,8 @@ describe('knowledge', () => {
       url: '/api/admin/knowledge/articles',
       payload: {
         articles: [
-          { path: 'big.md', content: big },
-          { path: 'a/big.md', content: big },
+          { path: 'big.md', content: big, visibility: 'public' },
+          { path: 'a/big.md', content: big, visibility: 'public' },
         ],
       },
     });
@@ -406,7 +406,7 @@ describe('knowledge', () => {
     const tooLarge = await asAdmin({
       method: 'POST',
       url: '/api/admin/knowledge/articles',
-      payload: { path: 'huge.md', content: 'x'.repeat(5 * 1024 * 1024 + 10) },
+      payload: { path: 'huge.md', content: 'x'.repeat(5 * 1024 * 1024 + 10), visibility: 'public' },
     });
     expect(tooLarge.statusCode).toBe(413);
     expect(tooLarge.json().error.code).toBe('payload_too_large');
