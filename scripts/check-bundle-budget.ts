@@ -112,6 +112,17 @@ export function formatBudgetReport(lines: BudgetLine[]): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // Like every npm script: --help answers, an unknown option is refused (exit 2).
+  const { parseCommandLine } = await import('../app/cli/command-line.ts');
+  parseCommandLine({
+    command: 'npm run check:bundle',
+    summary:
+      'Checks what a customer downloads against its gzip budget: the demo page entry and the embeddable\n' +
+      'widget with every chunk and stylesheet they load before the chat works (built UI in dist/ui;\n' +
+      'run npm run build:ui first). Exits 1 when a budget is exceeded or staff code is in the graph.',
+    options: {},
+    examples: ['npm run build:ui && npm run check:bundle'],
+  } as const);
   const directory = fileURLToPath(new URL('../dist/ui/', import.meta.url));
   try {
     const lines = checkBundleBudget(directory);
