@@ -63,7 +63,7 @@ describe('syncing the Zendesk Guide help center from the admin page', { timeout:
     await sources.getByRole('button', { name: 'Sync now' }).click();
     await sources.getByText(/1 created, 0 updated, 0 deleted/).waitFor({ timeout: 90_000 });
     // The article list refreshes with the synced article.
-    await admin.getByRole('cell', { name: /Pay by bank transfer/ }).waitFor();
+    await admin.getByRole('cell', { name: /^Pay by bank transfer/ }).waitFor();
     expect(await sources.getByRole('button', { name: 'Sync now' }).isEnabled()).toBe(true);
     await screenshot(admin, 'knowledge-sync', 'synced');
   });
