@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { customerPanelSchema, queueItemSchema } from './console.ts';
 import { liveMessageSchema } from './events.ts';
+import { commaList } from './query.ts';
 import { escalationReasons, humanRoles, priorities } from './values.ts';
 
 /**
@@ -27,19 +28,6 @@ export const cannedReplyVariables = [
   'conversation.id',
   'conversation.subject',
 ] as const;
-
-/** A comma-separated query value as a non-empty list of allowed values (400 on anything else). */
-const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .max(500)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(values)).min(1));
 
 const staffId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'not a staff or team id');
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { liveMessageSchema } from './events.ts';
+import { commaList } from './query.ts';
 import { escalationReasons, escalationStatuses, humanRoles, priorities, queueSorts } from './values.ts';
 
 /**
@@ -23,19 +24,6 @@ export const loginBodySchema = z.object({
 });
 
 export const sessionResponseSchema = z.object({ human: humanSchema, csrfToken: z.string() });
-
-/** A comma-separated query value (`?status=open,claimed`) as a non-empty list of allowed values. */
-const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .max(500)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(values)).min(1));
 
 export const queueQuerySchema = z.object({
   status: commaList(escalationStatuses).default(['open', 'claimed']),
