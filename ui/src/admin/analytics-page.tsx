@@ -76,6 +76,40 @@ function formatSeconds(value: number | null | undefined): string {
 const percentAxis = (value: number) => `${Math.round(value * 100)}%`;
 const shortDay = (date: string) => date.slice(5);
 
+/**
+ * Horizontal bars of conversation counts by a label (escalation reason, intent). ResponsiveContainer
+ * hands its measured size to its direct child: passed on to the chart.
+ */
+function CountBars({
+  counts,
+  labelWidth,
+  fill,
+  width,
+  height,
+}: {
+  counts: Array<{ label: string; count: number }>;
+  labelWidth: number;
+  fill: string;
+  width?: number;
+  height?: number;
+}) {
+  return (
+    <BarChart
+      accessibilityLayer={false}
+      data={counts}
+      layout="vertical"
+      {...(width !== undefined ? { width } : {})}
+      {...(height !== undefined ? { height } : {})}
+    >
+      <CartesianGrid stroke="#e5e7eb" />
+      <XAxis type="number" allowDecimals={false} />
+      <YAxis type="category" dataKey="label" width={labelWidth} />
+      <Tooltip />
+      <Bar dataKey="count" name="Conversations" fill={fill} />
+    </BarChart>
+  );
+}
+
 export function AnalyticsPage() {
   const { request } = useStaffSession();
   const [period, setPeriod] = useState<Period>(() => presetPeriod(30));
@@ -296,17 +330,11 @@ export function AnalyticsPage() {
             id="reasons"
             title="Escalations by reason"
             chart={
-              <BarChart
-                accessibilityLayer={false}
-                data={countsOf(totals.escalationsByReason)}
-                layout="vertical"
-              >
-                <CartesianGrid stroke="#e5e7eb" />
-                <XAxis type="number" allowDecimals={false} />
-                <YAxis type="category" dataKey="label" width={170} />
-                <Tooltip />
-                <Bar dataKey="count" name="Conversations" fill={colours.escalated} />
-              </BarChart>
+              <CountBars
+                counts={countsOf(totals.escalationsByReason)}
+                labelWidth={170}
+                fill={colours.escalated}
+              />
             }
             headers={['Reason', 'Conversations']}
             rows={countsOf(totals.escalationsByReason).map((item) => [item.label, item.count])}
@@ -315,15 +343,7 @@ export function AnalyticsPage() {
           <ChartSection
             id="intents"
             title="Conversations by intent"
-            chart={
-              <BarChart accessibilityLayer={false} data={countsOf(totals.intents)} layout="vertical">
-                <CartesianGrid stroke="#e5e7eb" />
-                <XAxis type="number" allowDecimals={false} />
-                <YAxis type="category" dataKey="label" width={200} />
-                <Tooltip />
-                <Bar dataKey="count" name="Conversations" fill={colours.verified} />
-              </BarChart>
-            }
+            chart={<CountBars counts={countsOf(totals.intents)} labelWidth={200} fill={colours.verified} />}
             headers={['Intent', 'Conversations']}
             rows={countsOf(totals.intents).map((item) => [item.label, item.count])}
           />
